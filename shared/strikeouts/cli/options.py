@@ -1,0 +1,39 @@
+"""Options shared by every command; each falls back to its ``STRIKEOUTS_*`` variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from strikeouts.settings import Settings
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Raw data folder [env: STRIKEOUTS_DATA_DIR]", show_default=False
+    ),
+]
+WarehouseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        help="DuckDB file or bigquery://PROJECT/DATASET [env: STRIKEOUTS_WAREHOUSE]",
+        show_default=False,
+    ),
+]
+ModelStoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model-store",
+        help="Model directory or gs://BUCKET/PREFIX [env: STRIKEOUTS_MODEL_STORE]",
+        show_default=False,
+    ),
+]
+
+
+def settings_with(**overrides: Any) -> Settings:
+    """The environment's settings with the command-line values that were given."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)

@@ -1,0 +1,1 @@
+"""Raw public data: locating files by kind, reading them, and building canonical tables."""

@@ -1,0 +1,108 @@
+"""The warehouse port: what the domain and the CLI may ask of any backend.
+
+Rows going in are conformed to the table's JSON schema first, so a backend never stores
+a column the schema does not declare, and a NULL in a REQUIRED column is refused with
+the table, column and row named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from strikeouts.warehouse.schemas import TableSchema, load_schema
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse operation failed in a way the caller can act on."""
+
+
+@runtime_checkable
+class Warehouse(Protocol):
+    """A store of tables defined by ``schemas/bigquery``, queried in BigQuery SQL."""
+
+    name: str
+
+    def ensure_tables(self, names: Iterable[str] | None = None) -> None:
+        """Create the named tables (default: all with a schema) if they do not exist."""
+        ...
+
+    def replace_table(self, table: str, frame: pd.DataFrame) -> int:
+        """Replace the whole content of ``table`` with ``frame``; returns the row count."""
+        ...
+
+    def merge(self, table: str, frame: pd.DataFrame) -> int:
+        """Insert the rows whose key is not yet in ``table``; returns how many were new."""
+        ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run one BigQuery-dialect statement with ``@name`` parameters."""
+        ...
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run one BigQuery-dialect statement that returns nothing (DDL, views)."""
+        ...
+
+    def row_count(self, table: str) -> int:
+        """Rows in ``table`` (0 when it does not exist)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def conform(table: str | TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with exactly the schema's columns, in order, cast to their dtypes.
+
+    Missing NULLABLE columns are added as NULL; missing REQUIRED columns, unknown extra
+    columns and NULLs in REQUIRED columns raise :class:`WarehouseError`.
+    """
+    schema = table if isinstance(table, TableSchema) else load_schema(table)
+    names = schema.column_names
+    extra = [c for c in frame.columns if c not in names]
+    if extra:
+        raise WarehouseError(f"{schema.name}: columns not in the schema: {extra}")
+    out = pd.DataFrame(index=frame.index)
+    for col in schema.columns:
+        if col.name not in frame.columns:
+            if col.required:
+                raise WarehouseError(f"{schema.name}: missing required column {col.name!r}")
+            out[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype="object")
+        else:
+            out[col.name] = frame[col.name]
+        if col.required:
+            nulls = out[col.name].isna()
+            if bool(nulls.any()):
+                first = int(nulls.to_numpy().nonzero()[0][0])
+                raise WarehouseError(
+                    f"{schema.name}.{col.name} is REQUIRED but {int(nulls.sum())} row(s) are NULL "
+                    f"(first at position {first})"
+                )
+        out[col.name] = _cast(out[col.name], col.type, col.repeated)
+    return out.reset_index(drop=True)
+
+
+def _cast(series: pd.Series, bq_type: str, repeated: bool) -> pd.Series:
+    if repeated:
+        return series.map(
+            lambda v: list(v) if isinstance(v, list | tuple) else ([] if v is None else list(v))
+        )
+    try:
+        if bq_type in ("INT64", "INTEGER"):
+            return series.astype("Int64")
+        if bq_type in ("FLOAT64", "FLOAT"):
+            return pd.to_numeric(series).astype("float64")
+        if bq_type in ("BOOL", "BOOLEAN"):
+            return series.astype("boolean")
+        if bq_type == "STRING":
+            return series.astype("string")
+        if bq_type == "DATE":
+            return pd.to_datetime(series).dt.date.astype("object").where(series.notna(), None)
+        if bq_type == "TIMESTAMP":
+            return pd.to_datetime(series, utc=True)
+    except (TypeError, ValueError) as exc:
+        raise WarehouseError(f"column {series.name!r} does not fit {bq_type}: {exc}") from exc
+    return series

@@ -1,0 +1,104 @@
+"""The embedded warehouse: one DuckDB file, tables created from the BigQuery JSON schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from strikeouts.warehouse.base import WarehouseError, conform
+from strikeouts.warehouse.schemas import load_schema, table_names
+from strikeouts.warehouse.sql import bigquery_to_duckdb
+
+
+class DuckDBWarehouse:
+    """A :class:`~strikeouts.warehouse.base.Warehouse` on a DuckDB file (or ``:memory:``)."""
+
+    name = "duckdb"
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open DuckDB warehouse {self.path}: {exc}") from exc
+
+    def ensure_tables(self, names: Iterable[str] | None = None) -> None:
+        for name in names if names is not None else table_names():
+            self.con.execute(load_schema(name).duckdb_ddl())
+
+    def replace_table(self, table: str, frame: pd.DataFrame) -> int:
+        rows = conform(table, frame)
+        self.ensure_tables([table])
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f'DELETE FROM "{table}"')
+            self._insert(table, rows)
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def merge(self, table: str, frame: pd.DataFrame) -> int:
+        schema = load_schema(table)
+        if not schema.key:
+            raise WarehouseError(f"{table}: no key in schemas/bigquery/tables.json, cannot merge")
+        rows = conform(schema, frame).drop_duplicates(subset=list(schema.key), keep="first")
+        self.ensure_tables([table])
+        on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in schema.key)
+        cols = ", ".join(f'"{c}"' for c in schema.column_names)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.register("_incoming", rows)
+            before = self._count(table)
+            self.con.execute(
+                f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _incoming s '
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE {on})'
+            )
+            inserted = self._count(table) - before
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            self.con.unregister("_incoming")
+        return inserted
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        try:
+            return self.con.execute(bigquery_to_duckdb(sql), dict(params or {})).df()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"query failed on {self.path}: {exc}\n{sql}") from exc
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        try:
+            self.con.execute(bigquery_to_duckdb(sql), dict(params or {}))
+        except duckdb.Error as exc:
+            raise WarehouseError(f"statement failed on {self.path}: {exc}\n{sql}") from exc
+
+    def row_count(self, table: str) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        return self._count(table) if exists and exists[0] else 0
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _count(self, table: str) -> int:
+        row = self.con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        return int(row[0]) if row else 0
+
+    def _insert(self, table: str, rows: pd.DataFrame) -> None:
+        cols = ", ".join(f'"{c}"' for c in rows.columns)
+        self.con.register("_rows", rows)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _rows')
+        finally:
+            self.con.unregister("_rows")
