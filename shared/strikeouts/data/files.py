@@ -56,7 +56,7 @@ KINDS: dict[str, FileKind] = {
             "retrosplits_teams",
             "retrosplits",
             re.compile(r"^teams-(?P<season>\d{4})\.csv(\.gz)?$"),
-            ("game.key", "game.source", "team.key", "P_PITCH"),
+            ("game.key", "game.source", "season.phase", "team.key", "P_PITCH"),
             "Chadwick retrosplits team day-by-day",
         ),
         FileKind(

@@ -67,3 +67,11 @@ def _players_from(path: Path, rejections: Rejections) -> pd.DataFrame:
             ),
         }
     ).reset_index(drop=True)
+
+
+def retro_crosswalk(players: pd.DataFrame) -> pd.Series:
+    """Retrosheet id → MLBAM id (Int64) for every player that has both."""
+    known = players[players["retro_id"].notna()].drop_duplicates("retro_id")
+    return pd.Series(
+        known["player_id"].astype("Int64").to_numpy(), index=known["retro_id"].astype(str)
+    )

@@ -35,7 +35,7 @@ class Rejections:
                 "source_file": str(source_file),
                 "line_number": int(line_number),
                 "column_name": column,
-                "value": None if value is None else str(value),
+                "value": None if _missing(value) else str(value),
                 "reason": reason,
                 "raw": raw,
                 "target_table": target_table,
@@ -74,3 +74,10 @@ class Rejections:
         )
         out["rejected_at"] = pd.Timestamp(stamp)
         return out
+
+
+def _missing(value: object) -> bool:
+    """None, NaN, NA or NaT: an empty cell, stored as NULL rather than the text 'nan'."""
+    return value is None or (
+        isinstance(value, float | type(pd.NA) | type(pd.NaT)) and pd.isna(value)
+    )

@@ -72,9 +72,12 @@ class DuckDBWarehouse:
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         try:
-            return self.con.execute(bigquery_to_duckdb(sql), dict(params or {})).df()
+            result = self.con.execute(bigquery_to_duckdb(sql), dict(params or {}))
+            hugeints = [d[0] for d in result.description or () if str(d[1]) == "HUGEINT"]
+            frame = result.df()
         except duckdb.Error as exc:
             raise WarehouseError(f"query failed on {self.path}: {exc}\n{sql}") from exc
+        return _as_int64(frame, hugeints)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         try:
@@ -102,3 +105,15 @@ class DuckDBWarehouse:
             self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _rows')
         finally:
             self.con.unregister("_rows")
+
+
+def _as_int64(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Integer ``columns`` as BigQuery returns them (INT64), not as DuckDB's float HUGEINT.
+
+    DuckDB's SUM/COUNT_IF of integers are HUGEINT, which pandas receives as float64;
+    BigQuery's are INT64. Nullable Int64 only when a NULL is present, as for BIGINT.
+    """
+    for column in columns:
+        values = frame[column].astype("Int64")
+        frame[column] = values if bool(values.isna().any()) else values.astype("int64")
+    return frame

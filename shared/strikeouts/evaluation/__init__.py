@@ -1,0 +1,1 @@
+"""Scoring predictions against outcomes and sportsbook lines: odds, metrics, calibration."""

@@ -1,0 +1,1 @@
+"""Prediction systems, their count distributions and the store that keeps their trained models."""

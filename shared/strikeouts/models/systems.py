@@ -1,0 +1,73 @@
+"""The prediction systems: which features each one reads and how its model is trained.
+
+One registry, keyed by system id; everything else (training, serving, the backtest, the
+pipeline) looks systems up here instead of repeating their settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class UnknownSystemError(KeyError):
+    """A system id that is not in the registry."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """A system: its feature set, its XGBoost objective and hyper-parameters."""
+
+    system_id: str
+    feature_set: str
+    objective: str
+    params: dict[str, Any] = field(default_factory=dict)
+    num_boost_round: int = 600
+    early_stopping_rounds: int = 50
+    description: str = ""
+
+
+_COMMON: dict[str, Any] = {
+    "eta": 0.03,
+    "max_depth": 4,
+    "min_child_weight": 20,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "lambda": 5.0,
+    "tree_method": "hist",
+    "nthread": 2,
+    "seed": 7,
+}
+
+SYSTEMS: dict[str, SystemSpec] = {
+    s.system_id: s
+    for s in (
+        SystemSpec(
+            system_id="v1_baseline",
+            feature_set="v1_baseline",
+            objective="count:poisson",
+            params=dict(_COMMON),
+            description="XGBoost on the 25 features of the replaced system",
+        ),
+        SystemSpec(
+            system_id="v1_6_rolling",
+            feature_set="v1_6_rolling",
+            objective="count:poisson",
+            params=dict(_COMMON),
+            description="XGBoost on 35 rolling, context and line-relative features",
+        ),
+    )
+}
+
+
+def get_system(system_id: str) -> SystemSpec:
+    """The spec of ``system_id``; an unknown id names the known ones."""
+    try:
+        return SYSTEMS[system_id]
+    except KeyError:
+        raise UnknownSystemError(
+            f"unknown system {system_id!r}; known systems: {', '.join(sorted(SYSTEMS))}"
+        ) from None

@@ -1,0 +1,81 @@
+"""A real circuit breaker: closed → open after N consecutive failures → half-open after cool-down.
+
+While open, :meth:`CircuitBreaker.allow` is False and the caller answers at once without
+calling the protected function. Half-open lets exactly one trial through; its success
+closes the breaker, its failure reopens it for another cool-down. Time comes from a Clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from strikeouts.pipeline.clock import Clock
+
+
+class BreakerState(StrEnum):
+    """The three states of a circuit breaker."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    """Guards one dependency (a system's predictor) of one process."""
+
+    def __init__(self, failure_threshold: int, cooldown_seconds: float, clock: Clock) -> None:
+        if failure_threshold < 1:
+            raise ValueError(f"failure_threshold must be >= 1, got {failure_threshold}")
+        if cooldown_seconds <= 0:
+            raise ValueError(f"cooldown_seconds must be > 0, got {cooldown_seconds}")
+        self.failure_threshold = failure_threshold
+        self.cooldown = timedelta(seconds=cooldown_seconds)
+        self.clock = clock
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._opened_at: datetime | None = None
+        self._trial_in_flight = False
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (an open breaker past its cool-down reads as half-open)."""
+        if self._state is BreakerState.OPEN and self._cooled_down():
+            return BreakerState.HALF_OPEN
+        return self._state
+
+    @property
+    def consecutive_failures(self) -> int:
+        return self._failures
+
+    def allow(self) -> bool:
+        """Whether a call may go through now; in half-open only one trial at a time."""
+        state = self.state
+        if state is BreakerState.CLOSED:
+            return True
+        if state is BreakerState.HALF_OPEN and not self._trial_in_flight:
+            self._state = BreakerState.HALF_OPEN
+            self._trial_in_flight = True
+            return True
+        return False
+
+    def record_success(self) -> None:
+        """A call succeeded: close the breaker and forget past failures."""
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._opened_at = None
+        self._trial_in_flight = False
+
+    def record_failure(self) -> None:
+        """A call failed: a failed trial reopens at once; N failures in a row open it."""
+        self._failures += 1
+        if self._state is BreakerState.HALF_OPEN or self._failures >= self.failure_threshold:
+            self._open()
+
+    def _open(self) -> None:
+        self._state = BreakerState.OPEN
+        self._opened_at = self.clock.now()
+        self._trial_in_flight = False
+
+    def _cooled_down(self) -> bool:
+        return self._opened_at is not None and self.clock.now() - self._opened_at >= self.cooldown

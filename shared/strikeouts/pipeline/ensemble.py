@@ -1,0 +1,185 @@
+"""ensemble_v1: a weighted average of the systems that actually answered.
+
+Invariants (each a defect of the replaced system that must not return):
+- weights are renormalized over the systems present, so one missing system never biases
+  the prediction low;
+- only counts are averaged into the count and only probabilities into ``p_over`` (each
+  with the same weights renormalized over the systems that have it);
+- confidence stays on the one 0-100 scale: a weighted mean of 0-100 values times the
+  agreement factor, clipped;
+- the row says which systems contributed, which were missing and why it fell back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strikeouts.pipeline.assessment import clamp_confidence
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.recommendation import Call, recommend
+
+NO_SYSTEM_REPORTED = "no system reported"
+
+
+@dataclass(frozen=True)
+class EnsembleOutcome:
+    """The combined prediction for one pitcher-game."""
+
+    status: str
+    predicted_strikeouts: float | None
+    p_over: float | None
+    confidence: float | None
+    call: Call
+    contributing: tuple[str, ...]
+    missing: tuple[str, ...]
+    fallback_reason: str | None
+    weights: dict[str, float] = field(default_factory=dict)
+    red_flags: tuple[str, ...] = ()
+    status_reason: str | None = None
+
+
+def base_weights(systems: Sequence[str], config: PipelineConfig) -> dict[str, float]:
+    """Configured base weight of each system (``default_weight`` for an unlisted one)."""
+    return {s: config.base_weights.get(s, config.default_weight) for s in systems}
+
+
+def renormalize(weights: Mapping[str, float], present: Sequence[str]) -> dict[str, float]:
+    """The weights of ``present`` scaled to sum to 1."""
+    total = sum(weights[s] for s in present)
+    if total <= 0:
+        raise ValueError(f"weights of {list(present)} sum to {total}; cannot renormalize")
+    return {s: weights[s] / total for s in present}
+
+
+def adaptive_weights(
+    base: Mapping[str, float],
+    trailing: Mapping[str, tuple[float, int]],
+    blend: float,
+    min_samples: int,
+) -> dict[str, float]:
+    """Base weights blended with inverse trailing MAE; the base alone unless every system qualifies.
+
+    Every system of ``base`` needs at least ``min_samples`` graded predictions and a positive
+    MAE, otherwise the comparison would favour whoever has the least (or luckiest) history.
+    """
+    systems = list(base)
+    usable = all(
+        s in trailing and trailing[s][1] >= min_samples and trailing[s][0] > 0 for s in systems
+    )
+    if not systems or not usable or blend == 0:
+        return dict(base)
+    base_norm = renormalize(base, systems)
+    inverse = {s: 1.0 / trailing[s][0] for s in systems}
+    inverse_norm = renormalize(inverse, systems)
+    return {s: (1 - blend) * base_norm[s] + blend * inverse_norm[s] for s in systems}
+
+
+def _weighted(values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+    present = [s for s in values if s in weights]
+    if not present:
+        return None
+    norm = renormalize(weights, present)
+    return sum(norm[s] * values[s] for s in present)
+
+
+def _why_missing(system: str, results: Mapping[str, Mapping[str, Any]]) -> str:
+    result = results.get(system)
+    if result is None:
+        return f"{system}: no result"
+    return f"{system}: {result['status']} ({result.get('reason') or 'no reason given'})"
+
+
+def combine(
+    results: Mapping[str, Mapping[str, Any]],
+    expected: Sequence[str],
+    line: float | None,
+    config: PipelineConfig,
+    weights: Mapping[str, float] | None = None,
+) -> EnsembleOutcome:
+    """Combine system-prediction messages (by system id) for one pitcher-game."""
+    ok = {
+        s: r
+        for s, r in sorted(results.items())
+        if r["status"] == "ok" and r.get("predicted_strikeouts") is not None
+    }
+    members = sorted(set(expected) | set(results))
+    missing = tuple(s for s in members if s not in ok)
+    flags = tuple(sorted({f for r in results.values() for f in r.get("red_flags", ())}))
+    if not ok:
+        return _empty(results, missing, flags)
+    all_weights = dict(weights) if weights is not None else base_weights(members, config)
+    for s in ok:
+        all_weights.setdefault(s, config.default_weight)
+    norm = renormalize(all_weights, list(ok))
+    predicted = sum(norm[s] * float(ok[s]["predicted_strikeouts"]) for s in ok)
+    p_over = _weighted(
+        {s: float(r["p_over"]) for s, r in ok.items() if r.get("p_over") is not None}, norm
+    )
+    confidence = _weighted(
+        {s: float(r["confidence"]) for s, r in ok.items() if r.get("confidence") is not None}, norm
+    )
+    if confidence is not None:
+        confidence = clamp_confidence(confidence * agreement_factor(ok, config))
+    reason = "; ".join(_why_missing(s, results) for s in missing) or None
+    return EnsembleOutcome(
+        status="fallback" if missing else "ok",
+        predicted_strikeouts=predicted,
+        p_over=p_over,
+        confidence=confidence,
+        call=recommend(predicted, p_over, line, config.edge_threshold),
+        contributing=tuple(ok),
+        missing=missing,
+        fallback_reason=reason,
+        weights=norm,
+        red_flags=flags,
+    )
+
+
+def agreement_factor(ok: Mapping[str, Mapping[str, Any]], config: PipelineConfig) -> float:
+    """×1.1 when the systems agree within 1.0 K, ×0.85 beyond 2.0 K, 1 otherwise (or alone)."""
+    if len(ok) < 2:
+        return 1.0
+    values = [float(r["predicted_strikeouts"]) for r in ok.values()]
+    spread = max(values) - min(values)
+    if spread <= config.agree_within:
+        return config.agree_factor
+    if spread > config.disagree_beyond:
+        return config.disagree_factor
+    return 1.0
+
+
+def _empty(
+    results: Mapping[str, Mapping[str, Any]], missing: tuple[str, ...], flags: tuple[str, ...]
+) -> EnsembleOutcome:
+    skips = [r for _, r in sorted(results.items()) if r["status"] == "skip"]
+    if skips and len(skips) == len(results):
+        return EnsembleOutcome(
+            status="skip",
+            predicted_strikeouts=None,
+            p_over=None,
+            confidence=None,
+            call=Call(None, None),
+            contributing=(),
+            missing=missing,
+            fallback_reason=None,
+            red_flags=flags,
+            status_reason=skips[0].get("reason"),
+        )
+    reason = (
+        NO_SYSTEM_REPORTED
+        if not results
+        else "no system succeeded: " + "; ".join(_why_missing(s, results) for s in missing)
+    )
+    return EnsembleOutcome(
+        status="fallback",
+        predicted_strikeouts=None,
+        p_over=None,
+        confidence=None,
+        call=Call(None, None),
+        contributing=(),
+        missing=missing,
+        fallback_reason=reason,
+        red_flags=flags,
+    )

@@ -1,0 +1,183 @@
+"""The ensemble: durable per-pitcher-game aggregation, finalized exactly once.
+
+State lives in an AggregationStateStore and changes only by compare-and-set, so concurrent
+or duplicated deliveries agree on one outcome. The outcome (the ensemble row) is decided
+and stored in the state first and written to the sink afterwards, then marked written; a
+crash between the two is repaired by the next delivery or tick (writes are idempotent).
+Results arriving after finalization are recorded as late and never re-finalize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from strikeouts.pipeline.clock import Clock, from_iso, to_iso
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
+from strikeouts.pipeline.errors import UnknownSystem
+from strikeouts.pipeline.messages import Payload, PitcherGameKey, decode
+from strikeouts.pipeline.ports import (
+    AggregationStateStore,
+    PredictionSink,
+    TrailingAccuracy,
+)
+from strikeouts.pipeline.rows import ensemble_row, from_json, line_of, system_row, to_json
+from strikeouts.pipeline.state import update
+
+State = dict[str, Any]
+DEADLINE_PASSED = "deadline passed"
+
+
+def _deadline(state: Mapping[str, Any]) -> datetime:
+    return from_iso(state["header"]["deadline"])
+
+
+def _new_state(header: Mapping[str, Any]) -> State:
+    return {"header": dict(header), "results": {}, "late": {}, "outcome": None, "written": False}
+
+
+class EnsembleHandler:
+    """Handles ``pitcher-games`` (registration), ``system-predictions`` and ``ensemble-ticks``."""
+
+    def __init__(
+        self,
+        store: AggregationStateStore,
+        sink: PredictionSink,
+        config: PipelineConfig,
+        clock: Clock,
+        accuracy: TrailingAccuracy | None = None,
+    ) -> None:
+        self.store = store
+        self.sink = sink
+        self.config = config
+        self.clock = clock
+        self.accuracy = accuracy
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def on_pitcher_game(self, payload: Payload) -> None:
+        """Register a pitcher-game so its deadline is tracked even if no system ever answers."""
+        message = decode("pitcher-game", payload, self.config.max_message_bytes)
+        header = message["header"]
+
+        def register(state: State | None) -> State | None:
+            return _new_state(header) if state is None else None
+
+        self._update(PitcherGameKey.of(header), register)
+
+    def on_result(self, payload: Payload) -> None:
+        """Record one system result; finalize when every expected system has reported."""
+        message = decode("system-prediction", payload, self.config.max_message_bytes)
+        header = message["header"]
+        system = message["system_id"]
+        if system not in header["expected_systems"]:
+            raise UnknownSystem(
+                f"system_id={system!r} is not expected for this pitcher-game "
+                f"(expected: {', '.join(header['expected_systems'])})"
+            )
+        key = PitcherGameKey.of(header)
+
+        def record(state: State | None) -> State | None:
+            state = state or _new_state(header)
+            if system in state["results"] or system in state["late"]:
+                return None
+            bucket = "late" if state["outcome"] is not None else "results"
+            state[bucket][system] = dict(message)
+            return state
+
+        state = self._update(key, record)
+        late = system in state["late"]
+        stored = state["late" if late else "results"][system]
+        self.sink.write([system_row(stored, self.config, self._produced(stored), late=late)])
+        if state["outcome"] is None and set(header["expected_systems"]) <= set(state["results"]):
+            self.finalize(key)
+        elif state["outcome"] is not None and not state["written"]:
+            self._write_outcome(key, state)
+
+    def tick(self, payload: Payload | None = None) -> list[PitcherGameKey]:
+        """Finalize every overdue pitcher-game (with the fallback) and repair unwritten outcomes."""
+        if payload is not None:
+            decode("ensemble-tick", payload, self.config.max_message_bytes)
+        now = self.clock.now()
+        done = []
+        for key in self.store.due(now):
+            self.finalize(key, force=True)
+            done.append(key)
+        return done
+
+    # --- finalization ---------------------------------------------------------------------
+
+    def finalize(self, key: PitcherGameKey, *, force: bool = False) -> None:
+        """Decide the outcome once (complete, or ``force`` after the deadline) and write it."""
+        now = self.clock.now()
+
+        def decide(state: State | None) -> State | None:
+            if state is None or state["outcome"] is not None:
+                return None
+            header = state["header"]
+            complete = set(header["expected_systems"]) <= set(state["results"])
+            if not complete and not (force and now >= _deadline(state)):
+                return None
+            state["outcome"] = to_json(self._outcome_row(state, now, complete))
+            state["finalized_at"] = to_iso(now)
+            return state
+
+        state = self._update(key, decide)
+        if state is not None and state["outcome"] is not None and not state["written"]:
+            self._write_outcome(key, state)
+
+    def _outcome_row(self, state: State, now: datetime, complete: bool) -> dict[str, Any]:
+        header = state["header"]
+        expected = header["expected_systems"]
+        outcome = combine(
+            state["results"], expected, line_of(header), self.config, self._weights(header)
+        )
+        row = ensemble_row(header, outcome, self.config, now)
+        if not complete and row["fallback_reason"] and state["results"]:
+            row["fallback_reason"] = f"{DEADLINE_PASSED}; {row['fallback_reason']}"
+        return row
+
+    def _weights(self, header: Mapping[str, Any]) -> dict[str, float] | None:
+        expected = list(header["expected_systems"])
+        if not self.config.adaptive_weights or self.accuracy is None:
+            return None
+        trailing = self.accuracy.trailing_mae(
+            expected, date.fromisoformat(header["game_date"]), self.config.adaptive_window_days
+        )
+        return adaptive_weights(
+            base_weights(expected, self.config),
+            trailing,
+            self.config.adaptive_blend,
+            self.config.adaptive_min_samples,
+        )
+
+    def _write_outcome(self, key: PitcherGameKey, state: State) -> None:
+        self.sink.write([from_json(state["outcome"])])
+
+        def mark_written(current: State | None) -> State | None:
+            if current is None or current["written"]:
+                return None
+            current["written"] = True
+            return current
+
+        self._update(key, mark_written)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _update(self, key: PitcherGameKey, mutate: Any) -> State:
+        state, _ = update(
+            self.store,
+            key,
+            mutate,
+            deadline_of=_deadline,
+            now=self.clock.now(),
+            attempts=self.config.state_cas_attempts,
+        )
+        if state is None:
+            raise LookupError(f"no aggregation state for {key}")
+        return state
+
+    def _produced(self, result: Mapping[str, Any]) -> datetime:
+        return from_iso(result["produced_at"])

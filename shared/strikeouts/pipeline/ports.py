@@ -1,0 +1,216 @@
+"""The ports the pipeline handlers depend on, and the small values they exchange.
+
+Handlers import only these Protocols; adapters (DuckDB, BigQuery, GCS, Pub/Sub, the feature
+builder, the model store) live elsewhere and are picked by the entry points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from strikeouts.pipeline.messages import PitcherGameKey
+
+SystemStatus = Literal["ok", "skip", "error"]
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    """What a system answers for one pitcher-game.
+
+    ``predicted_strikeouts`` is an expected COUNT, ``p_over`` a PROBABILITY of going over
+    the line (None without a line). ``confidence`` (0-100) and ``red_flags`` may be left
+    unset: the system handler then fills them with the shared assessment.
+    """
+
+    predicted_strikeouts: float | None
+    p_over: float | None = None
+    confidence: float | None = None
+    red_flags: tuple[str, ...] = ()
+    status: SystemStatus = "ok"
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        p = self.predicted_strikeouts
+        if p is not None and not 0.0 <= p <= 27.0:
+            raise ValueError(f"predicted_strikeouts={p} is not a strikeout count in [0, 27]")
+        if self.p_over is not None and not 0.0 <= self.p_over <= 1.0:
+            raise ValueError(f"p_over={self.p_over} is not a probability in [0, 1]")
+        if self.confidence is not None and not 0.0 <= self.confidence <= 100.0:
+            raise ValueError(f"confidence={self.confidence} is not on the 0-100 scale")
+        if self.status == "ok" and p is None:
+            raise ValueError("status 'ok' needs predicted_strikeouts")
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """One prediction system, its model loaded once (e.g. ``v1_baseline@champion``)."""
+
+    system_id: str
+    model_version: str
+    model_alias: str
+    feature_set: str
+    """Feature set the model reads; its version and coverage come from the message."""
+
+    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+        """Predict from a validated pitcher-game message (header + features)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Line:
+    """A sportsbook strikeout line known at event time."""
+
+    line: float
+    over_odds: int | None = None
+    under_odds: int | None = None
+    book: str | None = None
+
+    def as_message(self) -> dict[str, Any]:
+        """The line as the ``line`` object of a pitcher-game header."""
+        return {
+            "line": self.line,
+            "over_odds": self.over_odds,
+            "under_odds": self.under_odds,
+            "book": self.book,
+        }
+
+
+@dataclass(frozen=True)
+class PitcherGameRef:
+    """One probable starter in one game, as fanout asks the feature source about it."""
+
+    game_id: str
+    game_date: date
+    pitcher_id: int
+    team: str
+    opponent: str
+    is_home: bool
+    game_pk: int | None = None
+    pitcher_name: str | None = None
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """The snapshot for one pitcher-game: named values (None = missing) and coverage per set."""
+
+    features: Mapping[str, float | None]
+    coverage: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeatureSnapshot:
+    """Rows aligned with the requested pitcher-games, with the feature-set versions used."""
+
+    rows: Sequence[FeatureRow]
+    feature_set_versions: Mapping[str, str]
+
+
+class FeatureSource(Protocol):
+    """Point-in-time features: only games strictly before ``game_date`` feed them."""
+
+    def snapshot(self, game_date: date, pitcher_games: Sequence[PitcherGameRef]) -> FeatureSnapshot:
+        """One row per pitcher-game, in order."""
+        ...
+
+
+class LineSource(Protocol):
+    """Sportsbook lines known at event time (used by fanout when the event carries none)."""
+
+    def line_for(self, game_date: date, pitcher: PitcherGameRef) -> Line | None:
+        """The line for ``pitcher`` on ``game_date``, or None."""
+        ...
+
+
+class Publisher(Protocol):
+    """Sends one message to a topic (Pub/Sub, or the in-process bus)."""
+
+    def publish(
+        self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
+    ) -> str:
+        """Publish and return the transport's message id."""
+        ...
+
+
+class PredictionSink(Protocol):
+    """Stores prediction rows idempotently on (run_id, game_id, pitcher_id, system_id)."""
+
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Write the rows whose key is new; returns how many were new."""
+        ...
+
+
+class RejectionSink(Protocol):
+    """Records permanently refused messages with their raw payload and reason."""
+
+    def reject(
+        self,
+        *,
+        handler: str,
+        topic: str | None,
+        message_id: str | None,
+        raw_payload: bytes | str,
+        reason: str,
+        received_at: datetime,
+    ) -> None:
+        """Record one rejection (the same handler + payload is recorded once)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A stored aggregation state with the version a compare-and-set must name."""
+
+    version: int
+    state: dict[str, Any]
+
+
+class AggregationStateStore(Protocol):
+    """Durable per-pitcher-game state with compare-and-set writes.
+
+    ``save(..., expected_version=None)`` creates and fails if the key exists (GCS
+    ``if_generation_match=0``); otherwise it fails unless the stored version equals
+    ``expected_version``. A failed compare-and-set raises StateConflict.
+    """
+
+    def load(self, key: PitcherGameKey) -> Versioned | None:
+        """The stored state, or None."""
+        ...
+
+    def save(
+        self,
+        key: PitcherGameKey,
+        state: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        deadline: datetime,
+        finalized: bool,
+        written: bool,
+        now: datetime,
+    ) -> int:
+        """Write ``state`` if the version matches; returns the new version."""
+        ...
+
+    def due(self, now: datetime) -> list[PitcherGameKey]:
+        """Keys not finalized whose deadline has passed, or finalized but not yet written."""
+        ...
+
+
+class ModelStore(Protocol):
+    """Model artifacts by system and alias (``strikeouts.models`` provides the real one)."""
+
+    def load(self, system_id: str, alias: str) -> Any:
+        """The artifact ``system_id@alias``."""
+        ...
+
+
+class TrailingAccuracy(Protocol):
+    """Walk-forward accuracy of each system over graded games strictly before ``as_of``."""
+
+    def trailing_mae(
+        self, system_ids: Sequence[str], as_of: date, window_days: int
+    ) -> Mapping[str, tuple[float, int]]:
+        """System id -> (mean absolute error, graded predictions)."""
+        ...

@@ -1,0 +1,190 @@
+"""ensemble_v1 arithmetic, adaptive weights, and regressions for the replaced system's defects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strikeouts.pipeline.bus import FaultPlan
+from strikeouts.pipeline.clock import FakeClock
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import adaptive_weights, combine
+from strikeouts.pipeline.messages import GAME_SCHEDULE
+from strikeouts.pipeline.ports import SystemResult
+from strikeouts.pipeline.recommendation import recommend
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+from .conftest import PipelineFactory
+from .doubles import schedule_event, two_systems
+
+CONFIG = PipelineConfig()
+EXPECTED = ["v1_baseline", "v1_6_rolling"]
+
+
+def ok(predicted: float, p_over: float | None = None, confidence: float = 60.0) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "predicted_strikeouts": predicted,
+        "p_over": p_over,
+        "confidence": confidence,
+        "red_flags": [],
+    }
+
+
+def test_base_weights_renormalized_over_present_systems() -> None:
+    both = combine({"v1_baseline": ok(6.0), "v1_6_rolling": ok(7.0)}, EXPECTED, 5.5, CONFIG)
+    assert both.predicted_strikeouts == pytest.approx(6.625)
+    assert both.weights == pytest.approx({"v1_baseline": 0.375, "v1_6_rolling": 0.625})
+    alone = combine({"v1_6_rolling": ok(7.0)}, EXPECTED, 5.5, CONFIG)
+    assert alone.predicted_strikeouts == pytest.approx(7.0)
+    assert alone.status == "fallback"
+    assert alone.missing == ("v1_baseline",)
+
+
+@given(
+    value=st.floats(min_value=0.0, max_value=15.0),
+    present=st.sets(st.sampled_from(EXPECTED), min_size=1),
+)
+def test_no_low_bias_when_systems_agree(value: float, present: set[str]) -> None:
+    """Regression: weights summing to 0.8 shrank every prediction by 20%."""
+    outcome = combine({s: ok(value) for s in present}, EXPECTED, None, CONFIG)
+    assert outcome.predicted_strikeouts == pytest.approx(value)
+
+
+def test_p_over_uses_the_same_weights_over_systems_that_have_one() -> None:
+    both = combine(
+        {"v1_baseline": ok(6.0, 0.40), "v1_6_rolling": ok(7.0, 0.80)}, EXPECTED, 5.5, CONFIG
+    )
+    assert both.p_over == pytest.approx(0.375 * 0.40 + 0.625 * 0.80)
+    one = combine({"v1_baseline": ok(6.0), "v1_6_rolling": ok(7.0, 0.80)}, EXPECTED, 5.5, CONFIG)
+    assert one.p_over == pytest.approx(0.80)
+    assert one.predicted_strikeouts == pytest.approx(6.625)
+
+
+def test_probability_never_becomes_a_count() -> None:
+    """Regression: a classifier probability was used as a strikeout count."""
+    outcome = combine(
+        {"v1_baseline": ok(6.0, 0.9), "v1_6_rolling": ok(7.0, 0.1)}, EXPECTED, 5.5, CONFIG
+    )
+    assert outcome.predicted_strikeouts == pytest.approx(6.625)
+    with pytest.raises(ValueError, match=r"p_over=6\.5 is not a probability"):
+        SystemResult(predicted_strikeouts=6.5, p_over=6.5)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "rolling", "factor"),
+    [(6.0, 7.0, 1.1), (6.0, 7.5, 1.0), (6.0, 8.0, 1.0), (6.0, 8.5, 0.85)],
+)
+def test_confidence_agreement_factors(baseline: float, rolling: float, factor: float) -> None:
+    results = {
+        "v1_baseline": ok(baseline, confidence=50),
+        "v1_6_rolling": ok(rolling, confidence=70),
+    }
+    outcome = combine(results, EXPECTED, 5.5, CONFIG)
+    assert outcome.confidence == pytest.approx((0.375 * 50 + 0.625 * 70) * factor)
+
+
+def test_confidence_stays_on_one_scale() -> None:
+    """Regression: confidences on 0-1 and 0-100 scales were mixed."""
+    outcome = combine(
+        {"v1_baseline": ok(6.0, confidence=98), "v1_6_rolling": ok(6.2, confidence=99)},
+        EXPECTED,
+        5.5,
+        CONFIG,
+    )
+    assert outcome.confidence == 100.0  # ×1.1 clipped, not 108.6
+    with pytest.raises(ValueError, match="0-100 scale"):
+        SystemResult(predicted_strikeouts=6.0, confidence=140.0)
+
+
+def test_recommendation_is_recomputed_from_the_combined_values() -> None:
+    outcome = combine(
+        {"v1_baseline": ok(4.0, 0.30), "v1_6_rolling": ok(5.0, 0.45)}, EXPECTED, 5.5, CONFIG
+    )
+    assert outcome.call.recommendation == "UNDER"
+    assert outcome.call.edge == pytest.approx(4.625 - 5.5)
+    no_line = combine({"v1_baseline": ok(4.0)}, EXPECTED, None, CONFIG)
+    assert no_line.call.recommendation == "NO_LINE"
+
+
+@pytest.mark.parametrize(
+    ("predicted", "p_over", "line", "expected"),
+    [
+        (6.2, 0.60, 5.5, "OVER"),
+        (6.2, 0.45, 5.5, "PASS"),  # edge says over, probability disagrees
+        (4.8, 0.40, 5.5, "UNDER"),
+        (4.8, 0.55, 5.5, "PASS"),
+        (5.8, 0.60, 5.5, "PASS"),  # below the edge threshold
+        (6.0, 0.50, 6.0, "PASS"),  # a push line with no edge is not a loss either way
+        (6.0, None, None, "NO_LINE"),
+    ],
+)
+def test_recommendation_rules(
+    predicted: float, p_over: float | None, line: float | None, expected: str
+) -> None:
+    assert recommend(predicted, p_over, line, CONFIG.edge_threshold).recommendation == expected
+
+
+def test_zero_systems_and_all_errors_fall_back_with_null_prediction() -> None:
+    none = combine({}, EXPECTED, 5.5, CONFIG)
+    assert (none.status, none.predicted_strikeouts, none.fallback_reason) == (
+        "fallback",
+        None,
+        "no system reported",
+    )
+    errors = combine(
+        {"v1_baseline": {"status": "error", "reason": "boom", "predicted_strikeouts": None}},
+        EXPECTED,
+        5.5,
+        CONFIG,
+    )
+    assert errors.status == "fallback"
+    assert errors.predicted_strikeouts is None
+    assert "v1_baseline: error (boom)" in str(errors.fallback_reason)
+    assert "v1_6_rolling: no result" in str(errors.fallback_reason)
+
+
+def test_adaptive_weights_blend_inverse_trailing_mae() -> None:
+    base = {"v1_baseline": 0.3, "v1_6_rolling": 0.5}
+    trailing = {"v1_baseline": (1.0, 200), "v1_6_rolling": (3.0, 200)}
+    weights = adaptive_weights(base, trailing, blend=0.5, min_samples=50)
+    assert weights["v1_baseline"] == pytest.approx(0.5 * 0.375 + 0.5 * 0.75)
+    assert weights["v1_6_rolling"] == pytest.approx(0.5 * 0.625 + 0.5 * 0.25)
+    # Not enough graded history for one system: base weights only.
+    thin = {"v1_baseline": (1.0, 200), "v1_6_rolling": (3.0, 10)}
+    assert adaptive_weights(base, thin, blend=0.5, min_samples=50) == base
+    assert adaptive_weights(base, trailing, blend=0.0, min_samples=50) == base
+
+
+class FixedAccuracy:
+    def __init__(self) -> None:
+        self.asked: list[date] = []
+
+    def trailing_mae(
+        self, system_ids: Sequence[str], as_of: date, window_days: int
+    ) -> Mapping[str, tuple[float, int]]:
+        self.asked.append(as_of)
+        return {"v1_baseline": (1.0, 500), "v1_6_rolling": (3.0, 500)}
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_adaptive_weights_are_off_by_default_and_used_when_enabled(
+    make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock, enabled: bool
+) -> None:
+    accuracy = FixedAccuracy()
+    cfg = PipelineConfig(adaptive_weights=enabled)
+    pipe = make_pipeline(two_systems(6.0, 7.0), cfg=cfg, accuracy=accuracy, faults=FaultPlan())
+    pipe.bus.publish(GAME_SCHEDULE, schedule_event(clock))
+    pipe.bus.run()
+    ens = warehouse.query(
+        "SELECT predicted_strikeouts FROM pitcher_strikeout_predictions WHERE system_id = 'ensemble_v1'"
+    )
+    w_base = 0.5 * 0.375 + 0.5 * 0.75
+    expected = 6.625 if not enabled else w_base * 6.0 + (1 - w_base) * 7.0
+    assert ens["predicted_strikeouts"].tolist() == pytest.approx([expected, expected])
+    assert accuracy.asked == ([date(2024, 6, 1)] * 2 if enabled else [])

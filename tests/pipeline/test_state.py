@@ -1,0 +1,63 @@
+"""Aggregation state: compare-and-set, creation only if absent, bounded retries on conflict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strikeouts.pipeline.errors import StateConflict
+from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.state import DuckDBStateStore, update
+
+KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def save(store: DuckDBStateStore, state: dict[str, Any], expected: int | None) -> int:
+    return store.save(
+        KEY, state, expected_version=expected, deadline=NOW, finalized=False, written=False, now=NOW
+    )
+
+
+def test_compare_and_set(tmp_path: Path) -> None:
+    store = DuckDBStateStore(tmp_path / "state.duckdb")
+    assert save(store, {"n": 1}, None) == 1
+    with pytest.raises(StateConflict, match="already exists"):
+        save(store, {"n": 1}, None)
+    assert save(store, {"n": 2}, 1) == 2
+    with pytest.raises(StateConflict, match="no longer at version 1"):
+        save(store, {"n": 3}, 1)
+    loaded = store.load(KEY)
+    assert loaded is not None
+    assert (loaded.version, loaded.state) == (2, {"n": 2})
+    assert store.due(NOW) == [KEY]  # deadline reached, not finalized
+
+
+def test_update_retries_after_losing_a_race(tmp_path: Path) -> None:
+    store = DuckDBStateStore(tmp_path / "state.duckdb")
+    save(store, {"n": 0}, None)
+    raced = {"done": False}
+
+    def increment(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        assert state is not None
+        if not raced["done"]:  # a concurrent writer sneaks in between read and write
+            raced["done"] = True
+            save(store, {"n": state["n"] + 10}, 1)
+        return {**state, "n": state["n"] + 1}
+
+    state, changed = update(store, KEY, increment, deadline_of=lambda _: NOW, now=NOW, attempts=3)
+    assert changed
+    assert state == {"n": 11}  # re-read the winner's state, then applied on top
+
+    def always_lose(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        assert state is not None
+        loaded = store.load(KEY)
+        assert loaded is not None
+        save(store, loaded.state, loaded.version)
+        return state
+
+    with pytest.raises(StateConflict):
+        update(store, KEY, always_lose, deadline_of=lambda _: NOW, now=NOW, attempts=2)
