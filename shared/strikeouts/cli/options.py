@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from strikeouts.settings import Settings
 
@@ -37,3 +38,9 @@ def settings_with(**overrides: Any) -> Settings:
     """The environment's settings with the command-line values that were given."""
     given = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**given)
+
+
+def fail(console: Console, message: str) -> typer.Exit:
+    """Print one red line naming what is wrong; the caller raises the returned exit (code 2)."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)

@@ -23,6 +23,8 @@ from strikeouts.data.tables import read_csv
 from strikeouts.data.teams import TeamCodes
 from strikeouts.warehouse.base import conform
 
+DUPLICATE_EVENT = "duplicate_event_for_start"  # a postponed game left two events that day
+
 TABLE = "prop_lines"
 MAX_LINE = 20.0  # no starter's strikeout prop is anywhere near this; larger is a feed error
 KEY = ["game_date", "event_id", "pitcher_name"]
@@ -51,7 +53,24 @@ def build_prop_lines(
     out = rows.drop(columns=["_file", "_line", "_raw"]).join(
         matched.rename(columns={"player_id": "pitcher_id"})
     )
-    return conform(TABLE, out.sort_values(KEY).reset_index(drop=True))
+    return conform(TABLE, one_line_per_start(out).sort_values(KEY).reset_index(drop=True))
+
+
+def one_line_per_start(lines: pd.DataFrame) -> pd.DataFrame:
+    """At most one line joins each start: the event whose snapshots ran latest.
+
+    A postponed game can leave two events on one day for the same pitchers; the event that
+    was played is the one the books kept pricing closest to first pitch. The other keeps its
+    pitcher but loses ``game_id`` (with a reason), so no start is counted twice.
+    """
+    joined = lines["game_id"].notna()
+    order = lines[joined].sort_values("close_snapshot_at", ascending=False, kind="stable")
+    repeat = order.duplicated(subset=["game_id", "pitcher_id"], keep="first")
+    dropped = order.index[repeat]
+    out = lines.copy()
+    out.loc[dropped, "game_id"] = None
+    out.loc[dropped, "unmatched_reason"] = DUPLICATE_EVENT
+    return out
 
 
 def _valid_rows(path: Path, teams: TeamCodes, rejections: Rejections) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any, Literal
 
 import jsonschema
+import jsonschema_rs
 from referencing import Registry, Resource
 
 from strikeouts.pipeline.clock import from_iso
@@ -78,6 +79,23 @@ def validator(kind: MessageKind) -> jsonschema.protocols.Validator:
     return checker
 
 
+@cache
+def _fast_validator(kind: MessageKind) -> Any:
+    """The compiled Rust validator of ``kind``: the fast yes/no check before the detailed one."""
+    schemas = [json.loads(p.read_text()) for p in sorted(MESSAGE_SCHEMAS.glob("*.json"))]
+    registry = jsonschema_rs.Registry([(s["$id"], s) for s in schemas])
+    schema = json.loads((MESSAGE_SCHEMAS / f"{kind}.v{SCHEMA_VERSION}.json").read_text())
+    return jsonschema_rs.validator_for(schema, registry=registry)
+
+
+def _known_valid(kind: MessageKind, message: Mapping[str, Any]) -> bool:
+    """True when the fast validator accepts ``message``; anything else takes the detailed path."""
+    try:
+        return bool(_fast_validator(kind).is_valid(message))
+    except Exception:  # values it cannot convert (NaN...): let jsonschema decide and explain
+        return False
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a valid JSON number")
 
@@ -109,7 +127,12 @@ def validate(kind: MessageKind, message: Mapping[str, Any]) -> None:
         raise InvalidMessage(
             f"{kind}: schema_version={version!r} is not supported (expected {SCHEMA_VERSION})"
         )
-    errors = sorted(validator(kind).iter_errors(message), key=lambda e: list(e.absolute_path))
+    # the detailed (slow) validator only runs to name what is wrong
+    errors = (
+        []
+        if _known_valid(kind, message)
+        else sorted(validator(kind).iter_errors(message), key=lambda e: list(e.absolute_path))
+    )
     if errors:
         worst = jsonschema.exceptions.best_match(errors) or errors[0]
         value = json.dumps(worst.instance)[:200]

@@ -75,6 +75,10 @@ class DuckDBWarehouse:
             result = self.con.execute(bigquery_to_duckdb(sql), dict(params or {}))
             hugeints = [d[0] for d in result.description or () if str(d[1]) == "HUGEINT"]
             frame = result.df()
+        except duckdb.CatalogException as exc:
+            raise WarehouseError(
+                f"{self.path} lacks a table this query reads ({exc}): run `strikeouts ingest` first"
+            ) from exc
         except duckdb.Error as exc:
             raise WarehouseError(f"query failed on {self.path}: {exc}\n{sql}") from exc
         return _as_int64(frame, hugeints)

@@ -1,0 +1,1 @@
+"""Walk-forward backtests: every prediction from a model trained only on earlier games."""

@@ -1,0 +1,177 @@
+"""The walk-forward backtest: retrain at each period start, predict every start in the period.
+
+Invariants: a model predicting period [p0, p1) was fitted on starts dated before p0 only;
+its inputs are point-in-time features (the opening line at most); the closing line and the
+outcome are attached afterwards, for evaluation only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from strikeouts.features.history import History
+from strikeouts.models.service import labelled_features, train
+from strikeouts.models.systems import SYSTEMS
+from strikeouts.models.training import TARGET
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import combine
+from strikeouts.warehouse.base import Warehouse
+
+Retrain = Literal["monthly", "weekly", "once"]
+ENSEMBLE_ID = "ensemble_v1"
+NAIVE_ID = "naive_season_avg"
+
+# The closing market and the names are attached after prediction, for evaluation only.
+CLOSING_SQL = """
+SELECT s.game_id, s.pitcher_id, s.pitcher_name, l.close_line, l.close_over, l.close_under
+FROM pitcher_starts AS s
+LEFT JOIN prop_lines AS l ON l.game_id = s.game_id AND l.pitcher_id = s.pitcher_id
+WHERE s.game_date >= @start AND s.game_date <= @end
+"""
+
+
+class BacktestError(ValueError):
+    """A backtest that cannot run as asked (bad range, no data)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """One retraining period: models trained before ``start`` predict ``start..end``."""
+
+    start: dt.date
+    end: dt.date
+
+
+def periods(start: dt.date, end: dt.date, retrain: Retrain) -> list[Period]:
+    """The retraining periods covering ``start..end`` (inclusive)."""
+    if end < start:
+        raise BacktestError(f"--end {end} is before --start {start}")
+    if retrain == "once":
+        return [Period(start, end)]
+    bounds = list(_boundaries(start, end, retrain))
+    return [Period(a, min(b - dt.timedelta(days=1), end)) for a, b in itertools.pairwise(bounds)]
+
+
+def _boundaries(start: dt.date, end: dt.date, retrain: Retrain) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        if retrain == "weekly":
+            day = day + dt.timedelta(days=7)
+        else:
+            day = (pd.Timestamp(day) + pd.offsets.MonthBegin(1)).date()
+    yield day
+
+
+def naive_prediction(frame: pd.DataFrame, fallback: float) -> pd.Series:
+    """Season-to-date mean strikeouts; the last-10-starts mean before a season's first start,
+    and ``fallback`` (the training-window mean) for a pitcher with no prior start at all."""
+    season = frame["season_k_total"] / frame["season_starts_before"].where(
+        frame["season_starts_before"] > 0
+    )
+    return season.fillna(frame["k_avg_last10"]).fillna(fallback)
+
+
+def walk_forward(
+    warehouse: Warehouse,
+    start: dt.date,
+    end: dt.date,
+    retrain: Retrain = "monthly",
+    systems: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """One row per start in ``start..end`` and system (the ensemble and a naive baseline too)."""
+    system_ids = list(systems or SYSTEMS)
+    history = History.load(warehouse, before=end + dt.timedelta(days=1))
+    if history.starts.empty:
+        raise BacktestError("the warehouse has no starts: run `strikeouts ingest` first")
+    first = pd.Timestamp(history.starts["game_date"].min()).date()
+    frame = labelled_features(history, first, end)
+    dates = pd.to_datetime(frame["game_date"]).dt.date
+    if not ((dates >= start) & (dates <= end)).any():
+        raise BacktestError(f"no starts between {start} and {end} in the warehouse")
+    closing = warehouse.query(CLOSING_SQL, {"start": start, "end": end})
+    out: list[pd.DataFrame] = []
+    for period in periods(start, end, retrain):
+        test = frame[(dates >= period.start) & (dates <= period.end)]
+        if test.empty:
+            continue
+        if progress:
+            progress(f"{period.start}..{period.end}: training on starts before {period.start}")
+        train_rows = frame[dates < period.start]
+        fallback = float(train_rows[TARGET].mean())
+        test = test.merge(closing, on=["game_id", "pitcher_id"], how="left")
+        base = test[
+            ["game_date", "game_id", "pitcher_id", "pitcher_name", "team", "opponent", TARGET]
+        ].assign(
+            line=test["close_line"],
+            close_over=test["close_over"],
+            close_under=test["close_under"],
+            open_line=test["line"],
+            naive_prediction=naive_prediction(test, fallback).to_numpy(),
+            train_end=period.start,
+        )
+        for system_id in system_ids:
+            model = train(frame, system_id, period.start)
+            mean = model.predict_mean(test)
+            out.append(
+                base.assign(
+                    system_id=system_id,
+                    model_version=f"walkforward@{period.start}",
+                    predicted_strikeouts=mean,
+                    p_over=model.p_over(test, mean, test["close_line"].to_numpy(dtype=float)),
+                )
+            )
+        naive = base["naive_prediction"].to_numpy(dtype=float)
+        out.append(
+            base.assign(
+                system_id=NAIVE_ID,
+                model_version="season-to-date",
+                predicted_strikeouts=naive,
+                p_over=np.nan,
+            )
+        )
+    rows = pd.concat(out, ignore_index=True)
+    rows = pd.concat([rows, ensemble_rows(rows, system_ids)], ignore_index=True)
+    return rows.rename(columns={TARGET: "actual_strikeouts"}).sort_values(
+        ["game_date", "game_id", "pitcher_id", "system_id"], ignore_index=True
+    )
+
+
+def ensemble_rows(rows: pd.DataFrame, system_ids: Sequence[str]) -> pd.DataFrame:
+    """ensemble_v1 over the systems' rows, combined exactly as the pipeline combines them."""
+    config = PipelineConfig()
+    members = rows[rows["system_id"].isin(system_ids)]
+    by_start: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for record in members.to_dict("records"):
+        key = (str(record["game_id"]), int(record["pitcher_id"]))
+        by_start.setdefault(key, []).append({str(k): v for k, v in record.items()})
+    combined = []
+    for group in by_start.values():
+        results: dict[str, dict[str, Any]] = {
+            str(r["system_id"]): {
+                "status": "ok",
+                "predicted_strikeouts": float(r["predicted_strikeouts"]),
+                "p_over": None if pd.isna(r["p_over"]) else float(r["p_over"]),
+            }
+            for r in group
+        }
+        line = None if pd.isna(group[0]["line"]) else float(group[0]["line"])
+        outcome = combine(results, list(system_ids), line, config)
+        combined.append(
+            {
+                **group[0],
+                "system_id": ENSEMBLE_ID,
+                "model_version": "+".join(sorted(results)),
+                "predicted_strikeouts": outcome.predicted_strikeouts,
+                "p_over": np.nan if outcome.p_over is None else outcome.p_over,
+            }
+        )
+    return pd.DataFrame(combined)

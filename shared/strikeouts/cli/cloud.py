@@ -1,0 +1,205 @@
+"""The cloud-path commands: ``stack up|down|status``, ``publish-schedule``,
+``export-predictions`` and ``package-functions``.
+
+Invariant: a stack that is not up, a date without games or a bad option prints one clear
+message naming the value and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from strikeouts.cli.app import app
+from strikeouts.cli.options import WarehouseOpt, settings_with
+from strikeouts.settings import Settings
+
+stack_app = typer.Typer(help="The local stack: Pub/Sub, BigQuery, GCS emulators + the functions.")
+app.add_typer(stack_app, name="stack")
+
+DEFAULT_TRAIN_END = dt.date(2025, 3, 1)
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{option}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@stack_app.command("up")
+def stack_up_command(
+    warehouse: WarehouseOpt = None,
+    train_end: Annotated[
+        str,
+        typer.Option(
+            help="Champions missing from the stack's bucket train on starts before this date"
+        ),
+    ] = DEFAULT_TRAIN_END.isoformat(),
+    tick_seconds: Annotated[
+        float, typer.Option(help="Ensemble tick interval (the Cloud Scheduler job); 0 = no ticker")
+    ] = 60.0,
+    persist: Annotated[bool, typer.Option(help="Keep emulator data under state_dir/stack")] = False,
+) -> None:
+    """Start the emulators and the five functions on 127.0.0.1 and wire them like the cloud."""
+    from strikeouts.cloud.stack import StackError, stack_up
+    from strikeouts.emulators import EmulatorError
+
+    console = Console(stderr=True)
+    settings = settings_with(warehouse=warehouse)
+    try:
+        info = stack_up(
+            settings,
+            feature_warehouse=Path(settings.warehouse),
+            train_end=_date(train_end, "--train-end"),
+            tick_seconds=tick_seconds,
+            persist=persist,
+            progress=lambda m: console.print(f"· {m}"),
+        )
+    except (StackError, EmulatorError) as exc:
+        raise _fail(console, str(exc)) from None
+    console.print(f"stack up: {len(info.processes)} processes, recorded in state_dir/stack.json")
+    for name, proc in info.processes.items():
+        console.print(f"  {name:<22} pid {proc.pid:<8} port {proc.port or '-'}")
+    console.print(f"  warehouse {info.warehouse} at {info.bigquery_endpoint}")
+
+
+@stack_app.command("down")
+def stack_down_command() -> None:
+    """Stop every process group the stack recorded."""
+    from strikeouts.cloud.stack import StackError, stack_down
+
+    console = Console(stderr=True)
+    try:
+        names = stack_down(Settings())
+    except StackError as exc:
+        raise _fail(console, str(exc)) from None
+    console.print(f"stopped: {', '.join(names)}")
+
+
+@stack_app.command("status")
+def stack_status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Show each process of the stack: pid, port, alive, listening."""
+    from strikeouts.cloud.stack import StackError, stack_status
+
+    console = Console()
+    try:
+        status = stack_status(Settings())
+    except StackError as exc:
+        raise _fail(Console(stderr=True), str(exc)) from None
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return
+    for name, s in status.items():
+        state = "up" if s["alive"] and s["listening"] is not False else "DOWN"
+        console.print(f"{name:<22} {state:<5} pid {s['pid']:<8} port {s['port'] or '-'}")
+    if not all(s["alive"] for s in status.values()):
+        raise typer.Exit(code=1)
+
+
+@app.command("publish-schedule")
+def publish_schedule_command(
+    date: Annotated[str, typer.Option("--date", help="Game date (YYYY-MM-DD)")],
+    run_id: Annotated[
+        str | None, typer.Option(help="Run id (default: date + model versions)")
+    ] = None,
+    deadline_seconds: Annotated[
+        float | None, typer.Option(help="Ensemble deadline after the run's creation")
+    ] = None,
+) -> None:
+    """Publish the real game-schedule event of DATE to the stack's game-schedule topic."""
+    from strikeouts.cloud.functions import ReadOnlyDuckDBWarehouse, open_function_model_store
+    from strikeouts.cloud.publish import build_schedule_event, publish_schedule
+    from strikeouts.cloud.pubsub import PubSubPublisher
+    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.models.systems import SYSTEMS
+    from strikeouts.runtime.schedule import ScheduleError, default_run_id
+
+    console = Console(stderr=True)
+    game_date = _date(date, "--date")
+    try:
+        info = StackInfo.load(stack_file(Settings()))
+        settings = info.settings()
+        if run_id is None:
+            store = open_function_model_store(settings)
+            run_id = default_run_id(
+                game_date, {s: store.resolve(s, "champion").version for s in SYSTEMS}
+            )
+        features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
+        try:
+            event = build_schedule_event(
+                features,
+                game_date,
+                run_id,
+                dt.datetime.now(dt.UTC),
+                deadline_seconds=deadline_seconds,
+            )
+        finally:
+            features.close()
+        message_id = publish_schedule(PubSubPublisher.from_settings(settings), event)
+    except (StackError, ScheduleError) as exc:
+        raise _fail(console, str(exc)) from None
+    starters = sum(len(g["starters"]) for g in event["games"])
+    console.print(
+        f"published {game_date}: {len(event['games'])} games, {starters} starters, "
+        f"run_id {run_id} (message {message_id})"
+    )
+
+
+@app.command("export-predictions")
+def export_predictions_command(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+    backend: Annotated[
+        str, typer.Option(help="duckdb (the embedded warehouse) or bigquery (the local stack's)")
+    ] = "duckdb",
+    run_id: Annotated[list[str] | None, typer.Option(help="Only these run ids")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Export prediction rows (same columns, same order, sorted by key) from either warehouse."""
+    from strikeouts.cloud.export import export_predictions
+    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.warehouse import WarehouseError, open_warehouse
+
+    console = Console(stderr=True)
+    chosen: Literal["duckdb", "bigquery"]
+    if backend not in ("duckdb", "bigquery"):
+        raise _fail(console, f"--backend={backend!r} must be duckdb or bigquery")
+    chosen = "bigquery" if backend == "bigquery" else "duckdb"
+    try:
+        if chosen == "bigquery":
+            settings = StackInfo.load(stack_file(Settings())).settings()
+        else:
+            settings = settings_with(warehouse=warehouse)
+        store = open_warehouse(settings)
+        try:
+            count = export_predictions(store, out, run_id or None)
+        finally:
+            store.close()
+    except (StackError, WarehouseError) as exc:
+        raise _fail(console, str(exc)) from None
+    console.print(f"wrote {count} prediction rows to {out}")
+
+
+@app.command("package-functions")
+def package_functions_command(
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default build/functions)")
+    ] = None,
+) -> None:
+    """Build each function's deployable folder with the strikeouts package vendored in."""
+    from strikeouts.cloud.packaging import DEFAULT_OUT, package_functions
+
+    for folder in package_functions(out_dir=out or DEFAULT_OUT):
+        print(folder)

@@ -1,0 +1,65 @@
+"""Delivery attempts per message, for dead-lettering where the transport does not count them.
+
+Pub/Sub reports ``deliveryAttempt`` only on subscriptions with a dead-letter policy (and the
+emulator not reliably): the entry layer then counts failed attempts itself, one counter per
+(function, topic, message id), incremented only on failure so a healthy delivery costs no
+write. The Cloud Storage counter is a compare-and-swapped object, shared by all instances.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from strikeouts.models.store import ObjectBackend
+from strikeouts.pipeline.errors import TransientError
+
+if TYPE_CHECKING:
+    import google.cloud.storage as storage
+
+MAX_SWAPS = 20
+
+
+class AttemptCounter(Protocol):
+    """Counts failed deliveries of one message to one function."""
+
+    def increment(self, scope: str, message_id: str) -> int:
+        """Record one more failed attempt; returns the count so far (1 on the first)."""
+        ...
+
+
+class MemoryAttemptCounter:
+    """Per-process counts (tests, and instances without a bucket)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def increment(self, scope: str, message_id: str) -> int:
+        with self._lock:
+            count = self._counts.get((scope, message_id), 0) + 1
+            self._counts[(scope, message_id)] = count
+            return count
+
+
+class ObjectAttemptCounter:
+    """Counts in objects ``attempts/SCOPE/MESSAGE_ID`` of an object backend (GCS generation swap)."""
+
+    def __init__(self, backend: ObjectBackend) -> None:
+        self.backend = backend
+
+    @classmethod
+    def on_gcs(cls, client: storage.Client, bucket: str, prefix: str) -> ObjectAttemptCounter:
+        """A counter under ``gs://bucket/prefix/``."""
+        from strikeouts.models.gcs_store import GcsObjects
+
+        return cls(GcsObjects(bucket, prefix, client=client))
+
+    def increment(self, scope: str, message_id: str) -> int:
+        key = f"attempts/{scope}/{message_id}"
+        for _ in range(MAX_SWAPS):
+            current = self.backend.read(key)
+            count = (int(current.data) if current else 0) + 1
+            if self.backend.swap(key, str(count).encode(), current.token if current else None):
+                return count
+        raise TransientError(f"{self.backend.uri(key)}: {MAX_SWAPS} concurrent updates in a row")

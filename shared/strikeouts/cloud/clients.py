@@ -1,0 +1,53 @@
+"""Official Google Cloud clients configured from the one settings object.
+
+Emulator hosts given in settings are exported to the variables the official clients read
+(``PUBSUB_EMULATOR_HOST``, ``STORAGE_EMULATOR_HOST``), so the same code talks to Google or to
+the local stack, and nothing else in the package needs to know which.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from strikeouts.settings import Settings
+
+if TYPE_CHECKING:
+    import google.cloud.storage as storage
+    from google.cloud.pubsub_v1 import PublisherClient
+    from google.cloud.pubsub_v1.types import BatchSettings
+
+
+def export_emulator_hosts(settings: Settings) -> None:
+    """Point the official clients at the emulators named in ``settings`` (if any)."""
+    if settings.pubsub_emulator_host:
+        os.environ["PUBSUB_EMULATOR_HOST"] = settings.pubsub_emulator_host
+    if settings.storage_emulator_host:
+        os.environ["STORAGE_EMULATOR_HOST"] = settings.storage_emulator_host
+
+
+def storage_client(settings: Settings) -> storage.Client:
+    """A Cloud Storage client (anonymous against an emulator)."""
+    import google.cloud.storage as storage
+    from google.auth.credentials import AnonymousCredentials
+
+    export_emulator_hosts(settings)
+    if os.environ.get("STORAGE_EMULATOR_HOST"):
+        return storage.Client(project=settings.gcp_project, credentials=AnonymousCredentials())
+    return storage.Client(project=settings.gcp_project)
+
+
+def publisher_client(settings: Settings, batch: BatchSettings) -> PublisherClient:
+    """A Pub/Sub publisher client with ``batch`` settings."""
+    from google.cloud.pubsub_v1 import PublisherClient
+
+    export_emulator_hosts(settings)
+    return PublisherClient(batch_settings=batch)
+
+
+def parse_gcs_uri(uri: str, what: str) -> tuple[str, str]:
+    """``gs://BUCKET/PREFIX`` → (bucket, prefix); ValueError naming the setting otherwise."""
+    if not uri.startswith("gs://") or not uri[5:].split("/")[0]:
+        raise ValueError(f"{what}={uri!r}: expected gs://BUCKET/PREFIX")
+    bucket, _, prefix = uri[5:].partition("/")
+    return bucket, prefix.strip("/")

@@ -1,0 +1,134 @@
+"""The five Cloud Functions as Entry objects: what each builds once per instance and handles.
+
+``functions/<name>/main.py`` only wraps one of these in ``@functions_framework.cloud_event``.
+Handlers are the pipeline's own (fanout, system, ensemble); the adapters come from settings:
+Pub/Sub publisher, BigQuery sinks, GCS model store and aggregation state, and the feature
+warehouse fanout reads (a DuckDB file is opened read-only, so many instances can share it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from strikeouts.cloud.entry import Entry, Services, instance_services
+from strikeouts.pipeline.delivery import Handler
+from strikeouts.pipeline.messages import Payload, parse_json
+from strikeouts.settings import Settings
+from strikeouts.warehouse.base import WarehouseError
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+from strikeouts.warehouse.factory import BIGQUERY_PREFIX
+
+if TYPE_CHECKING:
+    from strikeouts.models.store import ObjectModelStore
+    from strikeouts.pipeline.handlers import EnsembleHandler
+    from strikeouts.warehouse.base import Warehouse
+
+SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
+FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
+
+
+class ReadOnlyDuckDBWarehouse(DuckDBWarehouse):
+    """A DuckDB warehouse file opened read-only (shareable by several processes)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"cannot open DuckDB warehouse {self.path} read-only: {exc}"
+            ) from exc
+
+
+def open_feature_warehouse(settings: Settings) -> Warehouse:
+    """The warehouse fanout reads history and schedules from."""
+    target = settings.feature_warehouse or settings.warehouse
+    if target.startswith(BIGQUERY_PREFIX):
+        from strikeouts.warehouse import open_warehouse
+
+        return open_warehouse(settings.model_copy(update={"warehouse": target}))
+    return ReadOnlyDuckDBWarehouse(target)
+
+
+def open_function_model_store(settings: Settings) -> ObjectModelStore:
+    """The model store, on Cloud Storage through the settings' client when ``gs://``."""
+    from strikeouts.models.store import GCS_PREFIX, open_model_store
+
+    if settings.model_store.startswith(GCS_PREFIX):
+        from strikeouts.cloud.clients import storage_client
+
+        return open_model_store(settings, client=storage_client(settings))
+    return open_model_store(settings)
+
+
+def build_fanout(services: Services) -> Handler:
+    """fanout over the feature warehouse, publishing pitcher-games."""
+    from strikeouts.pipeline.handlers import Fanout
+    from strikeouts.runtime.features import WarehouseFeatureSource
+
+    features = WarehouseFeatureSource(open_feature_warehouse(services.settings))
+    return Fanout(features, services.publisher, services.config)
+
+
+def system_builder(system_id: str) -> Any:
+    """The builder of one system function: its model loaded once from the store by alias."""
+
+    def build(services: Services) -> Handler:
+        from strikeouts.pipeline.handlers import SystemHandler
+        from strikeouts.runtime.predictors import ModelPredictor
+
+        predictor = ModelPredictor.from_store(
+            open_function_model_store(services.settings), system_id
+        )
+        return SystemHandler(predictor, services.publisher, services.config, services.clock)
+
+    return build
+
+
+def ensemble_handler(services: Services) -> EnsembleHandler:
+    """The ensemble over the aggregation state and the warehouse's prediction table."""
+    from strikeouts.pipeline.handlers import EnsembleHandler
+    from strikeouts.pipeline.sinks import WarehousePredictionSink
+
+    sink = WarehousePredictionSink(services.warehouse)
+    return EnsembleHandler(services.state, sink, services.config, services.clock)
+
+
+def build_ensemble(services: Services) -> Handler:
+    """One function for both ensemble inputs, told apart by the message's type."""
+    ensemble = ensemble_handler(services)
+    limit = services.config.max_message_bytes
+
+    def handle(payload: Payload) -> None:
+        # an unparseable payload is rejected here with the same InvalidMessage as in decode
+        if parse_json(payload, limit).get("message_type") == "pitcher-game":
+            ensemble.on_pitcher_game(payload)
+        else:
+            ensemble.on_result(payload)
+
+    return handle
+
+
+def build_ensemble_tick(services: Services) -> Handler:
+    """The scheduled tick: finalize overdue pitcher-games."""
+    return ensemble_handler(services).tick
+
+
+fanout = Entry("fanout", build_fanout, instance_services, serialize=True)
+predict_v1_baseline = Entry("predict_v1_baseline", system_builder("v1_baseline"), instance_services)
+predict_v1_6_rolling = Entry(
+    "predict_v1_6_rolling", system_builder("v1_6_rolling"), instance_services
+)
+ensemble = Entry("ensemble", build_ensemble, instance_services)
+ensemble_tick = Entry("ensemble_tick", build_ensemble_tick, instance_services)
+
+ENTRIES: dict[str, Entry] = {
+    "fanout": fanout,
+    "predict_v1_baseline": predict_v1_baseline,
+    "predict_v1_6_rolling": predict_v1_6_rolling,
+    "ensemble": ensemble,
+    "ensemble_tick": ensemble_tick,
+}

@@ -1,0 +1,135 @@
+"""Aggregation state on Cloud Storage: one JSON object per pitcher-game, changed by generation.
+
+Invariants (the :class:`~strikeouts.pipeline.ports.AggregationStateStore` contract):
+
+- the version of a state is its object's generation; a create is ``if_generation_match=0``
+  and an update ``if_generation_match=<version read>``, so a stale or concurrent write gets
+  HTTP 412 and raises StateConflict (``pipeline.state.update`` re-reads and retries);
+- deadline / finalized / written are mirrored in the object's custom metadata, so
+  :meth:`GcsStateStore.due` lists overdue pitcher-games without downloading any state;
+- with those preconditions the ensemble finalizes each pitcher-game exactly once, however
+  many instances handle its messages at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from google.api_core import exceptions
+
+from strikeouts.pipeline.clock import from_iso, to_iso
+from strikeouts.pipeline.errors import StateConflict, TransientError
+from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.ports import Versioned
+
+if TYPE_CHECKING:
+    import google.cloud.storage as storage
+
+DEFAULT_PREFIX = "aggregation-state"
+_TIMEOUT_SECONDS = 30.0
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+class GcsStateStore:
+    """:class:`AggregationStateStore` on ``gs://bucket/prefix/RUN/GAME/PITCHER.json``."""
+
+    def __init__(
+        self,
+        client: storage.Client,
+        bucket: str,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = _TIMEOUT_SECONDS,
+    ) -> None:
+        self.client = client
+        self.bucket = client.bucket(bucket)
+        self.prefix = prefix.strip("/")
+        self.timeout = timeout
+
+    def object_name(self, key: PitcherGameKey) -> str:
+        """The object holding ``key``'s state."""
+        return f"{self.prefix}/{key.run_id}/{key.game_id}/{key.pitcher_id}.json"
+
+    def key_of(self, name: str) -> PitcherGameKey:
+        """Inverse of :meth:`object_name`."""
+        run_id, game_id, leaf = name[len(self.prefix) + 1 :].rsplit("/", 2)
+        return PitcherGameKey(run_id, game_id, int(leaf.removesuffix(".json")))
+
+    def load(self, key: PitcherGameKey) -> Versioned | None:
+        blob = self.bucket.blob(self.object_name(key))
+        try:
+            data = blob.download_as_bytes(timeout=self.timeout)
+        except exceptions.NotFound:
+            return None
+        except exceptions.GoogleAPICallError as exc:
+            raise TransientError(f"reading {self._uri(key)} failed: {exc}") from exc
+        if blob.generation is None:
+            raise TransientError(f"{self._uri(key)}: the download carried no generation")
+        return Versioned(int(blob.generation), json.loads(data))
+
+    def save(
+        self,
+        key: PitcherGameKey,
+        state: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        deadline: datetime,
+        finalized: bool,
+        written: bool,
+        now: datetime,
+    ) -> int:
+        blob = self.bucket.blob(self.object_name(key))
+        blob.metadata = {
+            "deadline": to_iso(deadline),
+            "finalized": _flag(finalized),
+            "written": _flag(written),
+            "updated_at": to_iso(now),
+        }
+        data = json.dumps(state, sort_keys=True, allow_nan=False).encode()
+        try:
+            blob.upload_from_string(
+                data,
+                content_type="application/json",
+                if_generation_match=0 if expected_version is None else expected_version,
+                timeout=self.timeout,
+            )
+        except exceptions.PreconditionFailed:
+            what = "already exists" if expected_version is None else "changed"
+            raise StateConflict(f"{self._uri(key)} {what} (HTTP 412)") from None
+        except exceptions.GoogleAPICallError as exc:
+            raise TransientError(f"writing {self._uri(key)} failed: {exc}") from exc
+        if blob.generation is None:
+            raise TransientError(f"{self._uri(key)}: the upload returned no generation")
+        return int(blob.generation)
+
+    def due(self, now: datetime) -> list[PitcherGameKey]:
+        out = []
+        try:
+            blobs = list(
+                self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/", timeout=self.timeout)
+            )
+        except exceptions.GoogleAPICallError as exc:
+            raise TransientError(
+                f"listing gs://{self.bucket.name}/{self.prefix} failed: {exc}"
+            ) from exc
+        for blob in blobs:
+            meta = blob.metadata or {}
+            finalized = meta.get("finalized") == "true"
+            written = meta.get("written") == "true"
+            overdue = "deadline" in meta and from_iso(meta["deadline"]) <= now
+            if (not finalized and overdue) or (finalized and not written):
+                out.append(self.key_of(blob.name))
+        return sorted(out)
+
+    def versions(self) -> dict[PitcherGameKey, int]:
+        """Every stored key with its generation (for inspection and tests)."""
+        blobs = self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/", timeout=self.timeout)
+        return {self.key_of(b.name): int(b.generation) for b in blobs}
+
+    def _uri(self, key: PitcherGameKey) -> str:
+        return f"gs://{self.bucket.name}/{self.object_name(key)}"

@@ -1,0 +1,40 @@
+"""Build the deployable folder of each function: its main.py and requirements.txt, the
+strikeouts package and the schemas vendored in (nothing copied by hand, nothing committed).
+
+Output: ``build/functions/<name>/`` (gitignored) with ``main.py``, ``requirements.txt``,
+``strikeouts/`` and ``strikeouts/_schemas/`` (found first by ``strikeouts.settings``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.settings import PROJECT_ROOT, SCHEMAS_DIR
+
+FUNCTIONS_DIR = PROJECT_ROOT / "functions"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = PROJECT_ROOT / "build" / "functions"
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_schemas")
+
+
+def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
+    """Assemble ``out_dir/name`` from ``functions/name`` plus the vendored package."""
+    source = FUNCTIONS_DIR / name
+    if not (source / "main.py").is_file():
+        raise FileNotFoundError(f"function {name!r}: {source / 'main.py'} does not exist")
+    target = out_dir / name
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for item in ("main.py", "requirements.txt"):
+        shutil.copy2(source / item, target / item)
+    shutil.copytree(PACKAGE_DIR, target / "strikeouts", ignore=_IGNORE)
+    shutil.copytree(SCHEMAS_DIR, target / "strikeouts" / "_schemas")
+    return target
+
+
+def package_functions(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[Path]:
+    """Package every function (or ``names``); returns the folders built."""
+    return [package_function(name, out_dir) for name in (names or list(FUNCTION_NAMES))]

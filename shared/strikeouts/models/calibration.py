@@ -1,0 +1,98 @@
+"""Recalibrating P(over) with what the market said when the event fired.
+
+p = σ(a + b·logit(p_model(L)) + c·[logit(p_market(L₀)) − logit(p_model(L₀))]), where L is the
+line being priced, L₀ the opening line and p_market the de-vigged opening price. The market
+term carries the market's disagreement with the model at L₀ over to L, so it also works when
+the line moved. Fitted on rows the count model did not train on; without enough of them the
+calibration is the identity and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+
+from strikeouts.models.countdist import FloatArray
+
+MIN_ROWS = 300
+_EPS = 1e-6
+_RIDGE = 1.0  # keeps the three coefficients sane on a few hundred rows
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    q = np.clip(p, _EPS, 1 - _EPS)
+    return np.asarray(np.log(q / (1 - q)), dtype=float)
+
+
+def _design(p_line: FloatArray, p_open: FloatArray, p_market: FloatArray) -> FloatArray:
+    shift = _logit(p_market) - _logit(p_open)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    return np.column_stack([np.ones_like(p_line), _logit(p_line), shift])
+
+
+@dataclass(frozen=True)
+class OverCalibration:
+    """Coefficients (intercept, model, market shift), or None for the identity."""
+
+    coef: tuple[float, float, float] | None
+    n: int
+    note: str = ""
+
+    def apply(
+        self, p_line: npt.ArrayLike, p_open: npt.ArrayLike, p_market: npt.ArrayLike
+    ) -> FloatArray:
+        """Calibrated P(over); NaN stays NaN where the model has no probability."""
+        pl = np.asarray(p_line, dtype=float)
+        if self.coef is None:
+            return pl
+        x = _design(pl, np.asarray(p_open, dtype=float), np.asarray(p_market, dtype=float))
+        out = 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef))))
+        return np.where(np.isfinite(pl), out, np.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coef": None if self.coef is None else list(self.coef),
+            "n": self.n,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> OverCalibration:
+        if not raw or raw.get("coef") is None:
+            return cls(None, int((raw or {}).get("n", 0)), str((raw or {}).get("note", "")))
+        a, b, c = (float(v) for v in raw["coef"])
+        return cls((a, b, c), int(raw["n"]), str(raw.get("note", "")))
+
+
+def fit_over_calibration(
+    p_line: npt.ArrayLike,
+    p_open: npt.ArrayLike,
+    p_market: npt.ArrayLike,
+    outcome: npt.ArrayLike,
+    min_rows: int = MIN_ROWS,
+) -> OverCalibration:
+    """Ridge-penalised logistic fit; the identity when fewer than ``min_rows`` graded rows."""
+    y = np.asarray(outcome, dtype=float)
+    pl = np.asarray(p_line, dtype=float)
+    ok = np.isfinite(y) & np.isfinite(pl)
+    n = int(ok.sum())
+    if n < min_rows:
+        return OverCalibration(None, n, f"identity: {n} graded rows < {min_rows}")
+    x = _design(pl[ok], np.asarray(p_open, dtype=float)[ok], np.asarray(p_market, dtype=float)[ok])
+    y = y[ok]
+    prior = np.array([0.0, 1.0, 0.0])  # shrink toward the uncalibrated model
+
+    def loss(w: FloatArray) -> tuple[float, FloatArray]:
+        z = x @ w
+        p = 1.0 / (1.0 + np.exp(-z))
+        nll = float(np.sum(np.logaddexp(0, z) - y * z)) + _RIDGE * float(np.sum((w - prior) ** 2))
+        grad = x.T @ (p - y) + 2 * _RIDGE * (w - prior)
+        return nll, np.asarray(grad, dtype=float)
+
+    fit = minimize(loss, prior, jac=True, method="L-BFGS-B")
+    a, b, c = (float(v) for v in fit.x)
+    return OverCalibration((a, b, c), n, "logistic on held-out rows")

@@ -1,0 +1,95 @@
+"""Fixtures for the cloud path: in-process function apps with test services, the Pub/Sub
+emulator (session), and the Cloud Storage emulator from the root conftest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import functions_framework
+import pytest
+
+from strikeouts.cloud.entry import Services
+from strikeouts.cloud.functions import ENTRIES
+from strikeouts.emulators import EmulatorError, ServerProcess
+from strikeouts.emulators.pubsub import start_pubsub_emulator
+from strikeouts.pipeline.clock import FakeClock
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.settings import PROJECT_ROOT, Settings
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+from .doubles import FlushRecorder
+
+FUNCTIONS = PROJECT_ROOT / "functions"
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The official Pub/Sub emulator for the session (fails in CI, skips elsewhere, if absent)."""
+    try:
+        server = start_pubsub_emulator(tmp_path_factory.mktemp("pubsub"))
+    except (EmulatorError, OSError) as exc:
+        message = f"cannot start the Pub/Sub emulator: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def recorder() -> FlushRecorder:
+    return FlushRecorder()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
+    wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    yield wh
+    wh.close()
+
+
+@pytest.fixture
+def services(
+    recorder: FlushRecorder, clock: FakeClock, warehouse: DuckDBWarehouse, tmp_path: Path
+) -> Services:
+    state = DuckDBStateStore(tmp_path / "state.duckdb")
+    return Services(
+        settings=Settings(state_dir=tmp_path),
+        publisher=recorder,
+        config=PipelineConfig(max_delivery_attempts=3),
+        clock=clock,
+        warehouse_factory=lambda _: warehouse,
+        state_factory=lambda _: state,
+    )
+
+
+AppFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def function_client(services: Services) -> Iterator[AppFactory]:
+    """A test client of ``functions/<name>/main.py`` whose entry uses the test services."""
+    touched = []
+
+    def make(name: str, build: Any = None) -> Any:
+        entry = ENTRIES[name]
+        original = (entry._services_factory, entry._build)
+        touched.append((entry, original))
+        entry.rebind(lambda: services, build)
+        app = functions_framework.create_app(name, str(FUNCTIONS / name / "main.py"), "cloudevent")
+        return app.test_client()
+
+    yield make
+    for entry, (factory, build) in touched:
+        entry.rebind(factory, build)

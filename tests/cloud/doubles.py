@@ -1,0 +1,103 @@
+"""Test doubles for the cloud entry: a flushing publisher that records, CloudEvent requests."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id
+from strikeouts.pipeline.bus import TOPIC_KINDS
+from strikeouts.pipeline.messages import encode
+
+
+@dataclass
+class Sent:
+    topic: str
+    data: bytes
+    attributes: dict[str, str]
+
+    @property
+    def message(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.data)
+        return parsed
+
+
+@dataclass
+class FlushRecorder:
+    """A FlushingPublisher that keeps flushed messages; ``fail_flushes`` makes flushes raise."""
+
+    sent: list[Sent] = field(default_factory=list)
+    pending: list[Sent] = field(default_factory=list)
+    fail_flushes: int = 0
+
+    def publish(
+        self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
+    ) -> str:
+        kind = TOPIC_KINDS.get(topic)
+        data = encode(kind, message) if kind else json.dumps(message).encode()
+        return self.publish_raw(topic, data, attributes)
+
+    def publish_raw(
+        self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None
+    ) -> str:
+        attrs = dict(attributes or {})
+        attrs.setdefault(TRACE_ATTRIBUTE, current_trace_id() or "no-trace")
+        self.pending.append(Sent(topic, data, attrs))
+        return str(len(self.sent) + len(self.pending))
+
+    def flush(self) -> list[str]:
+        if self.fail_flushes > 0:
+            self.fail_flushes -= 1
+            self.pending.clear()
+            raise ConnectionError("pubsub unavailable (injected by the test)")
+        self.sent.extend(self.pending)
+        ids = [str(i) for i in range(len(self.sent) - len(self.pending), len(self.sent))]
+        self.pending.clear()
+        return ids
+
+    def on(self, topic: str) -> list[Sent]:
+        return [s for s in self.sent if s.topic == topic]
+
+
+def push_headers(topic: str, message_id: str) -> dict[str, str]:
+    """Binary-mode CloudEvent headers of a Pub/Sub push (as Eventarc sends them)."""
+    return {
+        "ce-id": message_id,
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": f"//pubsub.googleapis.com/projects/strikeouts-local/topics/{topic}",
+        "Content-Type": "application/json",
+    }
+
+
+def push_body(
+    data: bytes, attributes: Mapping[str, str] | None = None, message_id: str | None = None
+) -> dict[str, Any]:
+    """The Pub/Sub push body carrying ``data``."""
+    return {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "attributes": dict(attributes or {}),
+            "messageId": message_id or uuid.uuid4().hex[:12],
+            "publishTime": "2025-06-01T12:00:00Z",
+        },
+        "subscription": "projects/strikeouts-local/subscriptions/test",
+    }
+
+
+def post(
+    client: Any,
+    topic: str,
+    data: bytes,
+    attributes: Mapping[str, str] | None = None,
+    message_id: str | None = None,
+) -> Any:
+    """POST one push delivery to a functions-framework test client."""
+    body = push_body(data, attributes, message_id)
+    return client.post(
+        "/", headers=push_headers(topic, body["message"]["messageId"]), data=json.dumps(body)
+    )

@@ -1,0 +1,256 @@
+"""End to end on the local stack with the official clients: the Pub/Sub emulator pushing to
+the five functions under functions-framework, bqemulator and fake-gcs-server behind them.
+
+One stack per session (started by the fixture; fails in CI, skips elsewhere, when a server
+cannot start), one small real date per scenario, every wait bounded with a clear message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from strikeouts.cloud.export import KEY, prediction_rows
+from strikeouts.cloud.functions import ReadOnlyDuckDBWarehouse, open_function_model_store
+from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
+from strikeouts.cloud.pubsub import PubSubPublisher
+from strikeouts.cloud.stack import (
+    StackInfo,
+    restart_function,
+    stack_down,
+    stack_up,
+    stop_function,
+)
+from strikeouts.emulators import EmulatorError
+from strikeouts.pipeline.clock import FakeClock
+from strikeouts.pipeline.sinks import payload_sha256
+from strikeouts.settings import Settings
+from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
+
+TRAIN_END = dt.date(2025, 3, 1)
+DAY = dt.date(2025, 6, 10)
+KILL_DAY = dt.date(2025, 6, 11)
+FALLBACK_DAY = dt.date(2025, 6, 12)
+CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
+WAIT_SECONDS = 90.0
+
+
+@pytest.fixture(scope="session")
+def stack_settings(
+    ingested: DuckDBWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """The stack up for the session, on a read-only copy of the ingested warehouse."""
+    root = tmp_path_factory.mktemp("stack")
+    ingested.execute("CHECKPOINT")
+    features = root / "features.duckdb"
+    shutil.copyfile(ingested.path, features)
+    settings = Settings(state_dir=root / "state")
+    saved_env = dict(os.environ)
+    try:
+        stack_up(settings, feature_warehouse=features, train_end=TRAIN_END, tick_seconds=0)
+    except (EmulatorError, OSError) as exc:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot start the local stack: {exc}")
+        pytest.skip(f"cannot start the local stack: {exc}")
+    try:
+        yield settings
+    finally:
+        stack_down(settings)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+@pytest.fixture(scope="session")
+def info(stack_settings: Settings) -> StackInfo:
+    return StackInfo.load(Path(stack_settings.state_dir) / "stack.json")
+
+
+@pytest.fixture(scope="session")
+def cloud(info: StackInfo) -> Iterator[BigQueryWarehouse]:
+    wh = BigQueryWarehouse(
+        project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint, timeout=30.0
+    )
+    yield wh
+    wh.close()
+
+
+@pytest.fixture(scope="session")
+def publisher(info: StackInfo) -> PubSubPublisher:
+    return PubSubPublisher.from_settings(info.settings())
+
+
+def event_for(
+    info: StackInfo, day: dt.date, run_id: str, created: dt.datetime = CREATED, **kw: Any
+) -> dict[str, Any]:
+    features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
+    try:
+        return build_schedule_event(features, day, run_id, created, **kw)
+    finally:
+        features.close()
+
+
+def starters(event: dict[str, Any]) -> int:
+    return sum(len(g["starters"]) for g in event["games"])
+
+
+def wait_for(what: str, done: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def rows_of(cloud: BigQueryWarehouse, run_id: str) -> pd.DataFrame:
+    return cloud.query(
+        "SELECT * FROM pitcher_strikeout_predictions WHERE run_id = @r", {"r": run_id}
+    )
+
+
+def handled(info: StackInfo, function: str) -> int:
+    text = Path(info.processes[function].log).read_text(errors="replace")
+    return sum(1 for line in text.splitlines() if '"delivery handled"' in line)
+
+
+def deliveries_of(info: StackInfo, function: str, message_id: str) -> int:
+    text = Path(info.processes[function].log).read_text(errors="replace")
+    return sum(
+        1
+        for line in text.splitlines()
+        if '"delivery handled"' in line and f'"message_id": "{message_id}"' in line
+    )
+
+
+def test_cloud_rows_equal_the_embedded_run_and_replay_writes_nothing(
+    info: StackInfo,
+    cloud: BigQueryWarehouse,
+    publisher: PubSubPublisher,
+    ingested: DuckDBWarehouse,
+    tmp_path: Path,
+) -> None:
+    from strikeouts.runtime.runner import Runner, load_predictors
+
+    event = event_for(info, DAY, "e2e-parity")
+    expected = 3 * starters(event)
+    publish_schedule(publisher, event)
+    wait_for(
+        f"{expected} rows of run e2e-parity", lambda: len(rows_of(cloud, "e2e-parity")) >= expected
+    )
+
+    local = tmp_path / "embedded.duckdb"
+    shutil.copyfile(info.feature_warehouse, local)
+    embedded = DuckDBWarehouse(local)
+    try:
+        predictors = load_predictors(open_function_model_store(info.settings()))
+        runner = Runner(embedded, predictors, tmp_path / "state.duckdb", clock=FakeClock(CREATED))
+        runner.run(DAY, DAY, run_id="e2e-parity")
+        want = prediction_rows(embedded, ["e2e-parity"])
+    finally:
+        embedded.close()
+    got = prediction_rows(cloud, ["e2e-parity"])
+    assert len(got) == expected
+    pd.testing.assert_frame_equal(got, want)
+
+    before = handled(info, "ensemble")
+    publish_schedule(publisher, event)  # a replay: same run id, same event
+    wait_for("the replay's deliveries", lambda: handled(info, "ensemble") >= before + expected)
+    again = prediction_rows(cloud, ["e2e-parity"])
+    pd.testing.assert_frame_equal(again, got)
+
+
+def test_function_killed_mid_run_still_gives_one_row_per_key(
+    info: StackInfo, cloud: BigQueryWarehouse, publisher: PubSubPublisher, stack_settings: Settings
+) -> None:
+    event = event_for(info, KILL_DAY, "e2e-kill")
+    expected = 3 * starters(event)
+    publish_schedule(publisher, event)
+    time.sleep(1.0)
+    restart_function(stack_settings, "ensemble")  # stopped mid-run and replaced
+    wait_for(
+        f"{expected} rows of run e2e-kill", lambda: len(rows_of(cloud, "e2e-kill")) >= expected
+    )
+    rows = rows_of(cloud, "e2e-kill")
+    assert len(rows) == expected
+    assert not rows.duplicated(list(KEY)).any()
+    assert (rows.groupby(["game_id", "pitcher_id"]).size() == 3).all()
+
+
+def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
+    info: StackInfo, cloud: BigQueryWarehouse, publisher: PubSubPublisher, stack_settings: Settings
+) -> None:
+    stop_function(stack_settings, "predict_v1_6_rolling")
+    try:
+        now = dt.datetime.now(dt.UTC)
+        event = event_for(info, FALLBACK_DAY, "e2e-fallback", now, deadline_seconds=10.0)
+        n = starters(event)
+        publish_schedule(publisher, event)
+
+        def baseline_rows() -> int:
+            rows = rows_of(cloud, "e2e-fallback")
+            return int((rows["system_id"] == "v1_baseline").sum())
+
+        wait_for(f"{n} v1_baseline rows", lambda: baseline_rows() >= n)
+        # nothing finalizes before the deadline, whatever the ticks
+        publish_tick(publisher, dt.datetime.now(dt.UTC))
+        if dt.datetime.now(dt.UTC) < now + dt.timedelta(seconds=8):
+            time.sleep(1.0)
+            assert (rows_of(cloud, "e2e-fallback")["system_id"] == "ensemble_v1").sum() == 0
+
+        def finalized() -> bool:
+            publish_tick(publisher, dt.datetime.now(dt.UTC))
+            rows = rows_of(cloud, "e2e-fallback")
+            return int((rows["system_id"] == "ensemble_v1").sum()) >= n
+
+        wait_for(f"{n} fallback ensemble rows", finalized)
+    finally:
+        restart_function(stack_settings, "predict_v1_6_rolling")
+    rows = rows_of(cloud, "e2e-fallback")
+    ensemble = rows[rows["system_id"] == "ensemble_v1"]
+    assert len(ensemble) == n
+    # a baseline 'skip' (red flag) leaves nothing to combine: only the down system is certain
+    assert all("v1_6_rolling" in list(m) for m in ensemble["missing_systems"])
+    assert not any("v1_6_rolling" in list(c) for c in ensemble["contributing_systems"])
+    fell_back = ensemble[[list(c) == ["v1_baseline"] for c in ensemble["contributing_systems"]]]
+    assert len(fell_back) > 0
+    assert fell_back["fallback_reason"].str.contains("deadline passed").all()
+
+
+def test_poison_message_ends_in_rejected_messages_not_in_retries(
+    info: StackInfo, cloud: BigQueryWarehouse, publisher: PubSubPublisher
+) -> None:
+    poison = json.dumps(
+        {"schema_version": 1, "message_type": "pitcher-game", "header": {}}
+    ).encode()
+    publisher.publish_raw("pitcher-games", poison, {"run_id": "poison"})
+    [message_id] = publisher.flush()
+    digest = payload_sha256(poison)
+
+    def rejected() -> pd.DataFrame:
+        return cloud.query(
+            "SELECT handler, reason FROM rejected_messages WHERE payload_sha256 = @h", {"h": digest}
+        )
+
+    wait_for("3 rejections of the poison", lambda: len(rejected()) >= 3)
+    time.sleep(3.0)  # a retried poison would be redelivered about once a second
+    assert sorted(rejected()["handler"]) == [
+        "ensemble",
+        "predict_v1_6_rolling",
+        "predict_v1_baseline",
+    ]
+    functions = ("predict_v1_baseline", "predict_v1_6_rolling", "ensemble")
+    assert {f: deliveries_of(info, f, message_id) for f in functions} == dict.fromkeys(functions, 1)

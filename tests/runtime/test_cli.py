@@ -1,0 +1,56 @@
+"""``strikeouts run`` / ``replay`` through typer's CliRunner: a real date, and bad arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from strikeouts.cli import app
+
+from .conftest import DAY
+
+pytestmark = pytest.mark.data
+
+
+@pytest.fixture
+def cli_env(warehouse_path: Path, model_dir: Path, tmp_path: Path) -> dict[str, str]:
+    return {
+        "STRIKEOUTS_WAREHOUSE": str(warehouse_path),
+        "STRIKEOUTS_MODEL_STORE": str(model_dir),
+        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "200",
+    }
+
+
+def test_run_prints_the_slate_and_a_rerun_writes_nothing(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    args = ["run", "--date", DAY.isoformat(), "--run-id", "cli-run"]
+    first = runner.invoke(app, args, env=cli_env)
+    assert first.exit_code == 0, first.output
+    assert "90 new rows" in first.output
+    assert "30 pitcher-games" in first.output
+    assert "v1_baseline" in first.output and "Luis Castillo" in first.output
+    again = runner.invoke(app, args, env=cli_env)
+    assert again.exit_code == 0, again.output
+    assert "0 new rows" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["run", "--date", "2025-13-01"], "2025-13-01"),
+        (["run", "--date", "2025-07-15"], "2025-07-15"),  # All-Star break: no games
+        (["replay", "--start", "2025-07-20", "--end", "2025-07-18"], "2025-07-18"),
+        (["replay", "--start", "2025-07-20", "--end", "July"], "July"),
+    ],
+)
+def test_bad_arguments_give_one_red_line_and_exit_2(
+    cli_env: dict[str, str], args: list[str], named: str
+) -> None:
+    result = CliRunner().invoke(app, args, env=cli_env)
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and named in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -1,0 +1,187 @@
+"""The pipeline on real data: a real date end to end, replays, the opening line, the adapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from strikeouts.pipeline.clock import SystemClock
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.handlers import Fanout
+from strikeouts.runtime.features import WarehouseFeatureSource
+from strikeouts.runtime.predictors import ModelPredictor
+from strikeouts.runtime.runner import Runner, RunSummary
+from strikeouts.runtime.schedule import schedule_event, slate
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+from .conftest import DAY
+
+pytestmark = pytest.mark.data
+
+SYSTEMS = {"v1_baseline", "v1_6_rolling"}
+ENSEMBLE = "ensemble_v1"
+
+
+class Recorder:
+    """A Publisher that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, object]] = []
+
+    def publish(self, topic: str, message: dict[str, object], attributes: object = None) -> str:
+        self.sent.append(dict(message))
+        return str(len(self.sent))
+
+
+@pytest.fixture(scope="module")
+def day_run(
+    warehouse: DuckDBWarehouse,
+    predictors: list[ModelPredictor],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> RunSummary:
+    state = tmp_path_factory.mktemp("state") / "state.duckdb"
+    return Runner(warehouse, predictors, state).run(DAY, DAY, run_id="e2e")
+
+
+@pytest.fixture(scope="module")
+def day_messages(warehouse: DuckDBWarehouse) -> list[dict[str, object]]:
+    """The pitcher-game messages fanout builds for DAY from the warehouse."""
+    rows = slate(warehouse, DAY, DAY).to_dict("records")
+    event = schedule_event(rows, DAY, "adapter", SystemClock().now())
+    recorder = Recorder()
+    Fanout(WarehouseFeatureSource(warehouse), recorder, PipelineConfig())(event)
+    return recorder.sent
+
+
+def test_a_real_date_gives_three_rows_per_start(
+    day_run: RunSummary, warehouse: DuckDBWarehouse
+) -> None:
+    starts = warehouse.query(
+        "SELECT game_id, pitcher_id FROM pitcher_starts WHERE game_date = @d", {"d": DAY}
+    )
+    rows = day_run.rows
+    assert day_run.pitcher_games == len(starts) == 30
+    assert day_run.rows_written == 3 * len(starts) == len(rows)
+    per_start = rows.groupby(["game_id", "pitcher_id"])["system_id"].apply(frozenset)
+    assert set(per_start) == {frozenset({*SYSTEMS, ENSEMBLE})}
+    assert set(map(tuple, per_start.index)) == set(map(tuple, starts.to_numpy().tolist()))
+    assert set(rows["status"]) <= {"ok", "skip", "error"}
+    assert (rows["status"] == "ok").sum() > 60
+    assert day_run.dead_letters == 0 and day_run.rejected == 0
+
+
+def test_predictions_are_counts_and_probabilities(day_run: RunSummary) -> None:
+    rows = day_run.rows[day_run.rows["predicted_strikeouts"].notna()]
+    assert rows["predicted_strikeouts"].between(0, 15).all()
+    lined, unlined = rows[rows["line"].notna()], rows[rows["line"].isna()]
+    assert len(lined) > 0 and len(unlined) > 0  # DAY has one start without a line
+    assert lined["p_over"].between(0, 1).all()
+    assert unlined["p_over"].isna().all()
+    assert set(unlined["recommendation"]) == {"NO_LINE"}
+
+
+def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> None:
+    weights = PipelineConfig().base_weights
+    rows = day_run.rows.set_index(["game_id", "pitcher_id", "system_id"])
+    ensembles = day_run.rows[
+        (day_run.rows["system_id"] == ENSEMBLE) & (day_run.rows["status"] == "ok")
+    ]
+    assert len(ensembles) > 20
+    for e in ensembles.to_dict("records"):
+        members = list(e["contributing_systems"])
+        assert members, e
+        total = sum(weights[s] for s in members)
+        expected = sum(
+            weights[s]
+            / total
+            * rows.loc[(e["game_id"], e["pitcher_id"], s), "predicted_strikeouts"]
+            for s in members
+        )
+        assert e["predicted_strikeouts"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_event_carries_the_opening_line_not_the_close(
+    warehouse: DuckDBWarehouse, day_run: RunSummary
+) -> None:
+    moved = warehouse.query(
+        "SELECT game_id, pitcher_id, open_line, close_line FROM prop_lines "
+        "WHERE game_date = @d AND game_id IS NOT NULL AND open_line <> close_line",
+        {"d": DAY},
+    )
+    assert len(moved) >= 1
+    event = schedule_event(
+        slate(warehouse, DAY, DAY).to_dict("records"), DAY, "x", SystemClock().now()
+    )
+    lines = {
+        (g["game_id"], s["pitcher_id"]): s.get("line", {}).get("line")
+        for g in event["games"]
+        for s in g["starters"]
+    }
+    stored = day_run.rows.set_index(["game_id", "pitcher_id", "system_id"])["line"]
+    for m in moved.to_dict("records"):
+        key = (m["game_id"], int(m["pitcher_id"]))
+        assert lines[key] == m["open_line"] != m["close_line"]
+        assert stored[(*key, ENSEMBLE)] == m["open_line"]
+
+
+def test_the_adapter_reproduces_the_trained_system(
+    predictors: list[ModelPredictor], day_messages: list[dict[str, object]]
+) -> None:
+    assert len(day_messages) == 30
+    features = pd.DataFrame([m["features"] for m in day_messages])  # None -> NaN, as in training
+    line = [
+        np.nan if m["header"]["line"] is None else m["header"]["line"]["line"] for m in day_messages
+    ]  # type: ignore[index]
+    for predictor in predictors:
+        mean, p_over = predictor.system.predict(features, line)
+        for i, message in enumerate(day_messages):
+            result = predictor.predict(message)
+            assert result.predicted_strikeouts == pytest.approx(float(mean[i]), rel=1e-6)
+            if np.isnan(p_over[i]):
+                assert result.p_over is None
+            else:
+                assert result.p_over == pytest.approx(float(p_over[i]), rel=1e-6), (
+                    i,
+                    mean[i],
+                    line[i],
+                    predictor.system.alpha,
+                    result,
+                )
+            republished = json.loads(json.dumps(message))
+            assert predictor.predict(republished) == result
+
+
+def test_the_adapter_refuses_another_feature_set_version(
+    predictors: list[ModelPredictor], day_messages: list[dict[str, object]]
+) -> None:
+    message = json.loads(json.dumps(day_messages[0]))
+    predictor = predictors[0]
+    message["feature_set_versions"][predictor.feature_set] = "other/9"
+    with pytest.raises(ValueError, match="other/9"):
+        predictor.predict(message)
+
+
+def test_replaying_a_run_id_writes_nothing_new_and_a_new_run_becomes_latest(
+    warehouse: DuckDBWarehouse, predictors: list[ModelPredictor], tmp_path: Path
+) -> None:
+    first, last = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=3)
+    state = tmp_path / "state.duckdb"
+    once = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
+    again = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
+    assert once.dates == 3 and once.pitcher_games == 90
+    assert once.rows_written == 270
+    assert again.rows_written == 0
+    assert again.statuses == once.statuses
+    newer = Runner(warehouse, predictors, state).run(first, last, run_id="replay-b")
+    assert newer.rows_written == 270
+    latest = warehouse.query(
+        "SELECT run_id, COUNT(*) AS n FROM pitcher_strikeout_predictions_latest "
+        "WHERE game_date BETWEEN @a AND @b GROUP BY run_id",
+        {"a": first, "b": last},
+    )
+    assert latest.to_dict("records") == [{"run_id": "replay-b", "n": 270}]
