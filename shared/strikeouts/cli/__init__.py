@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from strikeouts.cli import cloud as _cloud  # noqa: F401  (registers commands)
-from strikeouts.cli import ingest as _ingest  # noqa: F401  (registers commands)
-from strikeouts.cli import models as _models  # noqa: F401  (registers commands)
-from strikeouts.cli import pipeline as _pipeline  # noqa: F401  (registers commands)
+from importlib import import_module
+
 from strikeouts.cli.app import app
+
+# Each module registers its commands on ``app``; this order is the order of ``--help``.
+COMMAND_MODULES = ("ingest", "models", "pipeline", "cloud")
+for _name in COMMAND_MODULES:
+    import_module(f"strikeouts.cli.{_name}")
 
 
 def main() -> None:

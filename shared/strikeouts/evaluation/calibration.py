@@ -85,20 +85,30 @@ def reliability_table(predictions: pd.DataFrame, n_bins: int = 10) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)[["source", *BIN_COLUMNS]]
 
 
+MIN_POINTS_PER_BIN = 20  # a bin with fewer graded starts is noise, not calibration
+
+
 def plot_reliability(
     table: pd.DataFrame, path: str | Path, title: str = "P(over) reliability"
 ) -> Path:
-    """Write a PNG with one reliability curve per source of ``table`` and the diagonal."""
+    """Write a PNG with one reliability curve per source of ``table`` and the diagonal.
+
+    Sources without any probability are left out; bins with fewer than
+    :data:`MIN_POINTS_PER_BIN` graded starts are not drawn (the legend counts every start).
+    """
     figure = Figure(figsize=(6.5, 6.0), dpi=110)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfectly calibrated")
     for source, bins in table.groupby("source", sort=False):
         filled = bins[bins["n"] > 0]
+        if filled.empty:
+            continue
+        shown = filled[filled["n"] >= MIN_POINTS_PER_BIN]
         dashed = source == CLOSE_SOURCE
         axes.plot(
-            filled["mean_predicted"],
-            filled["observed_rate"],
+            shown["mean_predicted"],
+            shown["observed_rate"],
             marker="o",
             linestyle="--" if dashed else "-",
             color="black" if dashed else None,
