@@ -1,22 +1,29 @@
 """Full 2025 season replay on the embedded pipeline, and per-message handler cost vs raw predict.
 
-Usage: .venv/bin/python benchmarks/replay.py [--warehouse PATH] [--model-store DIR] [--sample 90]
-Goals: replay >= 1,000 pitcher-games/s (2 cores); system-handler time per message <= 3x the raw
-model predict time of the same row. Both baselines are printed: a batch predict (all rows in
-one call, per row) and a per-row predict (TrainedSystem.predict on a 1-row frame), medians of
-repeated timings, measured in the same process. Sources are copied to a temporary warehouse, so
-the replay writes nothing into yours. Models: champions trained before the season (2025-03-27)
-by ensure_champions, trained once into the model store when missing.
+Usage: .venv/bin/python benchmarks/replay.py [--warehouse PATH] [--model-store DIR] [--runs 3]
+       [--sample 90]
+Goals: replay >= 1,000 pitcher-games/s (2 cores), the median of ``--runs`` full replays, each
+into a fresh copy of the sources; system-handler time per message <= 3x the raw model predict
+time of the same rows. Both baselines are printed, each next to the handler mode it matches:
+the handler alone on one message (as a Cloud Function runs it) against a 1-row predict
+(TrainedSystem.predict on a 1-row frame), and the embedded handler (a drain's messages prepared
+in one batch, then each handled) against a batch predict (all rows of the day in one call),
+per row; medians of repeated timings, in the same process. Sources are copied to a temporary
+warehouse, so the replay writes nothing into yours. Models: champions trained before the season
+(2025-03-27) by ensure_champions, trained once into the model store when missing, and loaded
+before any timing.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,7 @@ from strikeouts.pipeline.handlers import Fanout, SystemHandler
 from strikeouts.pipeline.messages import encode
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
-from strikeouts.runtime.runner import Runner, load_predictors
+from strikeouts.runtime.runner import Runner, RunSummary, load_predictors
 from strikeouts.runtime.schedule import schedule_event, slate
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
@@ -76,23 +83,53 @@ def _messages(warehouse: DuckDBWarehouse, limit: int) -> list[dict[str, Any]]:
     return keep.sent[:limit]
 
 
+def _by_date(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The messages of each date: what one drain of the embedded bus shows a system."""
+    days: dict[str, list[dict[str, Any]]] = {}
+    for m in messages:
+        days.setdefault(m["header"]["game_date"], []).append(m)
+    return list(days.values())
+
+
 def _overhead(predictor: ModelPredictor, messages: list[dict[str, Any]]) -> dict[str, float]:
-    """Median microseconds per row: batch predict, 1-row predict, adapter, full handler."""
-    frame = pd.DataFrame([m["features"] for m in messages])
-    lines = [
-        np.nan if m["header"]["line"] is None else m["header"]["line"]["line"] for m in messages
-    ]
+    """Median microseconds per row of each raw predict and each handler mode."""
     system = predictor.system
-    batch = _median_us(lambda: system.predict(frame, lines), 7) / len(messages)
-    one_row = statistics.median(
-        _median_us(lambda i=i: system.predict(frame.iloc[[i]], lines[i : i + 1]), 3)
-        for i in range(len(messages))
-    )
-    adapter = statistics.median(_median_us(lambda m=m: predictor.predict(m), 3) for m in messages)
     handler = SystemHandler(predictor, _Drop(), PipelineConfig(), SystemClock())
-    payloads = [encode("pitcher-game", m) for m in messages]
-    per_message = statistics.median(_median_us(lambda p=p: handler(p), 3) for p in payloads)
-    return {"batch": batch, "one_row": one_row, "adapter": adapter, "handler": per_message}
+    one_row, single, batch, drained = [], [], [], []
+    for day in _by_date(messages):
+        frame = pd.DataFrame([m["features"] for m in day])
+        lines = [
+            np.nan if m["header"]["line"] is None else m["header"]["line"]["line"] for m in day
+        ]
+        payloads = [encode("pitcher-game", m) for m in day]
+
+        def drain(payloads: list[bytes] = payloads) -> None:
+            handler.prepare(payloads)
+            for payload in payloads:
+                handler(payload)
+
+        batch.append(_median_us(partial(system.predict, frame, lines), 7) / len(day))
+        drained.append(_median_us(drain, 7) / len(day))
+        for i, payload in enumerate(payloads):
+            row = partial(system.predict, frame.iloc[[i]], lines[i : i + 1])
+            one_row.append(_median_us(row, 5))
+            single.append(_median_us(partial(handler, payload), 5))
+    return {
+        "one_row": statistics.median(one_row),
+        "single": statistics.median(single),
+        "batch": statistics.median(batch),
+        "drained": statistics.median(drained),
+    }
+
+
+def _replay(source: DuckDBWarehouse, predictors: list[ModelPredictor], tmp: Path) -> RunSummary:
+    """One full-season replay into a fresh copy of the sources and a fresh state file."""
+    warehouse = _copy_sources(source, tmp / "warehouse.duckdb")
+    try:
+        runner = Runner(warehouse, predictors, tmp / "state.duckdb")
+        return runner.run(*SEASON, run_id=f"bench-{time.time_ns()}")
+    finally:
+        warehouse.close()
 
 
 def _copy_sources(source: DuckDBWarehouse, target: Path) -> DuckDBWarehouse:
@@ -107,6 +144,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=None)
     parser.add_argument("--model-store", default=None)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=90)
     args = parser.parse_args()
     base = get_settings()
@@ -119,31 +157,34 @@ def main() -> int:
     store = open_model_store(settings)
     ensure_champions(source, store, SEASON[0], progress=print)
     predictors = load_predictors(store)
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        warehouse = _copy_sources(source, Path(tmp) / "warehouse.duckdb")
-        source.close()
-        runner = Runner(warehouse, predictors, Path(tmp) / "state.duckdb")
-        summary = runner.run(*SEASON, run_id=f"bench-{int(time.time())}")
-        messages = _messages(warehouse, args.sample)
-        warehouse.close()
-    rate = summary.pitcher_games_per_second
+        for i in range(max(args.runs, 1)):
+            runs.append(_replay(source, predictors, Path(tmp) / f"run{i}"))
+        messages = _messages(source, args.sample)
+    source.close()
+    summary = runs[-1]
+    rates = sorted(r.pitcher_games_per_second for r in runs)
+    rate = statistics.median(rates)
     print(
         f"replay {SEASON[0]}..{SEASON[1]}: {summary.pitcher_games:,} pitcher-games, "
-        f"{summary.rows_written:,} rows in {summary.seconds:.2f} s = {rate:,.0f} pitcher-games/s "
-        f"(goal >= {GOAL_RATE:,.0f}); statuses {summary.statuses}; "
-        f"dead letters {summary.dead_letters}"
+        f"{summary.rows_written:,} rows; median of {len(runs)} runs = {rate:,.0f} pitcher-games/s "
+        f"(goal >= {GOAL_RATE:,.0f}; runs {', '.join(f'{r:,.0f}' for r in rates)}; "
+        f"{statistics.median(r.seconds for r in runs):.2f} s); statuses {summary.statuses}; "
+        f"dead letters {summary.dead_letters}; load average {os.getloadavg()[0]:.2f}"
     )
     ok = rate >= GOAL_RATE
     for predictor in predictors:
         t = _overhead(predictor, messages)
-        ratio = t["handler"] / t["one_row"]
+        single, drained = t["single"] / t["one_row"], t["drained"] / t["batch"]
         print(
             f"{predictor.system_id} over {len(messages)} messages (median us/row): "
-            f"raw batch {t['batch']:.1f}, raw 1-row {t['one_row']:.1f}, adapter {t['adapter']:.1f}, "
-            f"handler {t['handler']:.1f}; handler / raw 1-row = {ratio:.2f}x "
-            f"(goal <= {GOAL_RATIO:g}x), handler / raw batch = {t['handler'] / t['batch']:.1f}x"
+            f"handler alone {t['single']:.1f} vs raw 1-row predict {t['one_row']:.1f} = "
+            f"{single:.2f}x (goal <= {GOAL_RATIO:g}x); embedded handler (batch prepared) "
+            f"{t['drained']:.1f} vs raw batch predict {t['batch']:.1f} = {drained:.2f}x "
+            f"(goal <= {GOAL_RATIO:g}x)"
         )
-        ok = ok and ratio <= GOAL_RATIO
+        ok = ok and single <= GOAL_RATIO and drained <= GOAL_RATIO
     return 0 if ok else 1
 
 

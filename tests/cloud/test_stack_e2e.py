@@ -30,6 +30,7 @@ from strikeouts.cloud.stack import (
     stack_up,
     stop_function,
 )
+from strikeouts.cloud.staging import StagingMerger, open_merger
 from strikeouts.emulators import EmulatorError
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.sinks import payload_sha256
@@ -89,6 +90,14 @@ def cloud(info: StackInfo) -> Iterator[BigQueryWarehouse]:
 
 
 @pytest.fixture(scope="session")
+def merger(info: StackInfo, cloud: BigQueryWarehouse) -> StagingMerger:
+    """What the tick does every minute, run on demand by the waits (under the same lease)."""
+    found = open_merger(info.settings(), cloud)
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
 def publisher(info: StackInfo) -> PubSubPublisher:
     return PubSubPublisher.from_settings(info.settings())
 
@@ -116,7 +125,8 @@ def wait_for(what: str, done: Callable[[], bool], timeout: float = WAIT_SECONDS)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def rows_of(cloud: BigQueryWarehouse, run_id: str) -> pd.DataFrame:
+def rows_of(cloud: BigQueryWarehouse, run_id: str, merger: StagingMerger) -> pd.DataFrame:
+    merger.merge()
     return cloud.query(
         "SELECT * FROM pitcher_strikeout_predictions WHERE run_id = @r", {"r": run_id}
     )
@@ -139,6 +149,7 @@ def deliveries_of(info: StackInfo, function: str, message_id: str) -> int:
 def test_cloud_rows_equal_the_embedded_run_and_replay_writes_nothing(
     info: StackInfo,
     cloud: BigQueryWarehouse,
+    merger: StagingMerger,
     publisher: PubSubPublisher,
     ingested: DuckDBWarehouse,
     tmp_path: Path,
@@ -149,7 +160,8 @@ def test_cloud_rows_equal_the_embedded_run_and_replay_writes_nothing(
     expected = 3 * starters(event)
     publish_schedule(publisher, event)
     wait_for(
-        f"{expected} rows of run e2e-parity", lambda: len(rows_of(cloud, "e2e-parity")) >= expected
+        f"{expected} rows of run e2e-parity",
+        lambda: len(rows_of(cloud, "e2e-parity", merger)) >= expected,
     )
 
     local = tmp_path / "embedded.duckdb"
@@ -169,12 +181,18 @@ def test_cloud_rows_equal_the_embedded_run_and_replay_writes_nothing(
     before = handled(info, "ensemble")
     publish_schedule(publisher, event)  # a replay: same run id, same event
     wait_for("the replay's deliveries", lambda: handled(info, "ensemble") >= before + expected)
+    assert merger.pending() >= 2 * starters(event)  # the replay staged its rows again ...
+    assert merger.merge().inserted == 0  # ... and the MERGE found every key already there
     again = prediction_rows(cloud, ["e2e-parity"])
     pd.testing.assert_frame_equal(again, got)
 
 
 def test_function_killed_mid_run_still_gives_one_row_per_key(
-    info: StackInfo, cloud: BigQueryWarehouse, publisher: PubSubPublisher, stack_settings: Settings
+    info: StackInfo,
+    cloud: BigQueryWarehouse,
+    merger: StagingMerger,
+    publisher: PubSubPublisher,
+    stack_settings: Settings,
 ) -> None:
     event = event_for(info, KILL_DAY, "e2e-kill")
     expected = 3 * starters(event)
@@ -182,16 +200,21 @@ def test_function_killed_mid_run_still_gives_one_row_per_key(
     time.sleep(1.0)
     restart_function(stack_settings, "ensemble")  # stopped mid-run and replaced
     wait_for(
-        f"{expected} rows of run e2e-kill", lambda: len(rows_of(cloud, "e2e-kill")) >= expected
+        f"{expected} rows of run e2e-kill",
+        lambda: len(rows_of(cloud, "e2e-kill", merger)) >= expected,
     )
-    rows = rows_of(cloud, "e2e-kill")
+    rows = rows_of(cloud, "e2e-kill", merger)
     assert len(rows) == expected
     assert not rows.duplicated(list(KEY)).any()
     assert (rows.groupby(["game_id", "pitcher_id"]).size() == 3).all()
 
 
 def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
-    info: StackInfo, cloud: BigQueryWarehouse, publisher: PubSubPublisher, stack_settings: Settings
+    info: StackInfo,
+    cloud: BigQueryWarehouse,
+    merger: StagingMerger,
+    publisher: PubSubPublisher,
+    stack_settings: Settings,
 ) -> None:
     stop_function(stack_settings, "predict_v1_6_rolling")
     try:
@@ -201,7 +224,7 @@ def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
         publish_schedule(publisher, event)
 
         def baseline_rows() -> int:
-            rows = rows_of(cloud, "e2e-fallback")
+            rows = rows_of(cloud, "e2e-fallback", merger)
             return int((rows["system_id"] == "v1_baseline").sum())
 
         wait_for(f"{n} v1_baseline rows", lambda: baseline_rows() >= n)
@@ -209,25 +232,32 @@ def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
         publish_tick(publisher, dt.datetime.now(dt.UTC))
         if dt.datetime.now(dt.UTC) < now + dt.timedelta(seconds=8):
             time.sleep(1.0)
-            assert (rows_of(cloud, "e2e-fallback")["system_id"] == "ensemble_v1").sum() == 0
+            assert (rows_of(cloud, "e2e-fallback", merger)["system_id"] == "ensemble_v1").sum() == 0
 
         def finalized() -> bool:
             publish_tick(publisher, dt.datetime.now(dt.UTC))
-            rows = rows_of(cloud, "e2e-fallback")
+            rows = rows_of(cloud, "e2e-fallback", merger)
             return int((rows["system_id"] == "ensemble_v1").sum()) >= n
 
         wait_for(f"{n} fallback ensemble rows", finalized)
     finally:
         restart_function(stack_settings, "predict_v1_6_rolling")
-    rows = rows_of(cloud, "e2e-fallback")
-    ensemble = rows[rows["system_id"] == "ensemble_v1"]
+    rows = rows_of(cloud, "e2e-fallback", merger)
+    ensemble = rows[rows["system_id"] == "ensemble_v1"].set_index(["game_id", "pitcher_id"])
+    baseline = rows[rows["system_id"] == "v1_baseline"].set_index(["game_id", "pitcher_id"])
     assert len(ensemble) == n
-    # a baseline 'skip' (red flag) leaves nothing to combine: only the down system is certain
-    assert all("v1_6_rolling" in list(m) for m in ensemble["missing_systems"])
-    assert not any("v1_6_rolling" in list(c) for c in ensemble["contributing_systems"])
-    fell_back = ensemble[[list(c) == ["v1_baseline"] for c in ensemble["contributing_systems"]]]
-    assert len(fell_back) > 0
-    assert fell_back["fallback_reason"].str.contains("deadline passed").all()
+    assert sorted(ensemble.index) == sorted(baseline.index)
+    for key, row in ensemble.iterrows():
+        answered = baseline.loc[key, "status"]
+        # missing = the stopped system, plus the baseline only when it did not answer 'ok'
+        allowed = {"v1_6_rolling"} | ({"v1_baseline"} if answered != "ok" else set())
+        assert "v1_6_rolling" in list(row["missing_systems"]), key
+        assert set(row["missing_systems"]) <= allowed, (key, answered)
+        expected = ["v1_baseline"] if answered == "ok" else []
+        assert list(row["contributing_systems"]) == expected, (key, answered)
+        if answered == "ok":
+            assert "deadline passed" in row["fallback_reason"], key
+    assert (baseline["status"] == "ok").sum() > 0
 
 
 def test_poison_message_ends_in_rejected_messages_not_in_retries(

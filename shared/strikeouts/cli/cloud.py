@@ -1,4 +1,4 @@
-"""The cloud-path commands: ``stack up|down|status``, ``publish-schedule``,
+"""The cloud-path commands: ``stack up|down|status|merge``, ``publish-schedule``,
 ``export-predictions`` and ``package-functions``.
 
 Invariant: a stack that is not up, a date without games or a bad option prints one clear
@@ -10,24 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import WarehouseOpt, settings_with
+from strikeouts.cli.options import WarehouseOpt, fail, settings_with
 from strikeouts.settings import Settings
+
+if TYPE_CHECKING:
+    from strikeouts.warehouse.base import Warehouse
 
 stack_app = typer.Typer(help="The local stack: Pub/Sub, BigQuery, GCS emulators + the functions.")
 app.add_typer(stack_app, name="stack")
 
 DEFAULT_TRAIN_END = dt.date(2025, 3, 1)
-
-
-def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _date(value: str, option: str) -> dt.date:
@@ -67,7 +65,7 @@ def stack_up_command(
             progress=lambda m: console.print(f"· {m}"),
         )
     except (StackError, EmulatorError) as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     console.print(f"stack up: {len(info.processes)} processes, recorded in state_dir/stack.json")
     for name, proc in info.processes.items():
         console.print(f"  {name:<22} pid {proc.pid:<8} port {proc.port or '-'}")
@@ -83,7 +81,7 @@ def stack_down_command() -> None:
     try:
         names = stack_down(Settings())
     except StackError as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     console.print(f"stopped: {', '.join(names)}")
 
 
@@ -98,7 +96,7 @@ def stack_status_command(
     try:
         status = stack_status(Settings())
     except StackError as exc:
-        raise _fail(Console(stderr=True), str(exc)) from None
+        raise fail(Console(stderr=True), str(exc)) from None
     if as_json:
         print(json.dumps(status, indent=2))
         return
@@ -150,7 +148,7 @@ def publish_schedule_command(
             features.close()
         message_id = publish_schedule(PubSubPublisher.from_settings(settings), event)
     except (StackError, ScheduleError) as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     starters = sum(len(g["starters"]) for g in event["games"])
     console.print(
         f"published {game_date}: {len(event['games'])} games, {starters} starters, "
@@ -175,7 +173,7 @@ def export_predictions_command(
     console = Console(stderr=True)
     chosen: Literal["duckdb", "bigquery"]
     if backend not in ("duckdb", "bigquery"):
-        raise _fail(console, f"--backend={backend!r} must be duckdb or bigquery")
+        raise fail(console, f"--backend={backend!r} must be duckdb or bigquery")
     chosen = "bigquery" if backend == "bigquery" else "duckdb"
     try:
         if chosen == "bigquery":
@@ -184,12 +182,46 @@ def export_predictions_command(
             settings = settings_with(warehouse=warehouse)
         store = open_warehouse(settings)
         try:
+            if chosen == "bigquery":
+                _merge_staged(settings, store, console)
             count = export_predictions(store, out, run_id or None)
         finally:
             store.close()
     except (StackError, WarehouseError) as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
     console.print(f"wrote {count} prediction rows to {out}")
+
+
+def _merge_staged(settings: Settings, warehouse: Warehouse, console: Console) -> None:
+    """Move staged prediction rows into the final table now (what the tick does each minute)."""
+    from strikeouts.cloud.staging import open_merger
+
+    merger = open_merger(settings, warehouse)
+    if merger is None:
+        return
+    result = merger.merge(wait=60.0)
+    if result.skipped:
+        console.print("another merge held the lease for 60 s: staged rows may be missing")
+    else:
+        console.print(f"merged {result.inserted} staged rows into the final table")
+
+
+@stack_app.command("merge")
+def stack_merge_command() -> None:
+    """MERGE the staged prediction rows into pitcher_strikeout_predictions now."""
+    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.warehouse import WarehouseError, open_warehouse
+
+    console = Console(stderr=True)
+    try:
+        settings = StackInfo.load(stack_file(Settings())).settings()
+        store = open_warehouse(settings)
+        try:
+            _merge_staged(settings, store, console)
+        finally:
+            store.close()
+    except (StackError, WarehouseError) as exc:
+        raise fail(console, str(exc)) from None
 
 
 @app.command("package-functions")

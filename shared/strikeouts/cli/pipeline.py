@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, settings_with
+from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with
 from strikeouts.models.service import ensure_champions
 from strikeouts.models.store import ModelStoreError, open_model_store
 from strikeouts.pipeline.config import PipelineConfig
@@ -36,11 +36,6 @@ RunIdOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -115,7 +110,7 @@ def _guarded(console: Console, action: Callable[[], RunSummary]) -> RunSummary:
     try:
         return action()
     except (ValueError, ScheduleError, WarehouseError, ModelStoreError) as exc:
-        raise _fail(console, str(exc)) from None
+        raise fail(console, str(exc)) from None
 
 
 @app.command()

@@ -2,14 +2,15 @@
 
 ``functions/<name>/main.py`` only wraps one of these in ``@functions_framework.cloud_event``.
 Handlers are the pipeline's own (fanout, system, ensemble); the adapters come from settings:
-Pub/Sub publisher, BigQuery sinks, GCS model store and aggregation state, and the feature
+Pub/Sub publisher, BigQuery sinks (predictions staged, merged by the tick: see
+``cloud.staging``), GCS model store and aggregation state, and the feature
 warehouse fanout reads (a DuckDB file is opened read-only, so many instances can share it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -24,10 +25,14 @@ from strikeouts.warehouse.factory import BIGQUERY_PREFIX
 if TYPE_CHECKING:
     from strikeouts.models.store import ObjectModelStore
     from strikeouts.pipeline.handlers import EnsembleHandler
+    from strikeouts.pipeline.ports import PredictionSink
     from strikeouts.warehouse.base import Warehouse
+    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
 FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
+# a tick finding another merge in progress leaves the rows to it (or to the next tick)
+TICK_MERGE_WAIT_SECONDS = 5.0
 
 
 class ReadOnlyDuckDBWarehouse(DuckDBWarehouse):
@@ -88,12 +93,22 @@ def system_builder(system_id: str) -> Any:
     return build
 
 
+def prediction_sink(services: Services) -> PredictionSink:
+    """Staged streaming inserts on BigQuery (merged by the tick), a keyed merge elsewhere."""
+    from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
+    from strikeouts.pipeline.sinks import WarehousePredictionSink
+
+    warehouse = services.warehouse
+    if is_bigquery(warehouse):
+        return StagedPredictionSink(cast("BigQueryWarehouse", warehouse))
+    return WarehousePredictionSink(warehouse)
+
+
 def ensemble_handler(services: Services) -> EnsembleHandler:
     """The ensemble over the aggregation state and the warehouse's prediction table."""
     from strikeouts.pipeline.handlers import EnsembleHandler
-    from strikeouts.pipeline.sinks import WarehousePredictionSink
 
-    sink = WarehousePredictionSink(services.warehouse)
+    sink = prediction_sink(services)
     return EnsembleHandler(services.state, sink, services.config, services.clock)
 
 
@@ -113,8 +128,18 @@ def build_ensemble(services: Services) -> Handler:
 
 
 def build_ensemble_tick(services: Services) -> Handler:
-    """The scheduled tick: finalize overdue pitcher-games."""
-    return ensemble_handler(services).tick
+    """The scheduled tick: finalize overdue pitcher-games, then merge the staged rows."""
+    from strikeouts.cloud.staging import open_merger
+
+    ensemble = ensemble_handler(services)
+    merger = open_merger(services.settings, services.warehouse)
+
+    def handle(payload: Payload) -> None:
+        ensemble.tick(payload)
+        if merger is not None:
+            merger.merge(wait=TICK_MERGE_WAIT_SECONDS)
+
+    return handle
 
 
 fanout = Entry("fanout", build_fanout, instance_services, serialize=True)

@@ -7,12 +7,13 @@ Invariants:
   every message this thread published, and a function calls it before it acknowledges its
   own delivery, so a message is never acknowledged before what it caused was published;
 - every message carries its routing attributes (run, game, pitcher, system) and the trace
-  id of the delivery that caused it.
+  id of the delivery that caused it;
+- nothing waits longer than ``timeout``: publishes retry within it and :meth:`flush` raises
+  PublishError (transient) naming how many messages went out, even with no server listening.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Mapping
@@ -20,14 +21,13 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id, new_trace_id
-from strikeouts.pipeline.bus import TOPIC_KINDS
+from strikeouts.pipeline.bus import encode_for_topic
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
-    encode,
 )
 from strikeouts.settings import Settings
 
@@ -109,20 +109,20 @@ class PubSubPublisher:
         self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
     ) -> str:
         """Validate and enqueue ``message``; returns its client message id (see :meth:`flush`)."""
-        kind = TOPIC_KINDS.get(topic)
-        data = (
-            encode(kind, message)
-            if kind
-            else json.dumps(message, sort_keys=True, allow_nan=False).encode()
-        )
-        return self.publish_raw(topic, data, attributes)
+        return self.publish_raw(topic, encode_for_topic(topic, message), attributes)
 
     def publish_raw(
         self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None
     ) -> str:
         """Enqueue raw bytes unchecked; returns the client message id."""
+        from google.api_core.retry import Retry
+
         attrs = _attributes(attributes)
-        future = self.client.publish(self.topic_path(topic), data, **attrs)
+        # bounded retries: the client's default keeps an unreachable server busy for 600 s
+        retry = Retry(initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.timeout)
+        future = self.client.publish(
+            self.topic_path(topic), data, retry=retry, timeout=self.timeout, **attrs
+        )
         self._pending().append(future)
         return attrs["client_message_id"]
 

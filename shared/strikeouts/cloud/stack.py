@@ -268,7 +268,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 
 
 def _create_warehouse(info: StackInfo) -> None:
-    from strikeouts.pipeline.sinks import ensure_prediction_tables
+    from strikeouts.cloud.staging import ensure_staging
     from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
     warehouse = BigQueryWarehouse(
@@ -276,7 +276,7 @@ def _create_warehouse(info: StackInfo) -> None:
     )
     try:
         warehouse.ensure_tables()
-        ensure_prediction_tables(warehouse)
+        ensure_staging(warehouse)  # the predictions, their staging table and the view
     finally:
         warehouse.close()
 

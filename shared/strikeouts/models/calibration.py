@@ -4,11 +4,13 @@ p = σ(a + b·logit(p_model(L)) + c·[logit(p_market(L₀)) − logit(p_model(L�
 line being priced, L₀ the opening line and p_market the de-vigged opening price. The market
 term carries the market's disagreement with the model at L₀ over to L, so it also works when
 the line moved. Fitted on rows the count model did not train on; without enough of them the
-calibration is the identity and says so.
+calibration is the identity and says so. Applying it is scalar arithmetic mapped over the rows,
+so one pitcher-game served alone gets exactly the number it gets in a batch.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,16 @@ def _logit(p: FloatArray) -> FloatArray:
     return np.asarray(np.log(q / (1 - q)), dtype=float)
 
 
+def _logit_one(p: float) -> float:
+    q = min(max(p, _EPS), 1 - _EPS)
+    return math.log(q / (1 - q))
+
+
+def _sigmoid_one(z: float) -> float:
+    # math.exp overflows where np.exp gave inf (and so 0.0); the limit is the same
+    return 0.0 if z < -700.0 else 1.0 / (1.0 + math.exp(-z))
+
+
 def _design(p_line: FloatArray, p_open: FloatArray, p_market: FloatArray) -> FloatArray:
     shift = _logit(p_market) - _logit(p_open)
     shift = np.where(np.isfinite(shift), shift, 0.0)
@@ -45,13 +57,28 @@ class OverCalibration:
     def apply(
         self, p_line: npt.ArrayLike, p_open: npt.ArrayLike, p_market: npt.ArrayLike
     ) -> FloatArray:
-        """Calibrated P(over); NaN stays NaN where the model has no probability."""
-        pl = np.asarray(p_line, dtype=float)
+        """Calibrated P(over) per row (:meth:`apply_one`, broadcast); NaN stays NaN."""
         if self.coef is None:
-            return pl
-        x = _design(pl, np.asarray(p_open, dtype=float), np.asarray(p_market, dtype=float))
-        out = 1.0 / (1.0 + np.exp(-(x @ np.asarray(self.coef))))
-        return np.where(np.isfinite(pl), out, np.nan)
+            return np.asarray(p_line, dtype=float)
+        pl, po, pm = np.broadcast_arrays(
+            np.asarray(p_line, dtype=float),
+            np.asarray(p_open, dtype=float),
+            np.asarray(p_market, dtype=float),
+        )
+        rows = zip(pl.ravel().tolist(), po.ravel().tolist(), pm.ravel().tolist(), strict=True)
+        out = np.fromiter((self.apply_one(*row) for row in rows), float, count=pl.size)
+        return out.reshape(pl.shape)
+
+    def apply_one(self, p_line: float, p_open: float, p_market: float) -> float:
+        """Calibrated P(over) for one row; NaN where the model has no probability."""
+        if self.coef is None:
+            return p_line
+        if not math.isfinite(p_line):
+            return math.nan
+        shift = _logit_one(p_market) - _logit_one(p_open)
+        a, b, c = self.coef
+        z = a + b * _logit_one(p_line) + c * (shift if math.isfinite(shift) else 0.0)
+        return _sigmoid_one(z)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,11 @@
 A system predicts an expected count; ``p_over`` comes from a negative-binomial (or, when the
 fitted dispersion is not positive, Poisson) distribution with that mean. The probability is
 never used as a count, and the count is never squashed into a probability.
+
+One scalar implementation serves both forms: the array form maps it over the rows, so a
+single pitcher-game served by the pipeline gets exactly the number a batch (backtest) gets.
+The pmf is built by its closed-form ratio recursion from pmf(0); scipy.stats is the
+reference the tests hold it to (1e-12), not a runtime dependency of serving.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 
-# Below this the negative binomial is numerically a Poisson; keeps scipy's n = 1/alpha finite.
+# Below this the negative binomial is numerically a Poisson; keeps n = 1/alpha finite.
 _MIN_ALPHA = 1e-6
+_MIN_MEAN = 1e-6
+# np.isclose's defaults, which decided "whole-number line" before the scalar form existed.
+_WHOLE_RTOL = 1e-5
+_WHOLE_ATOL = 1e-8
 
 
 def fit_dispersion(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
@@ -35,43 +43,51 @@ def fit_dispersion(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
     return max(alpha, 0.0)
 
 
-def _cdf(k: FloatArray, mu: FloatArray, alpha: float) -> FloatArray:
-    if alpha < _MIN_ALPHA:
-        return np.asarray(stats.poisson.cdf(k, mu), dtype=float)
-    n = 1.0 / alpha
-    return np.asarray(stats.nbinom.cdf(k, n, n / (n + mu)), dtype=float)
+def cdf_pmf(k: int, mu: float, alpha: float) -> tuple[float, float]:
+    """(P(K ≤ k), P(K = k)) for K ~ NB2(mean ``mu``, dispersion ``alpha``), Poisson below 1e-6.
 
-
-def _pmf(k: FloatArray, mu: FloatArray, alpha: float) -> FloatArray:
-    if alpha < _MIN_ALPHA:
-        return np.asarray(stats.poisson.pmf(k, mu), dtype=float)
-    n = 1.0 / alpha
-    return np.asarray(stats.nbinom.pmf(k, n, n / (n + mu)), dtype=float)
-
-
-def p_over(mean: npt.ArrayLike, line: npt.ArrayLike, alpha: float) -> FloatArray:
-    """P(strikeouts > line | not a push) for each (mean, line); NaN where the line is NaN.
-
-    For half-point lines this is P(K ≥ ⌈line⌉); for whole-number lines the push (K = line)
-    is excluded, as a sportsbook refunds it.
+    pmf(0) is exp(−mu) (Poisson) or (n/(n+mu))^n with n = 1/alpha; each next term is
+    pmf(j+1) = pmf(j)·mu/(j+1), resp. pmf(j)·(j+n)/(j+1)·mu/(n+mu).
     """
-    mu = np.clip(np.asarray(mean, dtype=float), 1e-6, None)
-    ln = np.asarray(line, dtype=float)
-    mu, ln = np.broadcast_arrays(mu, ln)
-    out = np.full(mu.shape, np.nan)
-    ok = np.isfinite(ln) & np.isfinite(mu)
-    if not ok.any():
-        return out
-    floor = np.floor(ln[ok])
-    over = 1.0 - _cdf(floor, mu[ok], alpha)
-    whole = np.isclose(floor, ln[ok])
-    push = np.where(whole, _pmf(floor, mu[ok], alpha), 0.0)
-    out[ok] = over / np.clip(1.0 - push, 1e-12, None)
-    return out
+    if k < 0:
+        return 0.0, 0.0
+    if alpha < _MIN_ALPHA:
+        pmf = math.exp(-mu)
+        ratio = mu
+        n = 0.0
+    else:
+        n = 1.0 / alpha
+        pmf = math.exp(-n * math.log1p(mu / n))
+        ratio = mu / (n + mu)
+    cdf = pmf
+    for j in range(k):
+        pmf *= (ratio / (j + 1)) if n == 0.0 else ((j + n) / (j + 1) * ratio)
+        cdf += pmf
+    return min(cdf, 1.0), pmf
 
 
 def p_over_one(mean: float, line: float | None, alpha: float) -> float | None:
-    """Scalar form of :func:`p_over`; None without a line."""
+    """P(strikeouts > ``line`` | not a push) around ``mean``; None without a (finite) line.
+
+    For half-point lines this is P(K ≥ ⌈line⌉); for whole-number lines the push (K = line)
+    is excluded, as a sportsbook refunds it. A NaN mean gives NaN.
+    """
     if line is None or not math.isfinite(line):
         return None
-    return float(p_over(np.array([mean]), np.array([line]), alpha)[0])
+    if math.isnan(mean):
+        return math.nan
+    mu = max(mean, _MIN_MEAN)
+    floor = math.floor(line)
+    cdf, pmf = cdf_pmf(int(floor), mu, alpha)
+    whole = abs(floor - line) <= _WHOLE_ATOL + _WHOLE_RTOL * abs(line)
+    push = pmf if whole else 0.0
+    return (1.0 - cdf) / max(1.0 - push, 1e-12)
+
+
+def p_over(mean: npt.ArrayLike, line: npt.ArrayLike, alpha: float) -> FloatArray:
+    """:func:`p_over_one` for each (mean, line) pair (broadcast); NaN where the line is NaN."""
+    mu, ln = np.broadcast_arrays(np.asarray(mean, dtype=float), np.asarray(line, dtype=float))
+    pairs = zip(mu.ravel().tolist(), ln.ravel().tolist(), strict=True)
+    values = (p_over_one(m, x, alpha) for m, x in pairs)
+    out = np.fromiter((math.nan if v is None else v for v in values), float, count=mu.size)
+    return out.reshape(mu.shape)

@@ -7,16 +7,18 @@ did not train on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xgboost as xgb
 
 from strikeouts.models.calibration import OverCalibration, fit_over_calibration
-from strikeouts.models.countdist import FloatArray, fit_dispersion, p_over
+from strikeouts.models.countdist import FloatArray, fit_dispersion, p_over, p_over_one
 from strikeouts.models.metadata import ModelMetadata, fingerprint
 from strikeouts.models.store import LoadedModel
 from strikeouts.models.systems import SystemSpec
@@ -45,8 +47,12 @@ class TrainedSystem:
 
     def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
         """Expected strikeouts for each row (features by name; absent inputs are NaN)."""
-        matrix = xgb.DMatrix(_matrix(frame, self.feature_names), feature_names=self.feature_names)
-        return np.asarray(self.booster.predict(matrix), dtype=float)
+        return self.predict_matrix(_matrix(frame, self.feature_names))
+
+    def predict_matrix(self, matrix: npt.NDArray[np.floating[Any]]) -> FloatArray:
+        """Expected strikeouts for rows already in ``feature_names`` order (NaN = missing)."""
+        # inplace_predict reads the array as float32, as a DMatrix would, without building one
+        return np.asarray(self.booster.inplace_predict(matrix), dtype=float)
 
     def predict(self, frame: pd.DataFrame, line: Any) -> tuple[FloatArray, FloatArray]:
         """(expected strikeouts, P(over line)) per row; P is NaN where the line is missing."""
@@ -55,11 +61,23 @@ class TrainedSystem:
 
     def p_over(self, frame: pd.DataFrame, mean: FloatArray, line: Any) -> FloatArray:
         """Calibrated P(over ``line``) around ``mean``, using the opening market in ``frame``."""
-        raw = p_over(mean, np.asarray(line, dtype=float), self.alpha)
-        open_line = _column(frame, OPEN_LINE)
-        return self.calibration.apply(
-            raw, p_over(mean, open_line, self.alpha), _column(frame, MARKET_P_OVER)
+        rows = np.broadcast_arrays(
+            np.asarray(mean, dtype=float),
+            np.asarray(line, dtype=float),
+            _column(frame, OPEN_LINE),
+            _column(frame, MARKET_P_OVER),
         )
+        values = zip(*(r.ravel().tolist() for r in rows), strict=True)
+        out = np.fromiter((self.p_over_one(*v) for v in values), float, count=rows[0].size)
+        return out.reshape(rows[0].shape)
+
+    def p_over_one(self, mean: float, line: float, open_line: float, market_p: float) -> float:
+        """:meth:`p_over` for one row: NaN without a line, else the calibrated probability."""
+        raw = p_over_one(mean, line, self.alpha)
+        if raw is None or self.calibration.coef is None:
+            return math.nan if raw is None else raw
+        p_open = p_over_one(mean, open_line, self.alpha)
+        return self.calibration.apply_one(raw, math.nan if p_open is None else p_open, market_p)
 
     def artifact(self) -> bytes:
         """The model in XGBoost's UBJ format."""

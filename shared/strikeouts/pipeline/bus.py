@@ -5,6 +5,11 @@ is acknowledged when the handler returns or fails permanently (recorded as a rej
 :mod:`strikeouts.pipeline.delivery`); any other failure is redelivered until
 ``max_attempts``, then kept as a dead letter with its payload and reason. A FaultPlan makes
 the bus duplicate, reorder, delay and fail deliveries deterministically from its seed.
+
+A subscription may also give a ``prepare`` hook: before a delivery whose message it has not
+seen, the bus hands it the payloads of every delivery of that subscription ready in the queue,
+so it can do their work in one go (one model call for a day's pitcher-games). It is only a
+hint: each message is still delivered, acknowledged, retried or rejected on its own.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +43,14 @@ TOPIC_KINDS: dict[str, MessageKind] = {
 }
 
 log = get_logger(__name__)
+
+
+def encode_for_topic(topic: str, message: Mapping[str, Any]) -> bytes:
+    """The bytes published on ``topic``: validated against its contract when it has one."""
+    kind = TOPIC_KINDS.get(topic)
+    if kind:
+        return encode(kind, message)
+    return json.dumps(message, sort_keys=True, allow_nan=False).encode()
 
 
 class InjectedFailure(RuntimeError):
@@ -104,6 +117,8 @@ class Subscription:
     name: str
     topic: str
     handler: Callable[[bytes], Any]
+    prepare: Callable[[Sequence[bytes]], Any] | None = None
+    """Called with the ready payloads before a delivery it has not been shown (see above)."""
 
 
 @dataclass
@@ -136,24 +151,26 @@ class InProcessBus:
         self._step = 0
         self._ids = itertools.count(1)
         self._rng = random.Random(self.faults.seed)
+        # per subscription with a prepare hook: message ids shown to it and not yet attempted
+        self._shown: dict[str, set[str]] = {}
 
-    def subscribe(self, topic: str, name: str, handler: Callable[[bytes], Any]) -> None:
+    def subscribe(
+        self,
+        topic: str,
+        name: str,
+        handler: Callable[[bytes], Any],
+        prepare: Callable[[Sequence[bytes]], Any] | None = None,
+    ) -> None:
         """Add a subscription; each subscription receives every later message of ``topic``."""
         if name in self.subscriptions:
             raise ValueError(f"subscription {name!r} already exists")
-        self.subscriptions[name] = Subscription(name, topic, handler)
+        self.subscriptions[name] = Subscription(name, topic, handler, prepare)
 
     def publish(
         self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
     ) -> str:
         """Validate (for known topics), serialize and enqueue ``message``."""
-        kind = TOPIC_KINDS.get(topic)
-        data = (
-            encode(kind, message)
-            if kind
-            else json.dumps(message, sort_keys=True, allow_nan=False).encode()
-        )
-        return self.publish_raw(topic, data, attributes)
+        return self.publish_raw(topic, encode_for_topic(topic, message), attributes)
 
     def publish_raw(
         self, topic: str, data: bytes, attributes: Mapping[str, str] | None = None
@@ -192,12 +209,7 @@ class InProcessBus:
     def step(self) -> None:
         """Make one delivery attempt (or one delay)."""
         self._step += 1
-        ready = [i for i, d in enumerate(self._queue) if d.ready_at <= self._step]
-        if not ready:
-            self._step = min(d.ready_at for d in self._queue)
-            ready = [i for i, d in enumerate(self._queue) if d.ready_at <= self._step]
-        index = self._rng.choice(ready) if self._roll(self.faults.reorder) else ready[0]
-        delivery = self._queue.pop(index)
+        delivery = self._queue.pop(self._next_index())
         if self._roll(self.faults.delay):
             delivery.ready_at = self._step + self._rng.randint(1, self.faults.max_delay_steps)
             self._queue.append(delivery)
@@ -205,12 +217,38 @@ class InProcessBus:
             return
         self._attempt(delivery)
 
+    def _next_index(self) -> int:
+        """Queue position of the next delivery: the first ready one, or a random ready one."""
+        if self.faults.reorder == 0 and self._queue[0].ready_at <= self._step:
+            return 0  # the common case, without scanning the queue
+        ready = [i for i, d in enumerate(self._queue) if d.ready_at <= self._step]
+        if not ready:
+            self._step = min(d.ready_at for d in self._queue)
+            ready = [i for i, d in enumerate(self._queue) if d.ready_at <= self._step]
+        return self._rng.choice(ready) if self._roll(self.faults.reorder) else ready[0]
+
+    def _show(self, sub: Subscription, delivery: _Delivery) -> None:
+        """Run ``sub.prepare`` over the ready queue when this delivery was not among those shown."""
+        if sub.prepare is None:
+            return
+        shown = self._shown.setdefault(sub.name, set())
+        message_id = delivery.envelope.message_id
+        if message_id not in shown:
+            batch = [delivery] + [
+                d for d in self._queue if d.subscription == sub.name and d.ready_at <= self._step
+            ]
+            shown.clear()
+            shown.update(d.envelope.message_id for d in batch)
+            sub.prepare([d.envelope.data for d in batch])
+        shown.discard(message_id)
+
     def _attempt(self, delivery: _Delivery) -> None:
         sub = self.subscriptions[delivery.subscription]
         envelope = delivery.envelope
         try:
             if self._roll(self.faults.fail):
                 raise InjectedFailure("injected transient failure")
+            self._show(sub, delivery)
             outcome = deliver(
                 sub.handler,
                 envelope.data,

@@ -66,7 +66,8 @@ def build_embedded(
     ensemble = EnsembleHandler(store, sink, config, clock, accuracy)
     bus.subscribe(GAME_SCHEDULE, "fanout", fanout)
     for system_id, handler in systems.items():
-        bus.subscribe(PITCHER_GAMES, f"system-{system_id}", handler)
+        # prepare: the bus shows each system a drain's pitcher-games, predicted in one call
+        bus.subscribe(PITCHER_GAMES, f"system-{system_id}", handler, prepare=handler.prepare)
     bus.subscribe(PITCHER_GAMES, "ensemble-register", ensemble.on_pitcher_game)
     bus.subscribe(SYSTEM_PREDICTIONS, "ensemble", ensemble.on_result)
     bus.subscribe(ENSEMBLE_TICKS, "ensemble-tick", ensemble.tick)

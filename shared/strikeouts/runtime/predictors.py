@@ -3,18 +3,18 @@
 Invariant: a prediction is a pure function of the message and the loaded artifact. The
 features are read by name in the model's own order (null -> NaN, as in training, never a
 default), the count comes from the booster and P(over) from the system's own (calibrated) count
-distribution with the header's line, so republishing a message reproduces the same prediction exactly, and equals
+distribution with the header's line, so republishing a message reproduces the same prediction
+exactly, alone or in a batch (:meth:`ModelPredictor.predict_many`), and equals
 :meth:`TrainedSystem.predict` on the same features.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from strikeouts.models.service import CHAMPION, load_system
 from strikeouts.models.store import ModelStore
@@ -49,28 +49,52 @@ class ModelPredictor:
 
     def features_row(self, features: Mapping[str, float | None]) -> np.ndarray[Any, Any]:
         """The message's features in the model's order, null -> NaN (absent name: an error)."""
-        row = np.empty((1, len(self.names)), dtype=np.float64)
         try:
-            for i, name in enumerate(self.names):
-                value = features[name]
-                row[0, i] = math.nan if value is None else value
+            values = [features[name] for name in self.names]
         except KeyError as exc:
             raise FeatureMismatch(
                 f"{self.system_id}: feature {exc.args[0]!r} is absent from the message"
             ) from None
-        return row
+        return np.array([[_number(v) for v in values]], dtype=np.float64)
 
     def predict(self, message: Mapping[str, Any]) -> SystemResult:
         """Expected strikeouts and P(over the header's line) for one pitcher-game message."""
+        row = self._row(message)
+        return self._result(message, float(self.system.predict_matrix(row)[0]))
+
+    def predict_many(self, messages: Sequence[Mapping[str, Any]]) -> list[SystemResult | Exception]:
+        """:meth:`predict` of each message, the booster called once; a failure stays its own.
+
+        Each row is predicted exactly as it is alone (trees are walked row by row), so the
+        results equal one :meth:`predict` per message.
+        """
+        results: dict[int, SystemResult | Exception] = {}
+        rows: list[np.ndarray[Any, Any]] = []
+        for i, message in enumerate(messages):
+            try:
+                rows.append(self._row(message))
+            except Exception as exc:  # a bad message fails alone, as in predict
+                results[i] = exc
+        if rows:
+            ready = (i for i in range(len(messages)) if i not in results)
+            means = self.system.predict_matrix(np.vstack(rows)).tolist()
+            for i, mean in zip(list(ready), means, strict=True):
+                try:
+                    results[i] = self._result(messages[i], mean)
+                except Exception as exc:
+                    results[i] = exc
+        return [results[i] for i in range(len(messages))]
+
+    def _row(self, message: Mapping[str, Any]) -> np.ndarray[Any, Any]:
         version = message["feature_set_versions"].get(self.feature_set)
         if version != self.feature_set_version:
             raise FeatureMismatch(
                 f"{self.system_id}: message has feature_set_versions[{self.feature_set!r}]="
                 f"{version!r}, the model was trained on {self.feature_set_version!r}"
             )
-        row = self.features_row(message["features"])
-        # inplace_predict skips building a DMatrix; both paths read the row as float32
-        mean = float(self.system.booster.inplace_predict(row)[0])
+        return self.features_row(message["features"])
+
+    def _result(self, message: Mapping[str, Any], mean: float) -> SystemResult:
         line = message["header"]["line"]
         p = None if line is None else self._p_over(message["features"], mean, float(line["line"]))
         return SystemResult(predicted_strikeouts=min(max(mean, 0.0), MAX_COUNT), p_over=p)
@@ -79,8 +103,10 @@ class ModelPredictor:
         self, features: Mapping[str, float | None], mean: float, line: float
     ) -> float | None:
         """The system's own calibrated P(over), fed the market inputs it reads from the features."""
-        market = pd.DataFrame(
-            {name: [math.nan if features.get(name) is None else features[name]] for name in MARKET}
-        )
-        p = float(self.system.p_over(market, np.array([mean]), np.array([line]))[0])
+        open_line, market_p = (_number(features.get(name)) for name in MARKET)
+        p = self.system.p_over_one(mean, line, open_line, market_p)
         return p if math.isfinite(p) else None
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else value

@@ -11,9 +11,11 @@ id run again writes nothing new.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindSt
 from strikeouts.warehouse.base import Warehouse
 
 STATE_FILE = "aggregation_state.duckdb"
+_GC_YOUNG_THRESHOLD = 100_000  # allocations between young collections during a run (default 700)
 
 # (dates done, dates in all, pitcher-games so far)
 Progress = Callable[[int, int, int], None]
@@ -151,6 +154,12 @@ class Runner:
         progress: Progress | None = None,
     ) -> RunSummary:
         """Publish and drain the schedule of every game date in ``first``..``last``."""
+        with _fewer_collections():
+            return self._run(first, last, run_id, progress)
+
+    def _run(
+        self, first: dt.date, last: dt.date, run_id: str | None, progress: Progress | None
+    ) -> RunSummary:
         if last < first:
             raise ScheduleError(f"end {last} is before start {first}")
         started = time.perf_counter()
@@ -207,6 +216,22 @@ class Runner:
         """The stored prediction rows of ``run_ids`` dated ``first``..``last``."""
         rows = self.warehouse.query(RESULTS_SQL, {"first": first, "last": last})
         return rows[rows["run_id"].isin(run_ids)].reset_index(drop=True)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while a run drains, then as before.
+
+    A drain allocates millions of short-lived JSON dicts that reference counting frees; at the
+    default threshold (700) each young collection still walks the live heap (features, states,
+    rows) and took ~15% of a season replay. Cycles are still collected, just less often.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(_GC_YOUNG_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _outcomes(pipeline: EmbeddedPipeline) -> Counter[str]:

@@ -78,6 +78,7 @@ class EnsembleHandler:
                 f"(expected: {', '.join(header['expected_systems'])})"
             )
         key = PitcherGameKey.of(header)
+        now = self.clock.now()
 
         def record(state: State | None) -> State | None:
             state = state or _new_state(header)
@@ -85,6 +86,8 @@ class EnsembleHandler:
                 return None
             bucket = "late" if state["outcome"] is not None else "results"
             state[bucket][system] = dict(message)
+            # the result that completes the set decides the outcome in the same write
+            self._decide(state, now, force=False)
             return state
 
         state = self._update(key, record)
@@ -114,19 +117,22 @@ class EnsembleHandler:
         now = self.clock.now()
 
         def decide(state: State | None) -> State | None:
-            if state is None or state["outcome"] is not None:
-                return None
-            header = state["header"]
-            complete = set(header["expected_systems"]) <= set(state["results"])
-            if not complete and not (force and now >= _deadline(state)):
-                return None
-            state["outcome"] = to_json(self._outcome_row(state, now, complete))
-            state["finalized_at"] = to_iso(now)
-            return state
+            return state if state is not None and self._decide(state, now, force) else None
 
         state = self._update(key, decide)
         if state is not None and state["outcome"] is not None and not state["written"]:
             self._write_outcome(key, state)
+
+    def _decide(self, state: State, now: datetime, force: bool) -> bool:
+        """Set the outcome once, if complete (or ``force`` past the deadline); True if set."""
+        if state["outcome"] is not None:
+            return False
+        complete = set(state["header"]["expected_systems"]) <= set(state["results"])
+        if not complete and not (force and now >= _deadline(state)):
+            return False
+        state["outcome"] = to_json(self._outcome_row(state, now, complete))
+        state["finalized_at"] = to_iso(now)
+        return True
 
     def _outcome_row(self, state: State, now: datetime, complete: bool) -> dict[str, Any]:
         header = state["header"]

@@ -4,22 +4,31 @@ Every valid pitcher-game addressed to the system yields exactly one system-predi
 ``ok``, ``skip`` (a skip red flag, with reason) or ``error`` (the predictor failed, or the
 breaker is open and the predictor is not called at all), so the ensemble never waits for
 a system that cannot answer.
+
+:meth:`SystemHandler.prepare` lets a transport that sees several messages at once (the
+embedded bus) predict them in one call of a predictor offering ``predict_many``. It decodes
+and validates each payload as the handler would and keeps the outcomes by payload; the
+handler then takes the prepared outcome of its payload, still one message at a time through
+the breaker, so each message is answered, rejected or failed exactly as it would be alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.assessment import assess, base_confidence, clamp_confidence
-from strikeouts.pipeline.breaker import CircuitBreaker
+from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import Clock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.messages import SCHEMA_VERSION, SYSTEM_PREDICTIONS, Payload, decode
 from strikeouts.pipeline.ports import Predictor, Publisher, SystemResult
 
 log = get_logger(__name__)
+
+Outcome = SystemResult | Exception
+"""What the predictor gave for one message: its result or what it raised."""
 
 
 class SystemHandler:
@@ -40,6 +49,37 @@ class SystemHandler:
         self.breaker = breaker or CircuitBreaker(
             config.breaker_failure_threshold, config.breaker_cooldown_seconds, clock
         )
+        self._prepared: dict[bytes, tuple[dict[str, Any], Outcome]] = {}
+
+    def prepare(self, payloads: Sequence[bytes]) -> None:
+        """Predict the valid, addressed ``payloads`` in one batch for the calls that follow.
+
+        Only a hint: nothing is published, and a payload that fails to decode is left for its
+        own call to reject. Done only while the breaker is closed (a tripped dependency is not
+        called in bulk) and only for predictors that offer ``predict_many``.
+        """
+        self._prepared = {}
+        predict_many: Callable[[Sequence[Mapping[str, Any]]], list[Outcome]] | None = getattr(
+            self.predictor, "predict_many", None
+        )
+        if predict_many is None or self.breaker.state is not BreakerState.CLOSED:
+            return
+        batch: dict[bytes, dict[str, Any]] = {}
+        for payload in payloads:
+            try:
+                message = decode("pitcher-game", payload, self.config.max_message_bytes)
+            except Exception:  # the payload's own delivery rejects it and says why
+                continue
+            if self.system_id in message["header"]["expected_systems"]:
+                batch[payload] = message
+        if not batch:
+            return
+        try:
+            outcomes = predict_many(list(batch.values()))
+        except Exception as exc:  # the calls then predict one by one, as without a batch
+            log.warning("batch predict failed", system_id=self.system_id, error=repr(exc))
+            return
+        self._prepared = dict(zip(batch, zip(batch.values(), outcomes, strict=True), strict=True))
 
     @property
     def system_id(self) -> str:
@@ -47,11 +87,16 @@ class SystemHandler:
 
     def __call__(self, payload: Payload) -> dict[str, Any] | None:
         """Predict one pitcher-game and publish the result; None if the run did not ask for us."""
-        message = decode("pitcher-game", payload, self.config.max_message_bytes)
+        prepared = self._prepared.pop(payload, None) if isinstance(payload, bytes) else None
+        if prepared is None:
+            message = decode("pitcher-game", payload, self.config.max_message_bytes)
+            outcome: Outcome | None = None
+        else:
+            message, outcome = prepared
         if self.system_id not in message["header"]["expected_systems"]:
             log.info("system not expected for this run", system_id=self.system_id)
             return None
-        result = self._predict(message)
+        result = self._predict(message, outcome)
         out = self._result_message(message, result)
         header = message["header"]
         self.publisher.publish(
@@ -66,7 +111,8 @@ class SystemHandler:
         )
         return out
 
-    def _predict(self, message: Mapping[str, Any]) -> SystemResult:
+    def _predict(self, message: Mapping[str, Any], prepared: Outcome | None = None) -> SystemResult:
+        """The predictor's answer behind the breaker (``prepared``: what it gave in a batch)."""
         if not self.breaker.allow():
             return SystemResult(
                 None,
@@ -74,7 +120,9 @@ class SystemHandler:
                 reason=f"circuit open after {self.breaker.consecutive_failures} failures",
             )
         try:
-            result = self.predictor.predict(message)
+            if isinstance(prepared, Exception):
+                raise prepared
+            result = self.predictor.predict(message) if prepared is None else prepared
         except Exception as exc:
             self.breaker.record_failure()
             log.warning("predictor failed", system_id=self.system_id, error=repr(exc))

@@ -1,0 +1,55 @@
+# The five functions (gen2 = Cloud Run services) from `strikeouts package-functions` output:
+# each folder is zipped, uploaded under its content hash (a change redeploys), and built by
+# Cloud Build with its own requirements.txt. HTTP-triggered; Pub/Sub pushes to them (pubsub.tf).
+data "archive_file" "function" {
+  for_each    = local.functions
+  type        = "zip"
+  source_dir  = "${var.functions_build_dir}/${each.key}"
+  output_path = "${path.module}/.build/${each.key}.zip"
+  excludes    = ["**/__pycache__/**"]
+}
+
+resource "google_storage_bucket_object" "function_source" {
+  for_each = local.functions
+  name     = "functions/${each.key}-${data.archive_file.function[each.key].output_md5}.zip"
+  bucket   = google_storage_bucket.sources.name
+  source   = data.archive_file.function[each.key].output_path
+}
+
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.functions
+  name     = replace(each.key, "_", "-")
+  location = var.region
+
+  build_config {
+    runtime     = "python311"
+    entry_point = each.key
+    source {
+      storage_source {
+        bucket = google_storage_bucket.sources.name
+        object = google_storage_bucket_object.function_source[each.key].name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = each.value.memory
+    available_cpu                    = "1"
+    timeout_seconds                  = 120
+    max_instance_count               = each.key == "ensemble_tick" ? 1 : var.function_max_instances
+    max_instance_request_concurrency = each.key == "fanout" ? 1 : 8
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.function[each.key].email
+    environment_variables            = local.function_env
+  }
+}
+
+# Only the push identity may invoke the functions.
+resource "google_cloud_run_service_iam_member" "pusher_invokes" {
+  for_each = local.functions
+  location = var.region
+  service  = google_cloudfunctions2_function.function[each.key].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.pusher.email}"
+}

@@ -1,0 +1,40 @@
+variable "project_id" {
+  description = "Google Cloud project to deploy into."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, buckets, dataset and scheduler job."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "dataset" {
+  description = "BigQuery dataset of the warehouse (bigquery://PROJECT/DATASET)."
+  type        = string
+  default     = "strikeouts"
+}
+
+variable "functions_build_dir" {
+  description = "Output of `strikeouts package-functions` (one folder per function)."
+  type        = string
+  default     = "../build/functions"
+}
+
+variable "max_delivery_attempts" {
+  description = "Pub/Sub deliveries before a message goes to the dead-letter topic (5..100); the functions' own limit is PipelineConfig.max_delivery_attempts (5)."
+  type        = number
+  default     = 5
+}
+
+variable "function_max_instances" {
+  description = "Upper bound of instances per function (the ensemble_tick runs one at a time)."
+  type        = number
+  default     = 20
+}
+
+variable "staging_partition_days" {
+  description = "Days a staged prediction row is kept (a backstop: each merge clears merged rows)."
+  type        = number
+  default     = 2
+}

@@ -1,0 +1,290 @@
+"""Idempotent prediction writes on BigQuery: stage cheaply, MERGE on the row key periodically.
+
+Invariants:
+
+- a row is durable once :meth:`StagedPredictionSink.write` returns: it is validated against
+  the final table's schema, then appended to ``<table>_staging`` by one streaming insert
+  (no MERGE, no job per delivery); a failed insert raises TransientError and the delivery is
+  redelivered (the ensemble's aggregation state in GCS stays "not written" until the row is
+  staged, so the outcome itself is decided exactly once);
+- :meth:`StagingMerger.merge` copies into the final table every staged row whose key
+  (run_id, game_id, pitcher_id, system_id) is not there yet, the first staged copy of each
+  key: exactly one row per key, however often a row was staged (duplicate deliveries,
+  replays) and however often merged;
+- the clear after a MERGE deletes only rows staged at least ``grace`` before the MERGE
+  started; a row staged during the MERGE is newer than that, so it stays and the next MERGE
+  takes it (rows merged twice are no-ops). ``grace`` bounds insert time plus clock skew;
+- merges do not overlap: each holds a lease object in Cloud Storage (a second merger waits
+  or skips), since two concurrent insert-only MERGEs could both insert the same key.
+
+The staging schema is the final table's (``schemas/bigquery/<table>.json``) plus the columns
+of ``schemas/bigquery/staging/columns.json``: nothing is copied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
+
+import pandas as pd
+
+from strikeouts.logs import get_logger
+from strikeouts.pipeline.errors import TransientError
+from strikeouts.pipeline.sinks import PREDICTIONS, ensure_prediction_tables
+from strikeouts.settings import SCHEMAS_DIR, Settings
+from strikeouts.warehouse.base import WarehouseError, conform
+from strikeouts.warehouse.schemas import TableSchema, load_schema
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery
+
+    from strikeouts.cloud.lease import Lease
+    from strikeouts.warehouse.base import Warehouse
+    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+
+STAGING_COLUMNS = SCHEMAS_DIR / "bigquery" / "staging" / "columns.json"
+STAGING_SUFFIX = "_staging"
+INSERT_DEADLINE_SECONDS = 20.0
+CLOCK_SKEW_SECONDS = 40.0
+# ≥ insert deadline + clock skew: a row older than this at MERGE start was visible to it
+DEFAULT_GRACE = dt.timedelta(seconds=INSERT_DEADLINE_SECONDS + CLOCK_SKEW_SECONDS)
+# real BigQuery refuses DML on rows still in the streaming buffer: such a clear is retried
+# by a later merge (the rows re-merge as no-ops meanwhile; the partitions also expire)
+STREAMING_BUFFER = "streaming buffer"
+
+log = get_logger(__name__)
+
+
+def staging_table(table: str) -> str:
+    """The staging table of ``table``."""
+    return f"{table}{STAGING_SUFFIX}"
+
+
+@cache
+def staging_fields(table: str) -> tuple[dict[str, Any], ...]:
+    """The raw BigQuery schema of ``table``'s staging table: its columns + the staging ones."""
+    extra: list[dict[str, Any]] = json.loads(STAGING_COLUMNS.read_text())
+    return (*load_schema(table).bigquery_fields(), *extra)
+
+
+def _json_value(value: Any) -> Any:
+    """A conformed cell as the JSON a streaming insert takes."""
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_value(value.item())
+    return value
+
+
+def json_rows(schema: TableSchema, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` validated against ``schema`` (WarehouseError naming the column) as JSON rows."""
+    frame = conform(schema, pd.DataFrame([dict(r) for r in rows]))
+    return [
+        {str(k): _json_value(v) for k, v in record.items()} for record in frame.to_dict("records")
+    ]
+
+
+def ensure_staging(warehouse: BigQueryWarehouse, table: str = PREDICTIONS) -> str:
+    """Create ``table`` (and its view) and its staging table if missing; the staging table id."""
+    from google.cloud import bigquery
+
+    ensure_prediction_tables(warehouse)
+    staging_id = warehouse.table_id(staging_table(table))
+    fields = [bigquery.SchemaField.from_api_repr(f) for f in staging_fields(table)]
+    spec = bigquery.Table(staging_id, schema=fields)
+    spec.time_partitioning = bigquery.TimePartitioning(field="staged_at")
+    try:
+        warehouse.client.create_table(spec, exists_ok=True, timeout=warehouse.timeout)
+    except Exception as exc:
+        raise WarehouseError(f"BigQuery create table {staging_id} failed: {exc}") from exc
+    return staging_id
+
+
+class StagedPredictionSink:
+    """:class:`~strikeouts.pipeline.ports.PredictionSink` that appends to the staging table."""
+
+    def __init__(
+        self,
+        warehouse: BigQueryWarehouse,
+        table: str = PREDICTIONS,
+        clock: Callable[[], dt.datetime] | None = None,
+        deadline: float = INSERT_DEADLINE_SECONDS,
+    ) -> None:
+        self.warehouse = warehouse
+        self.schema = load_schema(table)
+        self.staging_id = ensure_staging(warehouse, table)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.deadline = deadline
+        self.staged = 0
+
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Stage ``rows`` (validated first); returns how many were staged, not how many are new."""
+        from google.api_core.retry import Retry
+        from google.cloud.bigquery import AutoRowIDs
+
+        if not rows:
+            return 0
+        payload = json_rows(self.schema, rows)
+        staged_at, batch = self.clock().isoformat(), uuid.uuid4().hex
+        for row in payload:
+            row["staged_at"], row["batch_id"] = staged_at, batch
+        # a short, explicit retry: the client's default retries a bad request for 600 s
+        retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=self.deadline)
+        try:
+            errors = self.warehouse.client.insert_rows_json(
+                self.staging_id,
+                payload,
+                row_ids=AutoRowIDs.DISABLED,  # idempotency comes from the MERGE, not insertId
+                retry=retry,
+                timeout=self.deadline,
+            )
+        except Exception as exc:
+            raise TransientError(
+                f"staging {len(payload)} rows in {self.staging_id}: {exc}"
+            ) from exc
+        if errors:
+            raise TransientError(f"staging rows in {self.staging_id} refused: {str(errors)[:500]}")
+        self.staged += len(payload)
+        return len(payload)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What one merge did."""
+
+    inserted: int
+    cleared: int
+    seconds: float
+    skipped: bool = False
+
+
+class StagingMerger:
+    """Moves staged rows into the final table exactly once per key, then clears old ones."""
+
+    def __init__(
+        self,
+        warehouse: BigQueryWarehouse,
+        table: str = PREDICTIONS,
+        lease: Lease | None = None,
+        grace: dt.timedelta = DEFAULT_GRACE,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.warehouse = warehouse
+        self.schema = load_schema(table)
+        self.table_id = warehouse.table_id(table)
+        self.staging_id = ensure_staging(warehouse, table)
+        self.lease = lease
+        self.grace = grace
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def merge_sql(self) -> str:
+        """The MERGE: the first staged copy of every key not yet in the final table."""
+        key = ", ".join(f"`{k}`" for k in self.schema.key)
+        on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in self.schema.key)
+        cols = ", ".join(f"`{c}`" for c in self.schema.column_names)
+        values = ", ".join(f"s.`{c}`" for c in self.schema.column_names)
+        return (
+            f"MERGE `{self.table_id}` t USING ("
+            f"SELECT {cols} FROM `{self.staging_id}` WHERE TRUE QUALIFY ROW_NUMBER() OVER "
+            f"(PARTITION BY {key} ORDER BY staged_at, batch_id) = 1"
+            f") s ON {on} WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
+        )
+
+    def merge(self, wait: float = 30.0) -> MergeResult:
+        """Merge under the lease (waiting up to ``wait`` s for it); ``skipped`` if not had."""
+        started = time.perf_counter()
+        if self.lease is not None and not self.lease.acquire(wait):
+            log.info("merge skipped: another merger holds the lease", table=self.table_id)
+            return MergeResult(0, 0, time.perf_counter() - started, skipped=True)
+        try:
+            merge_start = self.clock()
+            inserted = self._dml(self.merge_sql(), {})
+            cleared = self.clear(merge_start - self.grace)
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+        result = MergeResult(inserted, cleared, time.perf_counter() - started)
+        log.info(
+            "staged rows merged",
+            table=self.table_id,
+            inserted=inserted,
+            cleared=cleared,
+            ms=round(1000 * result.seconds, 1),
+        )
+        return result
+
+    def clear(self, before: dt.datetime) -> int:
+        """Delete staged rows staged at or before ``before`` (already merged); 0 if refused."""
+        sql = f"DELETE FROM `{self.staging_id}` WHERE staged_at <= @before"
+        try:
+            return self._dml(sql, {"before": before})
+        except WarehouseError as exc:
+            if STREAMING_BUFFER not in str(exc).lower():
+                raise
+            log.info("staging clear deferred (streaming buffer)", table=self.staging_id)
+            return 0
+
+    def pending(self) -> int:
+        """Rows in the staging table (merged or not)."""
+        frame = self.warehouse.query(f"SELECT COUNT(*) AS n FROM `{self.staging_id}`")
+        return int(frame["n"].iloc[0])
+
+    def _dml(self, sql: str, params: Mapping[str, Any]) -> int:
+        from google.cloud import bigquery
+
+        from strikeouts.warehouse.bigquery_backend import query_parameter
+
+        config = bigquery.QueryJobConfig(
+            default_dataset=self.warehouse.dataset_id,
+            query_parameters=[query_parameter(k, v) for k, v in params.items()],
+        )
+        try:
+            job: bigquery.QueryJob = self.warehouse.client.query(
+                sql, job_config=config, job_retry=None, timeout=self.warehouse.timeout
+            )
+            job.result(timeout=self.warehouse.timeout)
+        except Exception as exc:
+            raise WarehouseError(f"BigQuery DML failed: {exc}\n{sql}") from exc
+        return int(job.num_dml_affected_rows or 0)
+
+
+def merge_lease(settings: Settings, table: str = PREDICTIONS) -> Lease | None:
+    """The lease merges of ``table`` take, next to the aggregation state (None without GCS)."""
+    if not settings.aggregation_state:
+        return None
+    from strikeouts.cloud.clients import parse_gcs_uri, storage_client
+    from strikeouts.cloud.lease import GcsLease
+
+    bucket, prefix = parse_gcs_uri(settings.aggregation_state, "aggregation_state")
+    name = f"{prefix}/locks/{table}-merge".strip("/")
+    return GcsLease(storage_client(settings), bucket, name)
+
+
+def open_merger(settings: Settings, warehouse: Warehouse | None = None) -> StagingMerger | None:
+    """The merger of the settings' warehouse, or None when it is not BigQuery (no staging)."""
+    from strikeouts.warehouse import open_warehouse
+
+    target = warehouse or open_warehouse(settings)
+    if not is_bigquery(target):
+        return None
+    return StagingMerger(cast("BigQueryWarehouse", target), lease=merge_lease(settings))
+
+
+def is_bigquery(warehouse: Warehouse) -> bool:
+    """Whether ``warehouse`` is the BigQuery backend (the one with staging tables)."""
+    return getattr(warehouse, "name", None) == "bigquery"

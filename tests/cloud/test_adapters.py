@@ -1,0 +1,308 @@
+"""The cloud adapters against the real local servers: PubSubPublisher on the official Pub/Sub
+emulator, the delivery-attempt counter and the merge lease on fake-gcs-server, and the
+staging → MERGE prediction sink on bqemulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from strikeouts.cloud.attempts import ObjectAttemptCounter
+from strikeouts.cloud.context import TRACE_ATTRIBUTE, set_trace_id
+from strikeouts.cloud.lease import GcsLease
+from strikeouts.cloud.pubsub import PublishError, PubSubPublisher, batch_settings
+from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, staging_table
+from strikeouts.emulators import ServerProcess
+from strikeouts.emulators.process import HOST, free_port
+from strikeouts.emulators.pubsub import emulator_host
+from strikeouts.pipeline.errors import TransientError
+from strikeouts.pipeline.messages import SYSTEM_PREDICTIONS
+from strikeouts.pipeline.sinks import PREDICTIONS
+from strikeouts.warehouse.base import WarehouseError
+from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+
+pytestmark = pytest.mark.emulator
+
+PROJECT = "adapters-test"
+CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
+
+
+# --- Pub/Sub -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pubsub_topic(
+    pubsub_emulator: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[PubSubPublisher, Any, str]]:
+    """A publisher on a fresh topic with a fresh pull subscription (the emulator's advice)."""
+    from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host(pubsub_emulator))
+    topic_id = f"t-{uuid.uuid4().hex[:10]}"
+    client = PublisherClient(batch_settings=batch_settings())
+    subscriber = SubscriberClient()
+    topic = client.topic_path(PROJECT, topic_id)
+    client.create_topic(name=topic, timeout=10)
+    subscription = subscriber.subscription_path(PROJECT, f"{topic_id}-pull")
+    subscriber.create_subscription(name=subscription, topic=topic, timeout=10)
+    publisher = PubSubPublisher(client, PROJECT, {SYSTEM_PREDICTIONS: topic_id}, timeout=10.0)
+    yield publisher, subscriber, subscription
+    subscriber.close()
+
+
+def pull_all(subscriber: Any, subscription: str, want: int) -> list[Any]:
+    """Pull until ``want`` messages arrived (bounded), acknowledging them."""
+    got: list[Any] = []
+    deadline = time.monotonic() + 15.0
+    while len(got) < want and time.monotonic() < deadline:
+        response = subscriber.pull(subscription=subscription, max_messages=100, timeout=5)
+        if response.received_messages:
+            got += [m.message for m in response.received_messages]
+            subscriber.acknowledge(
+                subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages]
+            )
+    return got
+
+
+def test_publisher_carries_routing_attributes_and_the_trace_id(
+    pubsub_topic: tuple[PubSubPublisher, Any, str],
+) -> None:
+    publisher, subscriber, subscription = pubsub_topic
+    set_trace_id("a" * 32)
+    try:
+        publisher.publish_raw(SYSTEM_PREDICTIONS, b'{"n": 1}', {"run_id": "r1", "pitcher_id": "7"})
+        [message_id] = publisher.flush()
+    finally:
+        set_trace_id(None)
+    [message] = pull_all(subscriber, subscription, 1)
+    assert message.message_id == message_id
+    assert message.data == b'{"n": 1}'
+    attributes = dict(message.attributes)
+    assert attributes["run_id"] == "r1" and attributes["pitcher_id"] == "7"
+    assert attributes[TRACE_ATTRIBUTE] == "a" * 32
+    assert len(attributes["client_message_id"]) == 32
+
+
+def test_flush_waits_for_every_batched_message_in_order(
+    pubsub_topic: tuple[PubSubPublisher, Any, str],
+) -> None:
+    publisher, subscriber, subscription = pubsub_topic
+    for i in range(120):
+        publisher.publish_raw(SYSTEM_PREDICTIONS, str(i).encode(), {"seq": str(i)})
+    ids = publisher.flush()
+    assert len(ids) == len(set(ids)) == 120
+    assert publisher.flush() == []  # nothing left pending on this thread
+    messages = pull_all(subscriber, subscription, 120)
+    by_id = {m.message_id: int(m.attributes["seq"]) for m in messages}
+    assert [by_id[i] for i in ids] == list(range(120))
+    # without an explicit trace every message still gets one (a fresh one per publish)
+    assert all(len(m.attributes[TRACE_ATTRIBUTE]) == 32 for m in messages)
+
+
+def test_flush_fails_fast_and_clearly_when_pubsub_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from google.cloud.pubsub_v1 import PublisherClient
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"{HOST}:{free_port()}")  # nobody listens
+    client = PublisherClient(batch_settings=batch_settings())
+    publisher = PubSubPublisher(client, PROJECT, timeout=1.0)
+    publisher.publish_raw("pitcher-games", b"{}")
+    started = time.monotonic()
+    with pytest.raises(PublishError, match=r"publishing failed after 0 of 1 messages") as err:
+        publisher.flush()
+    assert time.monotonic() - started < 10.0
+    assert isinstance(err.value, TransientError)  # the delivery is retried, not acknowledged
+
+
+# --- Cloud Storage: attempt counter and merge lease ----------------------------------------
+
+
+@pytest.fixture
+def storage_client(gcs_emulator: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> Any:
+    import google.cloud.storage as storage
+    from google.auth.credentials import AnonymousCredentials
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint)
+    client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+    bucket = f"adapters-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(bucket)
+    client.test_bucket = bucket  # type: ignore[attr-defined]
+    return client
+
+
+def test_attempt_counter_counts_per_scope_and_message(storage_client: Any) -> None:
+    counter = ObjectAttemptCounter.on_gcs(storage_client, storage_client.test_bucket, "delivery")
+    assert [counter.increment("ensemble/pitcher-games", "m1") for _ in range(3)] == [1, 2, 3]
+    assert counter.increment("ensemble/system-predictions", "m1") == 1
+    assert counter.increment("ensemble/pitcher-games", "m2") == 1
+    # a new instance (another function instance) continues the same count
+    again = ObjectAttemptCounter.on_gcs(storage_client, storage_client.test_bucket, "delivery")
+    assert again.increment("ensemble/pitcher-games", "m1") == 4
+
+
+def test_attempt_counter_loses_no_increment_under_concurrency(storage_client: Any) -> None:
+    counter = ObjectAttemptCounter.on_gcs(storage_client, storage_client.test_bucket, "delivery")
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def bump() -> None:
+        for _ in range(3):
+            value = counter.increment("fanout/game-schedule", "same")
+            with lock:
+                seen.append(value)
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # compare-and-swap on the generation: every increment got its own value
+    assert sorted(seen) == list(range(1, 13))
+
+
+def test_lease_is_held_by_one_at_a_time_and_expires(storage_client: Any) -> None:
+    first = GcsLease(storage_client, storage_client.test_bucket, "locks/m")
+    second = GcsLease(storage_client, storage_client.test_bucket, "locks/m")
+    assert first.acquire(0)
+    assert not second.acquire(0.3)
+    first.release()
+    assert second.acquire(0)
+    second.release()
+    dead = GcsLease(storage_client, storage_client.test_bucket, "locks/x", ttl=dt.timedelta(0))
+    assert dead.acquire(0)  # and never released: its holder died
+    assert GcsLease(storage_client, storage_client.test_bucket, "locks/x").acquire(1.0)
+
+
+# --- BigQuery: staging → MERGE -------------------------------------------------------------
+
+
+@pytest.fixture
+def staging_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
+    """A fresh dataset per test (staging counts must not see other tests' rows)."""
+    warehouse = BigQueryWarehouse(
+        project=PROJECT,
+        dataset=f"staging_{uuid.uuid4().hex[:8]}",
+        endpoint=bigquery_emulator.endpoint,
+        timeout=30.0,
+    )
+    yield warehouse
+    warehouse.close()
+
+
+def row(pitcher_id: int, system_id: str = "v1_baseline", **overrides: Any) -> dict[str, Any]:
+    base = {
+        "run_id": "run-1",
+        "game_id": f"NYA20250610{pitcher_id % 10}",
+        "pitcher_id": pitcher_id,
+        "system_id": system_id,
+        "game_date": dt.date(2025, 6, 10),
+        "team": "NYA",
+        "opponent": "BOS",
+        "is_home": True,
+        "predicted_strikeouts": 5.25,
+        "red_flags": ["short_rest"],
+        "status": "ok",
+        "contributing_systems": [],
+        "missing_systems": [],
+        "run_created_at": CREATED,
+        "created_at": CREATED,
+    }
+    return {**base, **overrides}
+
+
+def final_rows(warehouse: BigQueryWarehouse) -> Any:
+    return warehouse.query(
+        f"SELECT * FROM {PREDICTIONS} ORDER BY pitcher_id, system_id"
+    ).reset_index(drop=True)
+
+
+def test_rows_staged_twice_merge_to_one_row_per_key(staging_warehouse: BigQueryWarehouse) -> None:
+    sink = StagedPredictionSink(staging_warehouse)
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(seconds=60))
+    sink.write([row(1), row(1, "v1_6_rolling")])
+    sink.write([row(1), row(2)])  # a duplicate delivery re-stages row 1
+    assert merger.pending() == 4
+    first = merger.merge()
+    assert first.inserted == 3
+    assert merger.merge().inserted == 0  # merging again is a no-op
+    rows = final_rows(staging_warehouse)
+    assert list(zip(rows["pitcher_id"], rows["system_id"], strict=True)) == [
+        (1, "v1_6_rolling"),
+        (1, "v1_baseline"),
+        (2, "v1_baseline"),
+    ]
+    assert list(rows["red_flags"][0]) == ["short_rest"]
+    assert pd.Timestamp(rows["game_date"][0]).date() == dt.date(2025, 6, 10)
+
+
+def test_first_staged_copy_wins_and_old_rows_are_cleared(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    times = iter([CREATED, CREATED + dt.timedelta(seconds=1)])
+    sink = StagedPredictionSink(staging_warehouse, clock=lambda: next(times))
+    sink.write([row(5, predicted_strikeouts=4.0)])
+    sink.write([row(5, predicted_strikeouts=9.0)])
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(seconds=60))
+    result = merger.merge()  # both staged long before now - grace: merged, then cleared
+    assert (result.inserted, result.cleared) == (1, 2)
+    assert merger.pending() == 0
+    assert final_rows(staging_warehouse)["predicted_strikeouts"].tolist() == [4.0]
+
+
+def test_a_row_staged_during_the_merge_is_kept_for_the_next_one(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    sink = StagedPredictionSink(staging_warehouse)
+    # zero grace: the clear takes everything staged before the merge started
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(0))
+    sink.write([row(1)])
+    original = merger._dml
+
+    def merge_then_stage(sql: str, params: Any) -> int:
+        affected = original(sql, params)
+        if sql.startswith("MERGE"):
+            sink.write([row(2)])  # lands after the MERGE read staging, before the clear
+        return affected
+
+    merger._dml = merge_then_stage  # type: ignore[method-assign]
+    result = merger.merge()
+    assert (result.inserted, result.cleared) == (1, 1)
+    assert merger.pending() == 1  # row 2 survived the clear
+    merger._dml = original  # type: ignore[method-assign]
+    assert merger.merge().inserted == 1
+    assert final_rows(staging_warehouse)["pitcher_id"].tolist() == [1, 2]
+
+
+def test_an_invalid_row_is_refused_before_anything_is_staged(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    sink = StagedPredictionSink(staging_warehouse)
+    with pytest.raises(WarehouseError, match=r"pitcher_strikeout_predictions\.team is REQUIRED"):
+        sink.write([row(1), row(2, team=None)])
+    merger = StagingMerger(staging_warehouse)
+    assert merger.pending() == 0
+    table = staging_warehouse.client.get_table(
+        staging_warehouse.table_id(staging_table(PREDICTIONS))
+    )
+    assert [f.name for f in table.schema][-2:] == ["staged_at", "batch_id"]
+
+
+def test_a_merge_waits_for_the_lease_or_skips(
+    staging_warehouse: BigQueryWarehouse, storage_client: Any
+) -> None:
+    holder = GcsLease(storage_client, storage_client.test_bucket, "locks/merge")
+    merger = StagingMerger(
+        staging_warehouse, lease=GcsLease(storage_client, storage_client.test_bucket, "locks/merge")
+    )
+    StagedPredictionSink(staging_warehouse).write([row(3)])
+    assert holder.acquire(0)
+    skipped = merger.merge(wait=0.3)
+    assert skipped.skipped and skipped.inserted == 0
+    holder.release()
+    assert merger.merge(wait=5.0).inserted == 1
