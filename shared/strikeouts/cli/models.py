@@ -18,7 +18,7 @@ from rich.table import Table
 
 from strikeouts.backtest.walkforward import BacktestError, Retrain, walk_forward
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with
+from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.evaluation.calibration import plot_reliability, reliability_table
 from strikeouts.evaluation.metrics import summarize
@@ -113,8 +113,7 @@ def backtest(
         "notice": RETROSHEET_NOTICE,
     }
     outputs = write_outputs(rows, summary, predictions_out, summary_out)
-    wide = Console(width=max(console.width, 120))
-    wide.print(summary_table(table, start.date(), end.date()))
+    wide(console).print(summary_table(table, start.date(), end.date()))
     for label, path in outputs.items():
         console.print(f"{label}: {path}")
     console.print(RETROSHEET_NOTICE, style="dim")

@@ -44,3 +44,8 @@ def fail(console: Console, message: str) -> typer.Exit:
     """Print one red line naming what is wrong; the caller raises the returned exit (code 2)."""
     console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def wide(console: Console, width: int = 140) -> Console:
+    """A console at least ``width`` wide, so tables stay readable when output is piped."""
+    return console if console.width >= width else Console(width=width)

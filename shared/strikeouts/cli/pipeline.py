@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with
+from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
 from strikeouts.models.service import ensure_champions
 from strikeouts.models.store import ModelStoreError, open_model_store
 from strikeouts.pipeline.config import PipelineConfig
@@ -188,7 +188,7 @@ def _print_slate(console: Console, summary: RunSummary) -> None:
             _fmt(ens["confidence"], ".0f") if ens else "",
             ", ".join(ens["red_flags"]) if ens is not None and len(ens["red_flags"]) else "",
         )
-    console.print(table)
+    wide(console).print(table)
 
 
 def _print_summary(console: Console, summary: RunSummary) -> None:
