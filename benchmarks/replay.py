@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strikeouts.data.ingest import ingest_all
 from strikeouts.models.service import ensure_champions
 from strikeouts.models.store import open_model_store
 from strikeouts.pipeline.clock import SystemClock
@@ -154,6 +155,9 @@ def main() -> int:
         or str(Path(tempfile.gettempdir()) / "strikeouts-bench-models"),
     )
     source = DuckDBWarehouse(settings.warehouse)
+    if source.row_count("pitcher_starts") == 0:
+        print(f"{settings.warehouse} is empty: ingesting {base.data_dir} first (not timed)")
+        ingest_all(base.data_dir, source)
     store = open_model_store(settings)
     ensure_champions(source, store, SEASON[0], progress=print)
     predictors = load_predictors(store)

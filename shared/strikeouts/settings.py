@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # A function deployment vendors the package with its schemas inside it (see
-# scripts/package_functions.py); a source checkout reads them from the repository root.
+# `strikeouts package-functions`); a source checkout reads them from the repository root.
 _PACKAGED_SCHEMAS = Path(__file__).resolve().parent / "_schemas"
 SCHEMAS_DIR = _PACKAGED_SCHEMAS if _PACKAGED_SCHEMAS.is_dir() else PROJECT_ROOT / "schemas"
 
