@@ -32,6 +32,7 @@ from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE, PITCHER_GAMES
 from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
@@ -130,6 +131,7 @@ class Runner:
             config=self.config,
             clock=self.clock,
             faults=faults,
+            accuracy=WarehouseTrailingAccuracy(warehouse) if self.config.adaptive_weights else None,
         )
 
     @property
