@@ -199,9 +199,11 @@ def test_tick_function_falls_back_after_the_deadline(
     tick = json.dumps({"schema_version": 1, "message_type": "ensemble-tick"}).encode()
     ticker = function_client("ensemble_tick")
     assert post(ticker, ENSEMBLE_TICKS, tick).status_code == 200
-    assert warehouse.row_count("pitcher_strikeout_predictions") == 1  # deadline not passed
+    # deadline not passed: the result waits in the state, written with the outcome
+    assert warehouse.row_count("pitcher_strikeout_predictions") == 0
     clock.advance(601)
     assert post(ticker, ENSEMBLE_TICKS, tick).status_code == 200
+    assert warehouse.row_count("pitcher_strikeout_predictions") == 2
     row = warehouse.query(
         "SELECT missing_systems, fallback_reason FROM pitcher_strikeout_predictions "
         "WHERE system_id = 'ensemble_v1'"

@@ -10,7 +10,8 @@ import pytest
 
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
-from strikeouts.pipeline.state import DuckDBStateStore, update
+from strikeouts.pipeline.ports import Versioned
+from strikeouts.pipeline.state import DuckDBStateStore, compare_and_set, update
 
 KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -61,3 +62,34 @@ def test_update_retries_after_losing_a_race(tmp_path: Path) -> None:
 
     with pytest.raises(StateConflict):
         update(store, KEY, always_lose, deadline_of=lambda _: NOW, now=NOW, attempts=2)
+
+
+def test_a_guessed_start_skips_the_read_and_a_wrong_guess_falls_back_to_reading(
+    tmp_path: Path,
+) -> None:
+    store = DuckDBStateStore(tmp_path / "state.duckdb")
+    reads: list[int] = []
+    load = store.load
+    store.load = lambda key: reads.append(1) or load(key)  # type: ignore[method-assign]
+
+    def create_once(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        return {"n": 0} if state is None else None
+
+    def cas(mutate: Any, start: Versioned | str | None) -> tuple[Versioned | None, bool]:
+        return compare_and_set(
+            store, KEY, mutate, deadline_of=lambda _: NOW, now=NOW, attempts=1, start=start
+        )
+
+    created, changed = cas(create_once, None)
+    assert changed and created == Versioned(1, {"n": 0}) and reads == []
+    again, changed = cas(create_once, None)  # guessed absent, but it exists: read, no change
+    assert not changed and again == Versioned(1, {"n": 0}) and len(reads) == 1
+
+    def increment(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        assert state is not None
+        return {"n": state["n"] + 1}
+
+    bumped, _ = cas(increment, created)  # the right version: written without a read
+    assert bumped == Versioned(2, {"n": 1}) and len(reads) == 1
+    stale, _ = cas(increment, created)  # a stale version: conflict, re-read, applied on top
+    assert stale == Versioned(3, {"n": 2}) and len(reads) == 2

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 
 from strikeouts.models.countdist import FloatArray
 
@@ -103,6 +102,9 @@ def fit_over_calibration(
     min_rows: int = MIN_ROWS,
 ) -> OverCalibration:
     """Ridge-penalised logistic fit; the identity when fewer than ``min_rows`` graded rows."""
+    # imported here: serving only applies a fit, and scipy.optimize costs a cold start ~0.2 s
+    from scipy.optimize import minimize
+
     y = np.asarray(outcome, dtype=float)
     pl = np.asarray(p_line, dtype=float)
     ok = np.isfinite(y) & np.isfinite(pl)

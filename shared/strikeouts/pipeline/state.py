@@ -116,6 +116,10 @@ class DuckDBStateStore:
         return {PitcherGameKey(str(r[0]), str(r[1]), int(r[2])): int(r[3]) for r in rows.fetchall()}
 
 
+# ``start`` of compare_and_set: read the state first (the default)
+READ_FIRST = "read"
+
+
 def update(
     store: AggregationStateStore,
     key: PitcherGameKey,
@@ -130,15 +134,44 @@ def update(
     ``mutate`` must be a pure function of the state it is given (it may run several times).
     After ``attempts`` lost races the last StateConflict propagates (a transient error).
     """
+    stored, changed = compare_and_set(
+        store, key, mutate, deadline_of=deadline_of, now=now, attempts=attempts
+    )
+    return (None if stored is None else stored.state), changed
+
+
+def compare_and_set(
+    store: AggregationStateStore,
+    key: PitcherGameKey,
+    mutate: Mutation,
+    *,
+    deadline_of: Callable[[Mapping[str, Any]], datetime],
+    now: datetime,
+    attempts: int,
+    start: Versioned | str | None = READ_FIRST,
+) -> tuple[Versioned | None, bool]:
+    """:func:`update` returning the stored state with its version; ``start`` may skip a read.
+
+    ``start`` is the state the first attempt assumes instead of reading it: a version this
+    caller saved itself, or None for "absent" (a create-only write). A wrong guess only
+    costs a conflict and a re-read: the write is still conditional on the version.
+    """
     conflict: StateConflict | None = None
-    for _ in range(attempts):
-        current = store.load(key)
+    guess = start
+    # a guess is one extra try: a wrong one must not use up the attempts of real races
+    for _ in range(attempts + (0 if start == READ_FIRST else 1)):
+        guessed = guess != READ_FIRST
+        current = guess if guessed else store.load(key)
+        guess = READ_FIRST
+        assert current is None or isinstance(current, Versioned)
         before = None if current is None else current.state
         after = mutate(None if before is None else json.loads(json.dumps(before)))
         if after is None:
-            return before, False
+            if guessed:
+                continue  # an unchanged guess proves nothing: a read decides
+            return current, False
         try:
-            store.save(
+            version = store.save(
                 key,
                 after,
                 expected_version=None if current is None else current.version,
@@ -150,6 +183,6 @@ def update(
         except StateConflict as exc:
             conflict = exc
             continue
-        return after, True
+        return Versioned(version, after), True
     assert conflict is not None
     raise conflict

@@ -7,7 +7,8 @@ the table, column and row named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -83,6 +84,86 @@ def conform(table: str | TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
                 )
         out[col.name] = _cast(out[col.name], col.type, col.repeated)
     return out.reset_index(drop=True)
+
+
+def conform_records(
+    table: str | TableSchema, rows: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` as JSON values under :func:`conform`'s rules, row by row (no DataFrame).
+
+    The same checks and casts as :func:`conform` for a handful of rows, where building a
+    DataFrame costs far more than the rows themselves: dates and timestamps come out as ISO
+    text (timestamps in UTC), NULL (None or NaN) as None, repeated columns as lists.
+    """
+    schema = table if isinstance(table, TableSchema) else load_schema(table)
+    names = set(schema.column_names)
+    extra = sorted({c for row in rows for c in row if c not in names})
+    if extra:
+        raise WarehouseError(f"{schema.name}: columns not in the schema: {extra}")
+    out: list[dict[str, Any]] = [{} for _ in rows]
+    for col in schema.columns:
+        if col.required and rows and all(col.name not in r for r in rows):
+            raise WarehouseError(f"{schema.name}: missing required column {col.name!r}")
+        nulls = 0
+        first = -1
+        for i, row in enumerate(rows):
+            value = row.get(col.name)
+            if col.repeated:
+                out[i][col.name] = [_json_cell(v) for v in (value or [])]
+                continue
+            if _is_null(value):
+                if col.required:
+                    nulls += 1
+                    first = i if first < 0 else first
+                out[i][col.name] = None
+                continue
+            out[i][col.name] = _cast_cell(schema.name, col.name, value, col.type)
+        if nulls:
+            raise WarehouseError(
+                f"{schema.name}.{col.name} is REQUIRED but {nulls} row(s) are NULL "
+                f"(first at position {first})"
+            )
+    return out
+
+
+def _is_null(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _json_cell(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, pd.Timestamp):
+        value = value.item()  # numpy scalars
+    return None if _is_null(value) else value
+
+
+def _cast_cell(table: str, column: str, value: Any, bq_type: str) -> Any:
+    value = _json_cell(value)
+    try:
+        if bq_type in ("INT64", "INTEGER"):
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError(f"{value!r} is not an integer")
+            return int(number)
+        if bq_type in ("FLOAT64", "FLOAT"):
+            number = float(value)
+            return None if math.isnan(number) else number
+        if bq_type in ("BOOL", "BOOLEAN"):
+            if not isinstance(value, bool | int) or value not in (0, 1):
+                raise ValueError(f"{value!r} is not a boolean")
+            return bool(value)
+        if bq_type == "STRING":
+            return str(value)
+        if bq_type == "DATE":
+            return pd.Timestamp(value).date().isoformat()
+        if bq_type == "TIMESTAMP":
+            stamp = pd.Timestamp(value)
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            return stamp.isoformat()
+    except (TypeError, ValueError) as exc:
+        raise WarehouseError(f"{table}.{column} does not fit {bq_type}: {exc}") from exc
+    return value
 
 
 def _cast(series: pd.Series, bq_type: str, repeated: bool) -> pd.Series:

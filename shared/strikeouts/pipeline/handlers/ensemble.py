@@ -1,10 +1,12 @@
 """The ensemble: durable per-pitcher-game aggregation, finalized exactly once.
 
 State lives in an AggregationStateStore and changes only by compare-and-set, so concurrent
-or duplicated deliveries agree on one outcome. The outcome (the ensemble row) is decided
-and stored in the state first and written to the sink afterwards, then marked written; a
-crash between the two is repaired by the next delivery or tick (writes are idempotent).
-Results arriving after finalization are recorded as late and never re-finalize.
+or duplicated deliveries agree on one outcome. System results are kept in the state until
+finalization; the outcome (the ensemble row) is decided and stored in the state first, then
+the pitcher-game's rows (every on-time system row and the ensemble row) go to the sink in
+one write, then the state is marked written; a crash in between is repaired by the next
+delivery or tick (writes are idempotent on the row key). Results arriving after
+finalization are recorded as late, written on their own, and never re-finalize.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from strikeouts.pipeline.ports import (
     AggregationStateStore,
     PredictionSink,
     TrailingAccuracy,
+    Versioned,
 )
 from strikeouts.pipeline.rows import ensemble_row, from_json, line_of, system_row, to_json
-from strikeouts.pipeline.state import update
+from strikeouts.pipeline.state import READ_FIRST, compare_and_set
 
 State = dict[str, Any]
 DEADLINE_PASSED = "deadline passed"
@@ -65,7 +68,8 @@ class EnsembleHandler:
         def register(state: State | None) -> State | None:
             return _new_state(header) if state is None else None
 
-        self._update(PitcherGameKey.of(header), register)
+        # usually the first message of its pitcher-game: create without reading first
+        self._update(PitcherGameKey.of(header), register, start=None)
 
     def on_result(self, payload: Payload) -> None:
         """Record one system result; finalize when every expected system has reported."""
@@ -90,14 +94,16 @@ class EnsembleHandler:
             self._decide(state, now, force=False)
             return state
 
-        state = self._update(key, record)
-        late = system in state["late"]
-        stored = state["late" if late else "results"][system]
-        self.sink.write([system_row(stored, self.config, self._produced(stored), late=late)])
+        stored = self._update(key, record)
+        state = stored.state
+        if system in state["late"]:
+            # rewritten on every delivery of it: a late row has no "written" mark of its own
+            result = state["late"][system]
+            self.sink.write([system_row(result, self.config, self._produced(result), late=True)])
         if state["outcome"] is None and set(header["expected_systems"]) <= set(state["results"]):
             self.finalize(key)
         elif state["outcome"] is not None and not state["written"]:
-            self._write_outcome(key, state)
+            self._write_outcome(key, stored)
 
     def tick(self, payload: Payload | None = None) -> list[PitcherGameKey]:
         """Finalize every overdue pitcher-game (with the fallback) and repair unwritten outcomes."""
@@ -119,9 +125,9 @@ class EnsembleHandler:
         def decide(state: State | None) -> State | None:
             return state if state is not None and self._decide(state, now, force) else None
 
-        state = self._update(key, decide)
-        if state is not None and state["outcome"] is not None and not state["written"]:
-            self._write_outcome(key, state)
+        stored = self._update(key, decide)
+        if stored.state["outcome"] is not None and not stored.state["written"]:
+            self._write_outcome(key, stored)
 
     def _decide(self, state: State, now: datetime, force: bool) -> bool:
         """Set the outcome once, if complete (or ``force`` past the deadline); True if set."""
@@ -159,8 +165,8 @@ class EnsembleHandler:
             self.config.adaptive_min_samples,
         )
 
-    def _write_outcome(self, key: PitcherGameKey, state: State) -> None:
-        self.sink.write([from_json(state["outcome"])])
+    def _write_outcome(self, key: PitcherGameKey, stored: Versioned) -> None:
+        self.sink.write(self._rows(stored.state))
 
         def mark_written(current: State | None) -> State | None:
             if current is None or current["written"]:
@@ -168,22 +174,34 @@ class EnsembleHandler:
             current["written"] = True
             return current
 
-        self._update(key, mark_written)
+        # the version just saved or read is usually still current: no read before the write
+        self._update(key, mark_written, start=stored)
+
+    def _rows(self, state: State) -> list[dict[str, Any]]:
+        """The on-time system rows and the ensemble row of a decided pitcher-game."""
+        systems = [
+            system_row(result, self.config, self._produced(result), late=False)
+            for _, result in sorted(state["results"].items())
+        ]
+        return [*systems, from_json(state["outcome"])]
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _update(self, key: PitcherGameKey, mutate: Any) -> State:
-        state, _ = update(
+    def _update(
+        self, key: PitcherGameKey, mutate: Any, start: Versioned | str | None = READ_FIRST
+    ) -> Versioned:
+        stored, _ = compare_and_set(
             self.store,
             key,
             mutate,
             deadline_of=_deadline,
             now=self.clock.now(),
             attempts=self.config.state_cas_attempts,
+            start=start,
         )
-        if state is None:
+        if stored is None:
             raise LookupError(f"no aggregation state for {key}")
-        return state
+        return stored
 
     def _produced(self, result: Mapping[str, Any]) -> datetime:
         return from_iso(result["produced_at"])
