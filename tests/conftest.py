@@ -4,7 +4,7 @@ BigQuery and Cloud Storage emulators (started once per session, only when a test
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ import pytest
 from strikeouts.emulators import EmulatorError, ServerProcess
 from strikeouts.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
 from strikeouts.emulators.gcs import start_gcs_emulator
+from strikeouts.emulators.pubsub import start_pubsub_emulator
 from strikeouts.settings import get_settings
 
 if TYPE_CHECKING:  # google.cloud is imported only by the tests that use BigQuery
@@ -51,18 +52,28 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """bqemulator on a free 127.0.0.1 port for the session, stopped by its process group."""
+def _serve(
+    start: Callable[[], ServerProcess], what: str, errors: tuple[type[BaseException], ...]
+) -> Iterator[ServerProcess]:
+    """Start an emulator for the session and stop it by its process group afterwards."""
     try:
-        server = start_bigquery_emulator(tmp_path_factory.mktemp("bqemulator"))
-    except (EmulatorError, OSError) as exc:
-        _unavailable(f"cannot start the BigQuery emulator: {exc}")
+        server = start()
+    except errors as exc:
+        _unavailable(f"cannot start {what}: {exc}")
         raise  # unreachable: _unavailable always raises
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """bqemulator on a free 127.0.0.1 port for the session, stopped by its process group."""
+    folder = tmp_path_factory.mktemp("bqemulator")
+    yield from _serve(
+        lambda: start_bigquery_emulator(folder), "the BigQuery emulator", (EmulatorError, OSError)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +99,19 @@ def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     Runs the bundled binary through ``strikeouts.emulators.gcs`` (not the wrapper's
     ``FakeGCSServer``, which blocks after about 300 requests).
     """
-    try:
-        server = start_gcs_emulator(tmp_path_factory.mktemp("fakegcs"))
-    except (ImportError, RuntimeError, OSError) as exc:
-        _unavailable(f"cannot start fake-gcs-server: {exc}")
-        raise  # unreachable: _unavailable always raises
-    try:
-        yield server
-    finally:
-        server.stop()
+    folder = tmp_path_factory.mktemp("fakegcs")
+    yield from _serve(
+        lambda: start_gcs_emulator(folder), "fake-gcs-server", (ImportError, RuntimeError, OSError)
+    )
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The official Pub/Sub emulator for the session (fails in CI, skips elsewhere, if absent)."""
+    folder = tmp_path_factory.mktemp("pubsub")
+    yield from _serve(
+        lambda: start_pubsub_emulator(folder), "the Pub/Sub emulator", (EmulatorError, OSError)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ emulator (session), and the Cloud Storage emulator from the root conftest."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,6 @@ import pytest
 
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.functions import ENTRIES
-from strikeouts.emulators import EmulatorError, ServerProcess
-from strikeouts.emulators.pubsub import start_pubsub_emulator
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.state import DuckDBStateStore
@@ -24,22 +21,6 @@ from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 from .doubles import FlushRecorder
 
 FUNCTIONS = PROJECT_ROOT / "functions"
-
-
-@pytest.fixture(scope="session")
-def pubsub_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """The official Pub/Sub emulator for the session (fails in CI, skips elsewhere, if absent)."""
-    try:
-        server = start_pubsub_emulator(tmp_path_factory.mktemp("pubsub"))
-    except (EmulatorError, OSError) as exc:
-        message = f"cannot start the Pub/Sub emulator: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

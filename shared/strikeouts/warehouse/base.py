@@ -166,6 +166,18 @@ def _cast_cell(table: str, column: str, value: Any, bq_type: str) -> Any:
     return value
 
 
+def keyed_rows(table: str, frame: pd.DataFrame) -> tuple[TableSchema, pd.DataFrame]:
+    """The rows of ``frame`` a merge into ``table`` considers: conformed, first row per key.
+
+    Every backend's ``merge`` starts here, so all refuse a keyless table the same way.
+    """
+    schema = load_schema(table)
+    if not schema.key:
+        raise WarehouseError(f"{table}: no key in schemas/bigquery/tables.json, cannot merge")
+    rows = conform(schema, frame).drop_duplicates(subset=list(schema.key), keep="first")
+    return schema, rows
+
+
 def _cast(series: pd.Series, bq_type: str, repeated: bool) -> pd.Series:
     if repeated:
         return series.map(

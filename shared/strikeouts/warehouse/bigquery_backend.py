@@ -28,7 +28,7 @@ from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from strikeouts.warehouse.base import WarehouseError, conform
+from strikeouts.warehouse.base import WarehouseError, conform, keyed_rows
 from strikeouts.warehouse.schemas import TableSchema, load_schema, table_names
 
 STAGING_TTL = dt.timedelta(hours=1)
@@ -155,10 +155,7 @@ class BigQueryWarehouse:
         return len(rows)
 
     def merge(self, table: str, frame: pd.DataFrame) -> int:
-        schema = load_schema(table)
-        if not schema.key:
-            raise WarehouseError(f"{table}: no key in schemas/bigquery/tables.json, cannot merge")
-        rows = conform(schema, frame).drop_duplicates(subset=list(schema.key), keep="first")
+        schema, rows = keyed_rows(table, frame)
         self._ensure_table(table)
         if rows.empty:
             return 0

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from strikeouts.warehouse.base import WarehouseError, conform
+from strikeouts.warehouse.base import WarehouseError, conform, keyed_rows
 from strikeouts.warehouse.schemas import load_schema, table_names
 from strikeouts.warehouse.sql import bigquery_to_duckdb
 
@@ -46,10 +46,7 @@ class DuckDBWarehouse:
         return len(rows)
 
     def merge(self, table: str, frame: pd.DataFrame) -> int:
-        schema = load_schema(table)
-        if not schema.key:
-            raise WarehouseError(f"{table}: no key in schemas/bigquery/tables.json, cannot merge")
-        rows = conform(schema, frame).drop_duplicates(subset=list(schema.key), keep="first")
+        schema, rows = keyed_rows(table, frame)
         self.ensure_tables([table])
         on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in schema.key)
         cols = ", ".join(f'"{c}"' for c in schema.column_names)
