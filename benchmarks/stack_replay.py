@@ -6,12 +6,20 @@ Usage: .venv/bin/python benchmarks/stack_replay.py [--start 2025-06-01] [--days 
        [--fail-rate 0.05] [--duplicate-rate 0.10] [--timeout 900]
 
 Reports: pitcher-games/s (goal >= 100/s), lost pitcher-games (must be 0), duplicate rows per
-key (must be 0), fallbacks, dead-letters, injected faults, per-function handling time and CPU,
-and the cold start of each function (process start to listening, imports included; plus the
-lazy set-up of clients and models on the first delivery: "instance ready"; goal <= 1.5 s).
+key (must be 0), fallbacks, dead-letters (with their reasons), injected faults, per-function
+handling time and CPU (per pitcher-game too), then on the quiet stack:
+
+- cold start of each function (goal <= 1.5 s): a fresh process (start to listening, imports
+  included) plus its first request, a real message POSTed as the push would (lazy clients,
+  models and history loaded there), median of ``--cold-runs``; next to a warm request;
+- the transport baseline: the same Pub/Sub emulator pushing to a function that does nothing,
+  which bounds what any handler could reach (the emulator pushes each subscription through two
+  loops, one request at a time each).
+
 The rate is pitcher-games over the time from the first publish to the last ensemble row
-staged (a row is durable once staged; the MERGE into the final table is timed separately).
-The features warehouse is copied to a temporary directory; nothing is written to yours.
+staged (its ``staged_at``; a row is durable once staged; the MERGE into the final table is
+timed separately). The features warehouse is copied to a temporary directory; nothing is
+written to yours.
 """
 
 from __future__ import annotations
@@ -22,13 +30,13 @@ import json
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from strikeouts.cloud.functions import FUNCTION_NAMES, ReadOnlyDuckDBWarehouse
+from strikeouts.cloud.functions import FUNCTION_NAMES
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
@@ -37,6 +45,21 @@ from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
+
+sys.path.insert(0, str(Path(__file__).parent))
+from stack_probes import (
+    CONSUMES,
+    ColdStart,
+    Transport,
+    cold_starts,
+    cpu_seconds_by_group,
+    pull_sample,
+    sample_subscriptions,
+    schedule_sample,
+    tick_sample,
+    transport_baseline,
+)
 
 TRAIN_END = dt.date(2025, 3, 1)
 GOAL_RATE = 100.0
@@ -45,7 +68,10 @@ ENSEMBLE = "ensemble_v1"
 # longer than the month's backlog takes to drain, so fallbacks come from the systems only
 DEADLINE_SECONDS = 300.0
 SETTLE_SECONDS = 60.0
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+# the count is only a stop condition (the rate comes from staged_at): poll it cheaply
+POLL_SECONDS = 2.0
+SAMPLED = ("topic_pitcher_games", "topic_system_predictions")
+TRANSPORT_MESSAGES = 2000
 
 
 def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, Any]]:
@@ -74,14 +100,24 @@ def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, A
 
 
 def staged_ensembles(cloud: BigQueryWarehouse, run_ids: list[str]) -> int:
-    """Distinct pitcher-games with an ensemble row staged (durable, maybe not merged yet)."""
+    """Ensemble rows staged (durable, maybe not merged yet; duplicates counted too)."""
     frame = cloud.query(
-        "SELECT COUNT(DISTINCT CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))) "
-        f"AS n FROM {staging_table(PREDICTIONS)} "
+        f"SELECT COUNT(*) AS n FROM {staging_table(PREDICTIONS)} "
         "WHERE system_id = @e AND run_id IN UNNEST(@runs)",
         {"e": ENSEMBLE, "runs": run_ids},
     )
     return int(frame["n"].iloc[0])
+
+
+def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
+    """Distinct pitcher-games with an ensemble row staged, and when the last one was staged."""
+    frame = cloud.query(
+        "SELECT COUNT(DISTINCT CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))) "
+        f"AS n, MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} "
+        "WHERE system_id = @e AND run_id IN UNNEST(@runs)",
+        {"e": ENSEMBLE, "runs": run_ids},
+    )
+    return int(frame["n"].iloc[0]), frame["last"].iloc[0].to_pydatetime()
 
 
 def wait_until_staged(
@@ -91,23 +127,19 @@ def wait_until_staged(
     expected: int,
     started: float,
     timeout: float,
-) -> tuple[int, float]:
+) -> None:
     """Poll until every pitcher-game has an ensemble row staged (ticking past the deadline)."""
-    seen, last_change, last_tick = 0, time.perf_counter(), 0.0
+    last_tick = 0.0
     deadline = started + timeout
     while time.perf_counter() < deadline:
-        count = staged_ensembles(cloud, run_ids)
+        if staged_ensembles(cloud, run_ids) >= expected:
+            return
         now = time.perf_counter()
-        if count != seen:
-            seen, last_change = count, now
-        if seen >= expected:
-            break
         # past the ensemble deadline the scheduler's tick finalizes with the fallback
         if now - started > DEADLINE_SECONDS and now - last_tick > 5.0:
             publish_tick(publisher, dt.datetime.now(dt.UTC))
             last_tick = now
-        time.sleep(0.5)
-    return seen, last_change - started
+        time.sleep(POLL_SECONDS)
 
 
 def final_figures(cloud: BigQueryWarehouse, run_ids: list[str]) -> dict[str, int]:
@@ -149,39 +181,22 @@ def log_lines(path: str) -> list[dict[str, Any]]:
 
 
 def function_figures(info: StackInfo) -> dict[str, dict[str, Any]]:
-    """Per function: deliveries, failures, injected faults, dead-letters, handling ms, cold start."""
+    """Per function: deliveries, failures, injected faults, dead-letters and handling ms."""
     figures = {}
     for name in FUNCTION_NAMES:
-        proc = info.processes[name]
-        lines = log_lines(proc.log)
+        lines = log_lines(info.processes[name].log)
         handled = [float(x["ms"]) for x in lines if x.get("message") == "delivery handled"]
-        ready = [float(x["init_seconds"]) for x in lines if x.get("message") == "instance ready"]
         retried = [x for x in lines if x.get("message") == "delivery failed, will be retried"]
+        dead = [x for x in lines if x.get("message") == "message dead-lettered"]
         figures[name] = {
             "handled": len(handled),
             "median_ms": statistics.median(handled) if handled else 0.0,
             "retried": len(retried),
             "injected": sum(1 for x in retried if "InjectedFault" in str(x.get("reason"))),
-            "dead_lettered": sum(1 for x in lines if x.get("message") == "message dead-lettered"),
-            "start_seconds": proc.started_in,
-            "init_seconds": ready[0] if ready else None,
+            "dead_lettered": len(dead),
+            "dead_reasons": [str(x.get("reason"))[:300] for x in dead],
         }
     return figures
-
-
-def cpu_seconds_by_group() -> dict[int, float]:
-    """CPU seconds (user + system) of every live process, summed per process group."""
-    totals: dict[int, float] = defaultdict(float)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # after the command: state ppid pgrp ... utime(12) stime(13)
-        totals[int(fields[2])] += (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-    return totals
 
 
 def main() -> None:
@@ -191,6 +206,7 @@ def main() -> None:
     parser.add_argument("--fail-rate", type=float, default=0.05)
     parser.add_argument("--duplicate-rate", type=float, default=0.10)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--warehouse", type=Path, default=None)
     args = parser.parse_args()
     base = get_settings()
@@ -214,12 +230,14 @@ def main() -> None:
         )
         print(f"stack up in {time.perf_counter() - up_started:.1f} s (models trained if missing)")
         try:
-            run(info, args)
+            replay(info, args)
+            quiet_probes(info, settings, args, root)
         finally:
             stack_down(settings)
 
 
-def run(info: StackInfo, args: argparse.Namespace) -> None:
+def replay(info: StackInfo, args: argparse.Namespace) -> None:
+    """The month through the stack with faults injected; prints the figures."""
     events = build_events(info, args.start, args.days)
     run_ids = [e["run_id"] for e in events]
     expected = sum(len(g["starters"]) for e in events for g in e["games"])
@@ -230,6 +248,7 @@ def run(info: StackInfo, args: argparse.Namespace) -> None:
         "(duplicate deliveries) in every function"
     )
     settings = info.settings()
+    sample_subscriptions(info, settings, list(SAMPLED))
     publisher = PubSubPublisher.from_settings(settings)
     cloud = BigQueryWarehouse(
         project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint, timeout=60.0
@@ -238,11 +257,14 @@ def run(info: StackInfo, args: argparse.Namespace) -> None:
     assert isinstance(merger, StagingMerger)
     groups = {name: proc.pid for name, proc in info.processes.items()}
     cpu_before = cpu_seconds_by_group()
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     for event in events:
         publish_schedule(publisher, event)
-    staged, elapsed = wait_until_staged(cloud, publisher, run_ids, expected, started, args.timeout)
+    wait_until_staged(cloud, publisher, run_ids, expected, started, args.timeout)
     cpu_after = cpu_seconds_by_group()
+    staged, last = last_staged(cloud, run_ids)
+    elapsed = (last - started_at).total_seconds()
     merged = merger.merge()
     figures = final_figures(cloud, run_ids)
     settle = time.perf_counter() + SETTLE_SECONDS
@@ -266,27 +288,75 @@ def run(info: StackInfo, args: argparse.Namespace) -> None:
         f"fallbacks: {figures['fallbacks']} ensemble rows with status fallback, "
         f"{figures['deadline_fallbacks']} of them after the deadline"
     )
-    print("\nfunction                handled  retried  injected  dead-lt  median ms  cpu s")
-    for name, f in functions.items():
+    print(
+        "\nfunction                handled  retried  injected  dead-lt  median ms  cpu s  cpu ms/pg"
+    )
+    total_cpu = 0.0
+    for name in (*FUNCTION_NAMES, "pubsub-emulator", "bqemulator", "fake-gcs-server"):
         cpu = cpu_after.get(groups[name], 0.0) - cpu_before.get(groups[name], 0.0)
-        print(
-            f"{name:<22} {f['handled']:>8} {f['retried']:>8} {f['injected']:>9} "
-            f"{f['dead_lettered']:>8} {f['median_ms']:>10.1f} {cpu:>6.1f}"
+        total_cpu += cpu
+        f = functions.get(name)
+        counts = (
+            f"{f['handled']:>8} {f['retried']:>8} {f['injected']:>9} {f['dead_lettered']:>8} "
+            f"{f['median_ms']:>10.1f}"
+            if f
+            else f"{'':>46}"
         )
-    for name in ("pubsub-emulator", "bqemulator", "fake-gcs-server"):
-        cpu = cpu_after.get(groups[name], 0.0) - cpu_before.get(groups[name], 0.0)
-        print(f"{name:<22} {'':>45} {cpu:>6.1f}")
-    print(f"(wall time {elapsed:.1f} s on {os.cpu_count()} cores)")
-    print("\ncold start (process start to listening, imports included + first-delivery set-up)")
+        print(f"{name:<22} {counts} {cpu:>6.1f} {1000 * cpu / expected:>10.1f}")
+    print(
+        f"{'all':<22} {'':>46} {total_cpu:>6.1f} {1000 * total_cpu / expected:>10.1f}"
+        f"  ({total_cpu / elapsed:.2f} of {os.cpu_count()} cores over {elapsed:.1f} s)"
+    )
     for name, f in functions.items():
-        init = f["init_seconds"]
-        total = f["start_seconds"] + (init or 0.0)
-        verdict = "ok" if total <= GOAL_COLD_START else "over goal"
-        init_text = "n/a" if init is None else f"{init:.2f}"
+        for reason in f["dead_reasons"]:
+            print(f"dead-lettered by {name}: {reason}")
+
+
+def quiet_probes(info: StackInfo, settings: Settings, args: argparse.Namespace, root: Path) -> None:
+    """Cold starts and the transport baseline, on the stack with nothing else to do."""
+    stack = info.settings()
+    samples = {
+        name: pull_sample(info, getattr(stack, attr))
+        for name, attr in CONSUMES.items()
+        if attr in SAMPLED
+    }
+    samples["ensemble_tick"] = tick_sample(stack)
+    event = build_events(info, args.start, 1)[0]
+    samples["fanout"] = schedule_sample(stack, {**event, "run_id": "cold-start"})
+    starts = cold_starts(info, settings, samples, args.cold_runs)
+    print_cold_starts(starts, args.cold_runs)
+    transport = transport_baseline(
+        info, root / "noop", TRANSPORT_MESSAGES, len(samples["ensemble"].data)
+    )
+    print_transport(transport)
+
+
+def print_cold_starts(starts: dict[str, ColdStart], runs: int) -> None:
+    print(
+        f"\ncold start on the quiet stack (median of {runs}): a new process, start to listening "
+        "(imports included) + its first request (lazy clients, models, history); warm request"
+    )
+    for name, c in starts.items():
+        verdict = "ok" if c.total <= GOAL_COLD_START else "over goal"
         print(
-            f"  {name:<22} start {f['start_seconds']:.2f} s + set-up {init_text} s "
-            f"= {total:.2f} s ({verdict}, goal <= {GOAL_COLD_START} s)"
+            f"  {name:<22} start {c.start:.2f} s + first request {c.first:.2f} s = "
+            f"{c.total:.2f} s ({verdict}, goal <= {GOAL_COLD_START} s); warm request "
+            f"{1000 * c.warm:.0f} ms"
         )
+
+
+def print_transport(t: Transport) -> None:
+    print(
+        f"\ntransport baseline: {t.deliveries} pushes to a do-nothing function through one "
+        f"subscription in {t.seconds:.1f} s = {t.rate:.0f} deliveries/s; CPU "
+        f"{t.cpu_ms_per_delivery:.2f} ms per delivery (emulator {t.emulator_cpu:.1f} s, "
+        f"function {t.function_cpu:.1f} s)"
+    )
+    print(
+        "  the ensemble's system-predictions subscription carries 2 deliveries per "
+        f"pitcher-game: even with handlers that do nothing it passes <= {t.rate / 2:.0f} "
+        "pitcher-games/s"
+    )
 
 
 if __name__ == "__main__":

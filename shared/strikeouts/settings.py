@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     publish_timeout_seconds: float = Field(default=30.0, gt=0)
     """How long a function waits for its published messages before failing (transient)."""
 
+    publish_max_latency_seconds: float = Field(default=0.002, gt=0, le=1.0)
+    """How long the Pub/Sub client holds a batch open for more messages before sending it.
+
+    A function flushes before it acknowledges, so this wait is added to every delivery that
+    publishes (a system function publishes one result): keep it small. Messages published
+    together (fanout's pitcher-games, concurrent requests) still share batches."""
+
     fault_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Injected transient failures per delivery, before the handler runs (benchmarks only)."""
 

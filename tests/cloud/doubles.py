@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id
+from strikeouts.cloud.push import push_body, push_headers
 from strikeouts.pipeline.bus import TOPIC_KINDS
 from strikeouts.pipeline.messages import encode
 
@@ -61,32 +60,6 @@ class FlushRecorder:
 
     def on(self, topic: str) -> list[Sent]:
         return [s for s in self.sent if s.topic == topic]
-
-
-def push_headers(topic: str, message_id: str) -> dict[str, str]:
-    """Binary-mode CloudEvent headers of a Pub/Sub push (as Eventarc sends them)."""
-    return {
-        "ce-id": message_id,
-        "ce-specversion": "1.0",
-        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-        "ce-source": f"//pubsub.googleapis.com/projects/strikeouts-local/topics/{topic}",
-        "Content-Type": "application/json",
-    }
-
-
-def push_body(
-    data: bytes, attributes: Mapping[str, str] | None = None, message_id: str | None = None
-) -> dict[str, Any]:
-    """The Pub/Sub push body carrying ``data``."""
-    return {
-        "message": {
-            "data": base64.b64encode(data).decode(),
-            "attributes": dict(attributes or {}),
-            "messageId": message_id or uuid.uuid4().hex[:12],
-            "publishTime": "2025-06-01T12:00:00Z",
-        },
-        "subscription": "projects/strikeouts-local/subscriptions/test",
-    }
 
 
 def post(

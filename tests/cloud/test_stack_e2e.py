@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from strikeouts.cloud.export import KEY, prediction_rows
-from strikeouts.cloud.functions import ReadOnlyDuckDBWarehouse, open_function_model_store
+from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack import (
@@ -36,7 +36,7 @@ from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.sinks import payload_sha256
 from strikeouts.settings import Settings
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
-from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
 

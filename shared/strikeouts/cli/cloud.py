@@ -118,12 +118,13 @@ def publish_schedule_command(
     ] = None,
 ) -> None:
     """Publish the real game-schedule event of DATE to the stack's game-schedule topic."""
-    from strikeouts.cloud.functions import ReadOnlyDuckDBWarehouse, open_function_model_store
+    from strikeouts.cloud.functions import open_function_model_store
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
     from strikeouts.cloud.stack import StackError, StackInfo, stack_file
     from strikeouts.models.systems import SYSTEMS
     from strikeouts.runtime.schedule import ScheduleError, default_run_id
+    from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
     console = Console(stderr=True)
     game_date = _date(date, "--date")

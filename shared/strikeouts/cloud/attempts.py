@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Protocol
 
-from strikeouts.models.store import ObjectBackend
 from strikeouts.pipeline.errors import TransientError
 
 if TYPE_CHECKING:
     import google.cloud.storage as storage
+
+    from strikeouts.models.store import ObjectBackend
 
 MAX_SWAPS = 20
 

@@ -339,13 +339,17 @@ def instance_services(settings: Settings | None = None) -> Services:
 
 
 def open_state_store(settings: Settings) -> AggregationStateStore:
-    """GCS state for ``gs://`` settings, else the DuckDB store in the state directory."""
+    """GCS state for ``gs://`` settings (behind the instance's version cache), else the
+    DuckDB store in the state directory."""
     if settings.aggregation_state:
         from strikeouts.cloud.clients import parse_gcs_uri, storage_client
         from strikeouts.cloud.gcs_state import GcsStateStore
+        from strikeouts.pipeline.state_cache import CachedStateStore
 
         bucket, prefix = parse_gcs_uri(settings.aggregation_state, "aggregation_state")
-        return GcsStateStore(storage_client(settings), bucket, prefix or "aggregation-state")
+        gcs = GcsStateStore(storage_client(settings), bucket, prefix or "aggregation-state")
+        # most reads are of a version this instance just wrote; writes stay conditional
+        return CachedStateStore(gcs)
     from strikeouts.pipeline.state import DuckDBStateStore
 
     return DuckDBStateStore(settings.state_dir / "aggregation_state.duckdb")

@@ -9,17 +9,12 @@ warehouse fanout reads (a DuckDB file is opened read-only, so many instances can
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-
-import duckdb
 
 from strikeouts.cloud.entry import Entry, Services, instance_services
 from strikeouts.pipeline.delivery import Handler
 from strikeouts.pipeline.messages import Payload, parse_json
 from strikeouts.settings import Settings
-from strikeouts.warehouse.base import WarehouseError
-from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 from strikeouts.warehouse.factory import BIGQUERY_PREFIX
 
 if TYPE_CHECKING:
@@ -35,19 +30,6 @@ FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
 TICK_MERGE_WAIT_SECONDS = 5.0
 
 
-class ReadOnlyDuckDBWarehouse(DuckDBWarehouse):
-    """A DuckDB warehouse file opened read-only (shareable by several processes)."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        try:
-            self.con = duckdb.connect(self.path, read_only=True)
-        except duckdb.Error as exc:
-            raise WarehouseError(
-                f"cannot open DuckDB warehouse {self.path} read-only: {exc}"
-            ) from exc
-
-
 def open_feature_warehouse(settings: Settings) -> Warehouse:
     """The warehouse fanout reads history and schedules from."""
     target = settings.feature_warehouse or settings.warehouse
@@ -55,6 +37,8 @@ def open_feature_warehouse(settings: Settings) -> Warehouse:
         from strikeouts.warehouse import open_warehouse
 
         return open_warehouse(settings.model_copy(update={"warehouse": target}))
+    from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
+
     return ReadOnlyDuckDBWarehouse(target)
 
 

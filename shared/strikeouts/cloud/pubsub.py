@@ -39,21 +39,21 @@ if TYPE_CHECKING:
 # a short latency window batches one delivery's burst without holding it back.
 MAX_BATCH_MESSAGES = 500
 MAX_BATCH_BYTES = 1_000_000
-MAX_BATCH_LATENCY_SECONDS = 0.01
+DEFAULT_MAX_LATENCY_SECONDS = 0.002
 
 
 class PublishError(TransientError):
     """Messages could not be published in time (the delivery is retried)."""
 
 
-def batch_settings() -> BatchSettings:
-    """The tuned batching of every publisher."""
+def batch_settings(max_latency: float = DEFAULT_MAX_LATENCY_SECONDS) -> BatchSettings:
+    """The tuned batching of every publisher (``max_latency``: settings.publish_max_latency_seconds)."""
     from google.cloud.pubsub_v1.types import BatchSettings
 
     return BatchSettings(
         max_messages=MAX_BATCH_MESSAGES,
         max_bytes=MAX_BATCH_BYTES,
-        max_latency=MAX_BATCH_LATENCY_SECONDS,
+        max_latency=max_latency,
     )
 
 
@@ -96,7 +96,7 @@ class PubSubPublisher:
         """A publisher with the tuned batching, the settings' project and topic names."""
         from strikeouts.cloud.clients import publisher_client
 
-        client = publisher_client(settings, batch_settings())
+        client = publisher_client(settings, batch_settings(settings.publish_max_latency_seconds))
         return cls(
             client, settings.gcp_project, topic_names(settings), settings.publish_timeout_seconds
         )

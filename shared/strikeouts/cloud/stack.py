@@ -285,8 +285,9 @@ def _create_bucket_and_models(
     info: StackInfo, settings: Settings, train_end: dt.date, progress: Progress | None
 ) -> None:
     from strikeouts.cloud.clients import storage_client
-    from strikeouts.cloud.functions import ReadOnlyDuckDBWarehouse, open_function_model_store
+    from strikeouts.cloud.functions import open_function_model_store
     from strikeouts.models.service import ensure_champions
+    from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
     stack_settings = info.settings(settings)
     client = storage_client(stack_settings)

@@ -118,3 +118,16 @@ def _as_int64(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         values = frame[column].astype("Int64")
         frame[column] = values if bool(values.isna().any()) else values.astype("int64")
     return frame
+
+
+class ReadOnlyDuckDBWarehouse(DuckDBWarehouse):
+    """A DuckDB warehouse file opened read-only (shareable by several processes)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self.con = duckdb.connect(self.path, read_only=True)
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"cannot open DuckDB warehouse {self.path} read-only: {exc}"
+            ) from exc
