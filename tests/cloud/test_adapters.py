@@ -106,6 +106,34 @@ def test_flush_waits_for_every_batched_message_in_order(
     assert all(len(m.attributes[TRACE_ATTRIBUTE]) == 32 for m in messages)
 
 
+def test_a_lone_message_is_sent_after_the_configured_batch_latency(
+    pubsub_emulator: ServerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system function publishes one result per delivery and flushes before acking: the
+    batch's hold time is added to every such delivery, so it comes from settings."""
+    from strikeouts.settings import Settings
+
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host(pubsub_emulator))
+    settings = Settings(gcp_project=PROJECT, publish_max_latency_seconds=0.25)
+    slow = PubSubPublisher.from_settings(settings)
+    assert slow.client.batch_settings.max_latency == 0.25
+    topic = slow.client.topic_path(PROJECT, f"t-{uuid.uuid4().hex[:10]}")
+    slow.client.create_topic(name=topic, timeout=10)
+    fast = PubSubPublisher.from_settings(
+        settings.model_copy(update={"publish_max_latency_seconds": 0.002})
+    )
+
+    def seconds_to_flush(publisher: PubSubPublisher) -> float:
+        publisher.publish_raw(topic.rsplit("/", 1)[1], b"{}")
+        started = time.perf_counter()
+        publisher.flush()
+        return time.perf_counter() - started
+
+    seconds_to_flush(fast), seconds_to_flush(slow)  # the first publish opens a channel
+    assert seconds_to_flush(slow) >= 0.2
+    assert min(seconds_to_flush(fast) for _ in range(5)) < 0.1
+
+
 def test_flush_fails_fast_and_clearly_when_pubsub_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
     from google.cloud.pubsub_v1 import PublisherClient
 
