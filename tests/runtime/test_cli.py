@@ -51,6 +51,33 @@ def test_bad_arguments_give_one_red_line_and_exit_2(
 ) -> None:
     result = CliRunner().invoke(app, args, env=cli_env)
     assert result.exit_code == 2, result.output
-    assert "error:" in result.output and named in result.output
+    assert "error" in result.output.lower() and named in result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+BAD = "2025-07-20x"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["run", "--date", BAD], "--date"),
+        (["replay", "--start", BAD, "--end", "2025-07-21"], "--start"),
+        (["train", "--system", "v1_baseline", "--train-end", BAD], "--train-end"),
+        (
+            ["backtest", "--start", "2025-07-20", "--end", BAD, "--predictions-out", "x.csv"],
+            "--end",
+        ),
+        (["stack", "up", "--train-end", BAD], "--train-end"),
+        (["publish-schedule", "--date", BAD], "--date"),
+    ],
+)
+def test_every_date_option_rejects_a_bad_date_the_same_way(
+    cli_env: dict[str, str], args: list[str], option: str
+) -> None:
+    result = CliRunner().invoke(app, args, env=cli_env)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())  # the error box wraps lines
+    assert f"Invalid value for '{option}'" in text, result.output
+    assert f"'{BAD}' is not a date (expected YYYY-MM-DD)" in text, result.output

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import WarehouseOpt, fail, settings_with
+from strikeouts.cli.options import WarehouseOpt, date_option, fail, settings_with
 from strikeouts.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,22 +28,15 @@ app.add_typer(stack_app, name="stack")
 DEFAULT_TRAIN_END = dt.date(2025, 3, 1)
 
 
-def _date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{option}={value!r} is not a date (YYYY-MM-DD)") from None
-
-
 @stack_app.command("up")
 def stack_up_command(
     warehouse: WarehouseOpt = None,
     train_end: Annotated[
-        str,
-        typer.Option(
-            help="Champions missing from the stack's bucket train on starts before this date"
+        dt.date,
+        date_option(
+            "--train-end", "Champions missing from the stack's bucket train on starts before this"
         ),
-    ] = DEFAULT_TRAIN_END.isoformat(),
+    ] = DEFAULT_TRAIN_END,
     tick_seconds: Annotated[
         float, typer.Option(help="Ensemble tick interval (the Cloud Scheduler job); 0 = no ticker")
     ] = 60.0,
@@ -59,7 +52,7 @@ def stack_up_command(
         info = stack_up(
             settings,
             feature_warehouse=Path(settings.warehouse),
-            train_end=_date(train_end, "--train-end"),
+            train_end=train_end,
             tick_seconds=tick_seconds,
             persist=persist,
             progress=lambda m: console.print(f"· {m}"),
@@ -109,7 +102,7 @@ def stack_status_command(
 
 @app.command("publish-schedule")
 def publish_schedule_command(
-    date: Annotated[str, typer.Option("--date", help="Game date (YYYY-MM-DD)")],
+    date: Annotated[dt.date, date_option("--date", "Game date")],
     run_id: Annotated[
         str | None, typer.Option(help="Run id (default: date + model versions)")
     ] = None,
@@ -127,7 +120,7 @@ def publish_schedule_command(
     from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
     console = Console(stderr=True)
-    game_date = _date(date, "--date")
+    game_date = date
     try:
         info = StackInfo.load(stack_file(Settings()))
         settings = info.settings()

@@ -18,7 +18,14 @@ from rich.table import Table
 
 from strikeouts.backtest.walkforward import BacktestError, Retrain, walk_forward
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
+from strikeouts.cli.options import (
+    ModelStoreOpt,
+    WarehouseOpt,
+    date_option,
+    fail,
+    settings_with,
+    wide,
+)
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.evaluation.calibration import plot_reliability, reliability_table
 from strikeouts.evaluation.metrics import summarize
@@ -30,7 +37,6 @@ from strikeouts.models.training import TrainingError
 from strikeouts.warehouse import WarehouseError, open_warehouse
 
 RETRAIN_CHOICES = ("monthly", "weekly", "once")
-DateOpt = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
 USER_ERRORS = (
     BacktestError,
     ModelStoreError,
@@ -44,10 +50,7 @@ USER_ERRORS = (
 @app.command("train")
 def train_command(
     system: Annotated[str, typer.Option("--system", help="System id, e.g. v1_baseline")],
-    train_end: Annotated[
-        dt.datetime,
-        typer.Option("--train-end", formats=["%Y-%m-%d"], help="Train on starts before this date"),
-    ],
+    train_end: Annotated[dt.date, date_option("--train-end", "Train on starts before this date")],
     alias: Annotated[
         str | None, typer.Option("--alias", help="Point this alias (e.g. champion) at the model")
     ] = None,
@@ -59,7 +62,7 @@ def train_command(
     settings = settings_with(warehouse=warehouse, model_store=model_store)
     try:
         get_system(system)
-        end = train_end.date()
+        end = train_end
         with console.status(f"building features and training {system} (before {end})"):
             model = train(training_frame(open_warehouse(settings), end), system, end)
         ref = register(open_model_store(settings), model, alias)
@@ -76,8 +79,8 @@ def train_command(
 
 @app.command()
 def backtest(
-    start: Annotated[dt.datetime, typer.Option("--start", formats=["%Y-%m-%d"])],
-    end: Annotated[dt.datetime, typer.Option("--end", formats=["%Y-%m-%d"])],
+    start: Annotated[dt.date, date_option("--start", "First date to predict")],
+    end: Annotated[dt.date, date_option("--end", "Last date to predict")],
     predictions_out: Annotated[
         Path, typer.Option("--predictions-out", help="CSV of one row per start and system")
     ],
@@ -96,8 +99,8 @@ def backtest(
         with console.status("walk-forward backtest") as status:
             rows = walk_forward(
                 open_warehouse(settings),
-                start.date(),
-                end.date(),
+                start,
+                end,
                 retrain=_retrain(retrain),
                 progress=lambda msg: status.update(msg),
             )
@@ -105,15 +108,15 @@ def backtest(
         raise fail(console, str(exc)) from None
     table, by_system = summarize(rows)
     summary: dict[str, object] = {
-        "start": str(start.date()),
-        "end": str(end.date()),
+        "start": str(start),
+        "end": str(end),
         "retrain": retrain,
         "evaluation": "walk-forward; p_over and line are the closing market; pushes excluded",
         "systems": by_system,
         "notice": RETROSHEET_NOTICE,
     }
     outputs = write_outputs(rows, summary, predictions_out, summary_out)
-    wide(console).print(summary_table(table, start.date(), end.date()))
+    wide(console).print(summary_table(table, start, end))
     for label, path in outputs.items():
         console.print(f"{label}: {path}")
     console.print(RETROSHEET_NOTICE, style="dim")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,19 @@ ModelStoreOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` → date; typer reports a bad value with the option's name and exit code 2."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def date_option(name: str, help: str) -> Any:
+    """A ``--name YYYY-MM-DD`` option parsed by :func:`parse_date` (the one date syntax)."""
+    return typer.Option(name, parser=parse_date, metavar="YYYY-MM-DD", help=help)
 
 
 def settings_with(**overrides: Any) -> Settings:

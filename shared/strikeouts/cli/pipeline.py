@@ -18,7 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
+from strikeouts.cli.options import (
+    ModelStoreOpt,
+    WarehouseOpt,
+    date_option,
+    fail,
+    settings_with,
+    wide,
+)
 from strikeouts.models.service import ensure_champions
 from strikeouts.models.store import ModelStoreError, open_model_store
 from strikeouts.pipeline.config import PipelineConfig
@@ -36,13 +43,6 @@ RunIdOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{option} {text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def _predictors(
@@ -115,7 +115,7 @@ def _guarded(console: Console, action: Callable[[], RunSummary]) -> RunSummary:
 
 @app.command()
 def run(
-    date: Annotated[str, typer.Option("--date", help="Game date, YYYY-MM-DD")],
+    date: Annotated[dt.date, date_option("--date", "Game date")],
     run_id: RunIdOpt = None,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
@@ -125,8 +125,7 @@ def run(
     settings = settings_with(warehouse=warehouse, model_store=model_store)
 
     def action() -> RunSummary:
-        day = _date(date, "--date")
-        return _execute(console, settings, day, day, run_id, show_progress=False)
+        return _execute(console, settings, date, date, run_id, show_progress=False)
 
     summary = _guarded(console, action)
     _print_slate(console, summary)
@@ -135,8 +134,8 @@ def run(
 
 @app.command()
 def replay(
-    start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD")],
-    end: Annotated[str, typer.Option("--end", help="Last date, YYYY-MM-DD")],
+    start: Annotated[dt.date, date_option("--start", "First date")],
+    end: Annotated[dt.date, date_option("--end", "Last date")],
     run_id: RunIdOpt = None,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
@@ -146,10 +145,9 @@ def replay(
     settings = settings_with(warehouse=warehouse, model_store=model_store)
 
     def action() -> RunSummary:
-        first, last = _date(start, "--start"), _date(end, "--end")
-        if last < first:
-            raise ValueError(f"--end {last} is before --start {first}")
-        return _execute(console, settings, first, last, run_id, show_progress=True)
+        if end < start:
+            raise ValueError(f"--end {end} is before --start {start}")
+        return _execute(console, settings, start, end, run_id, show_progress=True)
 
     summary = _guarded(console, action)
     _print_summary(console, summary)
