@@ -7,7 +7,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from strikeouts.features import History, build_features, start_targets
+from strikeouts.features import (
+    History,
+    PreparedHistory,
+    build_features,
+    prepare_history,
+    start_targets,
+)
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 
@@ -25,3 +31,9 @@ def backtest(history: History) -> pd.DataFrame:
     actual = history.starts.set_index(["game_id", "pitcher_id"])["strikeouts"]
     keys = pd.MultiIndex.from_frame(features[["game_id", "pitcher_id"]])
     return features.assign(actual_k=actual.reindex(keys).to_numpy())
+
+
+@pytest.fixture(scope="session")
+def prepared(history: History) -> PreparedHistory:
+    """The whole real history's state tables, computed once."""
+    return prepare_history(history)

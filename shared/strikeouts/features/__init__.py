@@ -1,6 +1,6 @@
 """Point-in-time features: a superset declared once, built as of the day before each game."""
 
-from strikeouts.features.build import build_features
+from strikeouts.features.build import build_features, build_prepared
 from strikeouts.features.catalog import (
     FEATURE_SETS,
     SPECS,
@@ -13,6 +13,7 @@ from strikeouts.features.catalog import (
     feature_set,
 )
 from strikeouts.features.history import History
+from strikeouts.features.prepared import PreparedHistory, prepare_history
 from strikeouts.features.targets import TargetError, start_targets
 
 __all__ = [
@@ -24,9 +25,12 @@ __all__ = [
     "FeatureSet",
     "FeatureSpec",
     "History",
+    "PreparedHistory",
     "TargetError",
     "build_features",
+    "build_prepared",
     "coverage_column",
     "feature_set",
+    "prepare_history",
     "start_targets",
 ]

@@ -2,15 +2,22 @@
 
 Invariant: the snapshot for a pitcher-game dated D uses only games strictly before D.
 
-- One date: ``History.load(warehouse, before=D)`` (cached per date), so the history itself
-  holds nothing from D on.
+- One date: the features are built from ONE prepared FULL history per source
+  (``History.load(warehouse)`` without a cut, then
+  :func:`~strikeouts.features.prepared.prepare_history`), so only the as-of joins run per
+  date. This is legal because ``build_features`` reads every history-derived value "as of the
+  end of the day before" each target, so the games on or after D that the full history holds
+  never reach D's targets; the features package proves that a range build and per-date builds
+  give identical vectors (tests/features/test_point_in_time.py), and the runtime tests that a
+  snapshot equals a build from ``History.load(warehouse, before=D)``. The history is never
+  stale: before each per-date build ONE fingerprint query (counts, date ranges and sums of the
+  source tables) is compared with the one taken before the history was loaded, and a change
+  reloads and re-prepares it. Per-date rows are not kept between snapshots, so a later
+  snapshot of the same date reflects whatever the warehouse gained meanwhile.
 - A replay range: :meth:`WarehouseFeatureSource.prepare` loads the history once up to the
   range's last date and runs ONE vectorised ``build_features`` over every start of the range,
-  then serves each date from that cache. This is legal because ``build_features`` reads every
-  history-derived value "as of the end of the day before" each target, and the features
-  package proves (tests/features/test_point_in_time.py) that a range build and per-date builds
-  give identical vectors. A pitcher-game the cache does not hold (e.g. a hand-edited schedule)
-  falls back to the per-date build.
+  then serves each date from that cache. A pitcher-game the cache does not hold (e.g. a
+  hand-edited schedule) falls back to the per-date build.
 
 Target context (season, umpire, park, the opening line) comes from the same slate query as the
 schedule event, so the line features agree with the line in the message header.
@@ -25,14 +32,40 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from strikeouts.features.build import build_features
+from strikeouts.features.build import build_features, build_prepared
 from strikeouts.features.catalog import FEATURE_SETS, SUPERSET, coverage_column
 from strikeouts.features.history import History
+from strikeouts.features.prepared import PreparedHistory, prepare_history
 from strikeouts.pipeline.ports import FeatureRow, FeatureSnapshot, PitcherGameRef
 from strikeouts.runtime.schedule import slate
 from strikeouts.warehouse.base import Warehouse
 
 Key = tuple[dt.date, str, int]
+Fingerprint = tuple[object, ...]
+
+# What the history is read from, summarised in one cheap query: rows added or removed (the
+# pipeline's merges, a re-ingest) change a count or a date, and an in-place correction of an
+# outcome, an umpire or a closing line changes a count or a sum. Integer sums only, so the
+# value does not depend on the order a backend adds rows in.
+FINGERPRINT_SQL = """
+SELECT s.*, g.*, l.*
+FROM (
+  SELECT COUNT(*) AS starts, MIN(game_date) AS starts_first, MAX(game_date) AS starts_last,
+         SUM(strikeouts) AS starts_k, SUM(outs) AS starts_outs,
+         SUM(batters_faced) AS starts_bf, SUM(pitches) AS starts_pitches
+  FROM pitcher_starts
+) AS s
+CROSS JOIN (
+  SELECT COUNT(*) AS games, MIN(game_date) AS games_first, MAX(game_date) AS games_last,
+         COUNT(umpire_home) AS games_umpires
+  FROM games
+) AS g
+CROSS JOIN (
+  SELECT COUNT(*) AS lines, MAX(game_date) AS lines_last, COUNT(close_line) AS lines_closed,
+         SUM(CAST(ROUND(close_line * 100) AS INT64)) AS lines_close
+  FROM prop_lines
+) AS l
+"""
 
 FEATURE_SET_VERSIONS: dict[str, str] = {name: fs.version for name, fs in FEATURE_SETS.items()}
 CONTEXT_COLUMNS = (
@@ -46,6 +79,12 @@ CONTEXT_COLUMNS = (
     "open_over",
     "open_under",
 )
+
+
+def fingerprint(warehouse: Warehouse) -> Fingerprint:
+    """The source tables' summary (see ``FINGERPRINT_SQL``); NULL sums compare equal."""
+    row = warehouse.query(FINGERPRINT_SQL).iloc[0]
+    return tuple(None if pd.isna(v) else v for v in row)
 
 
 def rows_of(features: pd.DataFrame) -> list[FeatureRow]:
@@ -69,10 +108,12 @@ class WarehouseFeatureSource:
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
-        self._history: tuple[dt.date, History] | None = None
+        self._prepared: tuple[Fingerprint, PreparedHistory] | None = None
         self._cache: dict[Key, FeatureRow] = {}
         self.builds = 0
         """How many times build_features ran (a replay range should need one)."""
+        self.loads = 0
+        """How many times the full history was loaded and prepared for per-date builds."""
 
     def prepare(self, first: dt.date, last: dt.date, targets: pd.DataFrame | None = None) -> int:
         """Build every start of ``first``..``last`` in one pass; returns the rows cached.
@@ -98,21 +139,31 @@ class WarehouseFeatureSource:
         missing = [
             ref for ref, key in zip(pitcher_games, keys, strict=True) if key not in self._cache
         ]
+        built: dict[Key, FeatureRow] = {}
         if missing:
-            self._build_date(game_date, missing)
-        return FeatureSnapshot([self._cache[k] for k in keys], dict(FEATURE_SET_VERSIONS))
+            rows = self._build_date(game_date, missing)
+            built = {
+                (game_date, r.game_id, r.pitcher_id): row
+                for r, row in zip(missing, rows, strict=True)
+            }
+        rows = [self._cache[k] if k in self._cache else built[k] for k in keys]
+        return FeatureSnapshot(rows, dict(FEATURE_SET_VERSIONS))
 
-    def _build_date(self, game_date: dt.date, refs: Sequence[PitcherGameRef]) -> None:
+    def _build_date(self, game_date: dt.date, refs: Sequence[PitcherGameRef]) -> list[FeatureRow]:
         targets = self._targets(game_date, refs)
-        built = build_features(self._history_before(game_date), targets)
+        built = build_prepared(self._full_history(), targets)
         self.builds += 1
-        for ref, row in zip(refs, rows_of(built), strict=True):
-            self._cache[(game_date, ref.game_id, ref.pitcher_id)] = row
+        return rows_of(built)
 
-    def _history_before(self, game_date: dt.date) -> History:
-        if self._history is None or self._history[0] != game_date:
-            self._history = (game_date, History.load(self.warehouse, before=game_date))
-        return self._history[1]
+    def _full_history(self) -> PreparedHistory:
+        """The prepared full history, reloaded when the warehouse's fingerprint changed."""
+        # taken BEFORE loading: a write landing in between makes the next check reload again,
+        # never hides itself behind a fingerprint that already counts it
+        mark = fingerprint(self.warehouse)
+        if self._prepared is None or self._prepared[0] != mark:
+            self._prepared = (mark, prepare_history(History.load(self.warehouse)))
+            self.loads += 1
+        return self._prepared[1]
 
     def _targets(self, game_date: dt.date, refs: Sequence[PitcherGameRef]) -> pd.DataFrame:
         """Targets from the refs, with the slate's context where the start is known."""
