@@ -180,12 +180,15 @@ def log_lines(path: str) -> list[dict[str, Any]]:
     return out
 
 
-def function_figures(info: StackInfo) -> dict[str, dict[str, Any]]:
-    """Per function: deliveries, failures, injected faults, dead-letters and handling ms."""
+def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict[str, Any]]:
+    """Per function: deliveries, failures, injected faults, dead-letters, handling ms, and when
+    its last delivery of the run was handled (seconds after the first publish)."""
     figures = {}
     for name in FUNCTION_NAMES:
         lines = log_lines(info.processes[name].log)
-        handled = [float(x["ms"]) for x in lines if x.get("message") == "delivery handled"]
+        done = [x for x in lines if x.get("message") == "delivery handled"]
+        handled = [float(x["ms"]) for x in done]
+        times = [dt.datetime.fromisoformat(x["time"]) for x in done if "time" in x]
         retried = [x for x in lines if x.get("message") == "delivery failed, will be retried"]
         dead = [x for x in lines if x.get("message") == "message dead-lettered"]
         figures[name] = {
@@ -195,6 +198,7 @@ def function_figures(info: StackInfo) -> dict[str, dict[str, Any]]:
             "injected": sum(1 for x in retried if "InjectedFault" in str(x.get("reason"))),
             "dead_lettered": len(dead),
             "dead_reasons": [str(x.get("reason"))[:300] for x in dead],
+            "last_s": (max(times) - started_at).total_seconds() if times else 0.0,
         }
     return figures
 
@@ -208,6 +212,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--warehouse", type=Path, default=None)
+    parser.add_argument(
+        "--keep-logs", type=Path, default=None, help="copy the stack's logs of the replay here"
+    )
     args = parser.parse_args()
     base = get_settings()
     source = Path(args.warehouse or base.warehouse)
@@ -231,6 +238,8 @@ def main() -> None:
         print(f"stack up in {time.perf_counter() - up_started:.1f} s (models trained if missing)")
         try:
             replay(info, args)
+            if args.keep_logs:  # before the probes restart the functions (and their logs)
+                shutil.copytree(root / "state", args.keep_logs, dirs_exist_ok=True)
             quiet_probes(info, settings, args, root)
         finally:
             stack_down(settings)
@@ -273,7 +282,7 @@ def replay(info: StackInfo, args: argparse.Namespace) -> None:
         time.sleep(2.0)
         merger.merge()
         figures = final_figures(cloud, run_ids)
-    functions = function_figures(info)
+    functions = function_figures(info, started_at)
     cloud.close()
 
     rate = staged / elapsed if elapsed > 0 else 0.0
@@ -302,7 +311,8 @@ def replay(info: StackInfo, args: argparse.Namespace) -> None:
             if f
             else f"{'':>46}"
         )
-        print(f"{name:<22} {counts} {cpu:>6.1f} {1000 * cpu / expected:>10.1f}")
+        finished = f"{f['last_s']:>7.1f}" if f else ""
+        print(f"{name:<22} {counts} {cpu:>6.1f} {1000 * cpu / expected:>10.1f} {finished}")
     print(
         f"{'all':<22} {'':>46} {total_cpu:>6.1f} {1000 * total_cpu / expected:>10.1f}"
         f"  ({total_cpu / elapsed:.2f} of {os.cpu_count()} cores over {elapsed:.1f} s)"

@@ -80,6 +80,22 @@ class Settings(BaseSettings):
     publishes (a system function publishes one result): keep it small. Messages published
     together (fanout's pitcher-games, concurrent requests) still share batches."""
 
+    staging_flush_interval_seconds: float = Field(default=0.2, gt=0, le=60.0)
+    """How long the ensemble function gathers finalized rows before one staging insert.
+
+    A delivery is acknowledged once its outcome is in the aggregation state; its rows reach
+    the staging table about this long later, in one insert with everything else finalized
+    meanwhile (see ``strikeouts.cloud.deferred``). Rows of an instance that dies first are
+    rewritten by the tick."""
+
+    staging_flush_max_rows: int = Field(default=500, ge=1, le=10_000)
+    """Rows per staging insert: a full batch goes at once, without waiting for the interval
+    (BigQuery advises at most 500 rows per streaming insert)."""
+
+    staging_max_pending_rows: int = Field(default=10_000, ge=1)
+    """Rows an ensemble instance holds unstaged before it refuses finalizing deliveries with
+    a transient error (Pub/Sub redelivers them later) instead of queueing without bound."""
+
     fault_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Injected transient failures per delivery, before the handler runs (benchmarks only)."""
 

@@ -77,28 +77,39 @@ def system_builder(system_id: str) -> Any:
     return build
 
 
-def prediction_sink(services: Services) -> PredictionSink:
-    """Staged streaming inserts on BigQuery (merged by the tick), a keyed merge elsewhere."""
+def prediction_sink(services: Services, *, deferred: bool = False) -> PredictionSink:
+    """Staged streaming inserts on BigQuery (merged by the tick), a keyed merge elsewhere.
+
+    ``deferred``: the staging inserts are batched in the background (``cloud.deferred``), the
+    state marked written once they succeed; for deliveries that need not finish their
+    writes inside the request (the ensemble's, not the tick's).
+    """
     from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
     from strikeouts.pipeline.sinks import WarehousePredictionSink
 
     warehouse = services.warehouse
-    if is_bigquery(warehouse):
-        return StagedPredictionSink(cast("BigQueryWarehouse", warehouse))
-    return WarehousePredictionSink(warehouse)
+    if not is_bigquery(warehouse):
+        return WarehousePredictionSink(warehouse)
+    staged = StagedPredictionSink(cast("BigQueryWarehouse", warehouse))
+    if not deferred:
+        return staged
+    from strikeouts.cloud.deferred import DeferredStagedSink
+
+    return DeferredStagedSink.from_settings(staged, services.settings)
 
 
-def ensemble_handler(services: Services) -> EnsembleHandler:
+def ensemble_handler(services: Services, *, deferred: bool = False) -> EnsembleHandler:
     """The ensemble over the aggregation state and the warehouse's prediction table."""
     from strikeouts.pipeline.handlers import EnsembleHandler
 
-    sink = prediction_sink(services)
+    sink = prediction_sink(services, deferred=deferred)
     return EnsembleHandler(services.state, sink, services.config, services.clock)
 
 
 def build_ensemble(services: Services) -> Handler:
-    """One function for both ensemble inputs, told apart by the message's type."""
-    ensemble = ensemble_handler(services)
+    """One function for both ensemble inputs, told apart by the message's type; its rows
+    are staged in background batches (the tick repairs what an instance's death loses)."""
+    ensemble = ensemble_handler(services, deferred=True)
     limit = services.config.max_message_bytes
 
     def handle(payload: Payload) -> None:
@@ -112,7 +123,11 @@ def build_ensemble(services: Services) -> Handler:
 
 
 def build_ensemble_tick(services: Services) -> Handler:
-    """The scheduled tick: finalize overdue pitcher-games, then merge the staged rows."""
+    """The scheduled tick: finalize overdue pitcher-games, then merge the staged rows.
+
+    Its writes are synchronous: the repair of a lost batch must be staged before the merge
+    that follows it, inside the tick's own request.
+    """
     from strikeouts.cloud.staging import open_merger
 
     ensemble = ensemble_handler(services)

@@ -6,7 +6,8 @@ Invariants:
   the final table's schema, then appended to ``<table>_staging`` by one streaming insert
   (no MERGE, no job per delivery); a failed insert raises TransientError and the delivery is
   redelivered (the ensemble's aggregation state in GCS stays "not written" until the row is
-  staged, so the outcome itself is decided exactly once);
+  staged, so the outcome itself is decided exactly once); ``cloud.deferred`` batches these
+  inserts for the ensemble function, keeping the same "written only once staged" rule;
 - :meth:`StagingMerger.merge` copies into the final table every staged row whose key
   (run_id, game_id, pitcher_id, system_id) is not there yet, the first staged copy of each
   key: exactly one row per key, however often a row was staged (duplicate deliveries,
@@ -109,15 +110,31 @@ class StagedPredictionSink:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.deadline = deadline
         self.staged = 0
+        self.inserts = 0
+
+    def validate(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` as the JSON rows :meth:`insert` takes (WarehouseError naming the column)."""
+        return json_rows(self.schema, rows)
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Stage ``rows`` (validated first); returns how many were staged, not how many are new."""
+        if not rows:
+            return 0
+        return self.insert(self.validate(rows))
+
+    def insert(self, payload: list[dict[str, Any]]) -> int:
+        """Append validated rows in ONE streaming insert, stamped with the insert's time.
+
+        The stamp is taken here, at every attempt, so ``staged_at`` is never older than the
+        insert that made the row visible (the merge's ``grace`` relies on it). Raises
+        :class:`StagingRefused` (a TransientError) when BigQuery answers with row errors,
+        TransientError when the insert fails.
+        """
         from google.api_core.retry import Retry
         from google.cloud.bigquery import AutoRowIDs
 
-        if not rows:
+        if not payload:
             return 0
-        payload = json_rows(self.schema, rows)
         staged_at, batch = self.clock().isoformat(), uuid.uuid4().hex
         for row in payload:
             row["staged_at"], row["batch_id"] = staged_at, batch
@@ -136,9 +153,27 @@ class StagedPredictionSink:
                 f"staging {len(payload)} rows in {self.staging_id}: {exc}"
             ) from exc
         if errors:
-            raise TransientError(f"staging rows in {self.staging_id} refused: {str(errors)[:500]}")
+            raise StagingRefused(self.staging_id, errors)
+        self.inserts += 1
         self.staged += len(payload)
         return len(payload)
+
+
+class StagingRefused(TransientError):
+    """BigQuery answered an insert with row errors; ``invalid`` holds the rows it blamed.
+
+    BigQuery refuses a whole request when one row is invalid: the blamed rows carry their own
+    reason, the others ``stopped``. Without per-row detail ``invalid`` is empty.
+    """
+
+    def __init__(self, staging_id: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(f"staging rows in {staging_id} refused: {str(list(errors))[:500]}")
+        self.errors = list(errors)
+        self.invalid = frozenset(
+            int(e["index"])
+            for e in self.errors
+            if "index" in e and any(d.get("reason") != "stopped" for d in e.get("errors") or [{}])
+        )
 
 
 @dataclass(frozen=True)

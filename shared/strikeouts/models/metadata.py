@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.util import hash_pandas_object
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 METADATA_SCHEMA_VERSION = 1
@@ -87,7 +88,7 @@ def fingerprint(frame: pd.DataFrame) -> str:
     if len(set(columns)) != len(columns):
         raise ValueError(f"cannot fingerprint a frame with duplicate column names: {columns}")
     ordered = frame.set_axis(list(map(str, frame.columns)), axis=1)[columns]
-    rows = pd.util.hash_pandas_object(ordered, index=False).to_numpy(dtype=np.uint64)
+    rows = hash_pandas_object(ordered, index=False).to_numpy(dtype=np.uint64)
     digest = hashlib.sha256()
     for name in columns:
         digest.update(f"{name}:{ordered[name].dtype}\n".encode())

@@ -6,7 +6,7 @@ builder, the model store) live elsewhere and are picked by the entry points.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -140,6 +140,34 @@ class PredictionSink(Protocol):
     def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Write the rows whose key is new; returns how many were new."""
         ...
+
+
+Done = Callable[[], None]
+"""What to do once rows are durable (the ensemble marks its state written)."""
+
+
+@runtime_checkable
+class DeferredPredictionSink(PredictionSink, Protocol):
+    """A PredictionSink that may make rows durable after ``write_then`` returns.
+
+    ``write_then`` validates the rows at once (a bad row raises before anything is kept),
+    then calls ``done`` exactly once, possibly on another thread, after the rows are
+    durable, and never if they are not (the caller must then be able to rewrite them).
+    """
+
+    def write_then(self, rows: Sequence[Mapping[str, Any]], done: Done) -> int:
+        """Accept ``rows``; call ``done`` once they are durable; returns how many were accepted."""
+        ...
+
+
+def write_then(sink: PredictionSink, rows: Sequence[Mapping[str, Any]], done: Done) -> int:
+    """Write ``rows`` and call ``done`` once they are durable: deferred where ``sink`` can,
+    otherwise ``write`` then ``done`` here (whose failure then reaches the caller)."""
+    if isinstance(sink, DeferredPredictionSink):
+        return sink.write_then(rows, done)
+    written = sink.write(rows)
+    done()
+    return written
 
 
 class RejectionSink(Protocol):

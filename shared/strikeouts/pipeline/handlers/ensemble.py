@@ -4,9 +4,19 @@ State lives in an AggregationStateStore and changes only by compare-and-set, so 
 or duplicated deliveries agree on one outcome. System results are kept in the state until
 finalization; the outcome (the ensemble row) is decided and stored in the state first, then
 the pitcher-game's rows (every on-time system row and the ensemble row) go to the sink in
-one write, then the state is marked written; a crash in between is repaired by the next
-delivery or tick (writes are idempotent on the row key). Results arriving after
-finalization are recorded as late, written on their own, and never re-finalize.
+one write, then the state is marked written — only once the sink says the rows are durable.
+Results arriving after finalization are recorded as late, written on their own, and never
+re-finalize.
+
+Durability: a delivery is acknowledged once its outcome is in the aggregation state, which
+is durable. A synchronous sink has the rows stored before the delivery returns; a deferred
+sink (:class:`~strikeouts.pipeline.ports.DeferredPredictionSink`: the cloud function stages
+them in batches within its flush interval) marks the state written later, from its own
+thread. Either way the state says "finalized, not written" until the rows are stored, so if
+the process dies first (or marking fails) the store's ``due`` lists it and the tick rewrites
+the rows (``finalize(force=True)``), as does a duplicate delivery that finds it so; rows are
+idempotent on their key (the cloud's MERGE keeps one row per key), so a rewrite of rows that
+did arrive changes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from strikeouts.pipeline.ports import (
     PredictionSink,
     TrailingAccuracy,
     Versioned,
+    write_then,
 )
 from strikeouts.pipeline.rows import ensemble_row, from_json, line_of, system_row, to_json
 from strikeouts.pipeline.state import READ_FIRST, compare_and_set
@@ -166,7 +177,7 @@ class EnsembleHandler:
         )
 
     def _write_outcome(self, key: PitcherGameKey, stored: Versioned) -> None:
-        self.sink.write(self._rows(stored.state))
+        """Hand the rows to the sink; mark the state written once the sink says they are durable."""
 
         def mark_written(current: State | None) -> State | None:
             if current is None or current["written"]:
@@ -174,8 +185,11 @@ class EnsembleHandler:
             current["written"] = True
             return current
 
-        # the version just saved or read is usually still current: no read before the write
-        self._update(key, mark_written, start=stored)
+        def done() -> None:
+            # the version just saved or read is usually still current: no read before the write
+            self._update(key, mark_written, start=stored)
+
+        write_then(self.sink, self._rows(stored.state), done)
 
     def _rows(self, state: State) -> list[dict[str, Any]]:
         """The on-time system rows and the ensemble row of a decided pitcher-game."""
