@@ -170,16 +170,17 @@ def cold_starts(
 
 @dataclass(frozen=True)
 class Transport:
-    """The do-nothing function's figures behind the same emulator."""
+    """The do-nothing function's figures behind the same emulator, over several batches."""
 
+    rates: list[float]
     deliveries: int
-    seconds: float
     emulator_cpu: float
     function_cpu: float
 
     @property
     def rate(self) -> float:
-        return self.deliveries / self.seconds
+        """Median deliveries/s of the batches."""
+        return statistics.median(self.rates)
 
     @property
     def cpu_ms_per_delivery(self) -> float:
@@ -187,9 +188,10 @@ class Transport:
 
 
 def transport_baseline(
-    info: StackInfo, log_dir: Path, count: int, size: int, timeout: float = 300.0
+    info: StackInfo, log_dir: Path, count: int, size: int, runs: int, timeout: float = 300.0
 ) -> Transport:
-    """Push ``count`` messages of ``size`` bytes through one push subscription to ``noop``."""
+    """Push ``runs`` batches of ``count`` messages of ``size`` bytes through one push
+    subscription to a do-nothing function."""
     port = free_port()
     argv = [
         str(Path(sys.executable).parent / "functions-framework"),
@@ -215,19 +217,21 @@ def transport_baseline(
             },
             retry=ADMIN_RETRY,
         )
-        emulator = info.processes["pubsub-emulator"].pid
+        emulator, pid = info.processes["pubsub-emulator"].pid, server.process.pid
         before = cpu_seconds_by_group()
-        started = time.perf_counter()
-        payload = b"x" * size
-        for future in [publisher.publish(topic, payload) for _ in range(count)]:
-            future.result()
-        delivered = wait_for_count(lambda: log.read_text().count("delivered\n"), count, timeout)
-        seconds = time.perf_counter() - started
+        rates = []
+        for run in range(1, runs + 1):
+            started = time.perf_counter()
+            for future in [publisher.publish(topic, b"x" * size) for _ in range(count)]:
+                future.result()
+            got = wait_for_count(lambda: log.read_text().count("delivered\n"), run * count, timeout)
+            if got < run * count:
+                raise RuntimeError(f"transport baseline: {got} of {run * count} delivered")
+            rates.append(count / (time.perf_counter() - started))
         after = cpu_seconds_by_group()
-        pid = server.process.pid
         return Transport(
-            delivered,
-            seconds,
+            rates,
+            runs * count,
             after.get(emulator, 0.0) - before.get(emulator, 0.0),
             after.get(pid, 0.0) - before.get(pid, 0.0),
         )

@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,11 @@ ENSEMBLE = "ensemble_v1"
 # longer than the month's backlog takes to drain, so fallbacks come from the systems only
 DEADLINE_SECONDS = 300.0
 SETTLE_SECONDS = 60.0
-# the count is only a stop condition (the rate comes from staged_at): poll it cheaply
+# the count is only a stop condition (the rate comes from staged_at): poll it seldom
 POLL_SECONDS = 2.0
 SAMPLED = ("topic_pitcher_games", "topic_system_predictions")
-TRANSPORT_MESSAGES = 2000
+TRANSPORT_MESSAGES = 1000
+TRANSPORT_RUNS = 3
 
 
 def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, Any]]:
@@ -99,16 +101,6 @@ def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, A
     return events
 
 
-def staged_ensembles(cloud: BigQueryWarehouse, run_ids: list[str]) -> int:
-    """Ensemble rows staged (durable, maybe not merged yet; duplicates counted too)."""
-    frame = cloud.query(
-        f"SELECT COUNT(*) AS n FROM {staging_table(PREDICTIONS)} "
-        "WHERE system_id = @e AND run_id IN UNNEST(@runs)",
-        {"e": ENSEMBLE, "runs": run_ids},
-    )
-    return int(frame["n"].iloc[0])
-
-
 def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
     """Distinct pitcher-games with an ensemble row staged, and when the last one was staged."""
     frame = cloud.query(
@@ -132,7 +124,8 @@ def wait_until_staged(
     last_tick = 0.0
     deadline = started + timeout
     while time.perf_counter() < deadline:
-        if staged_ensembles(cloud, run_ids) >= expected:
+        # distinct: a redelivered final result may stage a pitcher-game's rows twice
+        if last_staged(cloud, run_ids)[0] >= expected:
             return
         now = time.perf_counter()
         # past the ensemble deadline the scheduler's tick finalizes with the fallback
@@ -237,15 +230,24 @@ def main() -> None:
         )
         print(f"stack up in {time.perf_counter() - up_started:.1f} s (models trained if missing)")
         try:
-            replay(info, args)
+            replayed = replay(info, args)
             if args.keep_logs:  # before the probes restart the functions (and their logs)
                 shutil.copytree(root / "state", args.keep_logs, dirs_exist_ok=True)
-            quiet_probes(info, settings, args, root)
+            quiet_probes(info, settings, args, root, replayed)
         finally:
             stack_down(settings)
 
 
-def replay(info: StackInfo, args: argparse.Namespace) -> None:
+@dataclass(frozen=True)
+class Replayed:
+    """What the probes compare against: the replay's rate, CPU and deliveries per game."""
+
+    rate: float
+    cpu_ms_per_game: float
+    deliveries_per_game: float
+
+
+def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
     """The month through the stack with faults injected; prints the figures."""
     events = build_events(info, args.start, args.days)
     run_ids = [e["run_id"] for e in events]
@@ -320,9 +322,13 @@ def replay(info: StackInfo, args: argparse.Namespace) -> None:
     for name, f in functions.items():
         for reason in f["dead_reasons"]:
             print(f"dead-lettered by {name}: {reason}")
+    deliveries = sum(f["handled"] + f["retried"] for f in functions.values())
+    return Replayed(rate, 1000 * total_cpu / expected, deliveries / expected)
 
 
-def quiet_probes(info: StackInfo, settings: Settings, args: argparse.Namespace, root: Path) -> None:
+def quiet_probes(
+    info: StackInfo, settings: Settings, args: argparse.Namespace, root: Path, replayed: Replayed
+) -> None:
     """Cold starts and the transport baseline, on the stack with nothing else to do."""
     stack = info.settings()
     samples = {
@@ -336,9 +342,9 @@ def quiet_probes(info: StackInfo, settings: Settings, args: argparse.Namespace, 
     starts = cold_starts(info, settings, samples, args.cold_runs)
     print_cold_starts(starts, args.cold_runs)
     transport = transport_baseline(
-        info, root / "noop", TRANSPORT_MESSAGES, len(samples["ensemble"].data)
+        info, root / "noop", TRANSPORT_MESSAGES, len(samples["ensemble"].data), TRANSPORT_RUNS
     )
-    print_transport(transport)
+    print_transport(transport, replayed)
 
 
 def print_cold_starts(starts: dict[str, ColdStart], runs: int) -> None:
@@ -355,17 +361,25 @@ def print_cold_starts(starts: dict[str, ColdStart], runs: int) -> None:
         )
 
 
-def print_transport(t: Transport) -> None:
+def print_transport(t: Transport, replayed: Replayed) -> None:
+    rates = ", ".join(f"{r:.0f}" for r in t.rates)
     print(
-        f"\ntransport baseline: {t.deliveries} pushes to a do-nothing function through one "
-        f"subscription in {t.seconds:.1f} s = {t.rate:.0f} deliveries/s; CPU "
-        f"{t.cpu_ms_per_delivery:.2f} ms per delivery (emulator {t.emulator_cpu:.1f} s, "
-        f"function {t.function_cpu:.1f} s)"
+        f"\ntransport baseline: a do-nothing function behind the same emulator: median "
+        f"{t.rate:.0f} deliveries/s ({rates}) through one subscription; "
+        f"{t.cpu_ms_per_delivery:.2f} ms of CPU per delivery (emulator + framework)"
+    )
+    transport_ms = t.cpu_ms_per_delivery * replayed.deliveries_per_game
+    cores = os.cpu_count() or 1
+    print(
+        f"  the replay made {replayed.deliveries_per_game:.2f} deliveries per pitcher-game "
+        f"(faults included): transport alone is {transport_ms:.1f} ms of CPU per "
+        f"pitcher-game, a ceiling of {1000 * cores / transport_ms:.0f} pitcher-games/s on "
+        f"{cores} cores with handlers that do nothing"
     )
     print(
-        "  the ensemble's system-predictions subscription carries 2 deliveries per "
-        f"pitcher-game: even with handlers that do nothing it passes <= {t.rate / 2:.0f} "
-        "pitcher-games/s"
+        f"  the whole stack used {replayed.cpu_ms_per_game:.1f} ms of CPU per pitcher-game: "
+        f"a ceiling of {1000 * cores / replayed.cpu_ms_per_game:.0f} pitcher-games/s on "
+        f"{cores} cores; reached {replayed.rate:.1f}"
     )
 
 
