@@ -86,6 +86,30 @@ def test_poison_message_is_recorded_and_acknowledged(
     assert recorder.sent == []
 
 
+def test_the_warehouse_is_opened_on_the_first_rejection_not_before(
+    function_client: AppFactory, recorder: FlushRecorder, clock: Any, services: Services
+) -> None:
+    """A system function rarely rejects: its first request must not pay for the warehouse."""
+    opened = []
+    factory = services.warehouse_factory
+    assert factory is not None
+
+    def counting(settings: Any) -> Any:
+        opened.append(1)
+        return factory(settings)
+
+    services.warehouse_factory = counting
+    payload = pitcher_games(function_client, recorder, schedule_event(clock))[0]
+    client = function_client("predict_v1_baseline", stub_system("v1_baseline", 6.0))
+    for _ in range(3):
+        assert post(client, PITCHER_GAMES, payload).status_code == 200
+    assert opened == []
+    assert post(client, PITCHER_GAMES, b"{}", {}, "m-poison").status_code == 200
+    assert opened == [1]
+    assert post(client, PITCHER_GAMES, b"[]", {}, "m-poison-2").status_code == 200
+    assert opened == [1]  # opened once per instance
+
+
 def test_envelope_without_base64_data_is_rejected_not_retried(
     function_client: AppFactory, warehouse: Any
 ) -> None:

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -147,12 +148,45 @@ class Services:
 
         return WarehouseRejectionSink(self.warehouse)
 
+    @property
+    def rejection_sink(self) -> RejectionSink:
+        """``rejections``, opened only when something is rejected (most instances never do)."""
+        return _OnFirstRejection(self)
+
     @cached_property
     def state(self) -> AggregationStateStore:
         """The ensemble's aggregation state."""
         if self.state_factory is None:
             raise RuntimeError("no aggregation state configured for this function")
         return self.state_factory(self.settings)
+
+
+@dataclass(frozen=True)
+class _OnFirstRejection:
+    """A RejectionSink that opens the warehouse's on the first rejection: evaluating
+    ``Services.rejections`` per delivery cost a system function its BigQuery client import
+    and connection on the first request, for a sink it almost never uses."""
+
+    services: Services
+
+    def reject(
+        self,
+        *,
+        handler: str,
+        topic: str | None,
+        message_id: str | None,
+        raw_payload: bytes | str,
+        reason: str,
+        received_at: datetime,
+    ) -> None:
+        self.services.rejections.reject(
+            handler=handler,
+            topic=topic,
+            message_id=message_id,
+            raw_payload=raw_payload,
+            reason=reason,
+            received_at=received_at,
+        )
 
 
 def _init_lock() -> threading.Lock:
@@ -253,7 +287,7 @@ class Entry:
             handler_name=self.name,
             topic=message.topic,
             message_id=message.message_id,
-            rejections=services.rejections,
+            rejections=services.rejection_sink,
             clock=services.clock,
         )
 
