@@ -3,6 +3,7 @@ emulator (session), and the Cloud Storage emulator from the root conftest."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ import pytest
 
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.functions import ENTRIES
+from strikeouts.emulators import ServerProcess
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.settings import PROJECT_ROOT, Settings
+from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import FlushRecorder
@@ -74,3 +77,16 @@ def function_client(services: Services) -> Iterator[AppFactory]:
     yield make
     for entry, (factory, build) in touched:
         entry.rebind(factory, build)
+
+
+@pytest.fixture
+def fresh_dataset(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
+    """A BigQuery warehouse on a dataset of its own (staging counts see no other test's rows)."""
+    warehouse = BigQueryWarehouse(
+        project="cloud-test",
+        dataset=f"t_{uuid.uuid4().hex[:10]}",
+        endpoint=bigquery_emulator.endpoint,
+        timeout=30.0,
+    )
+    yield warehouse
+    warehouse.close()

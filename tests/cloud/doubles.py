@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,3 +75,30 @@ def post(
     return client.post(
         "/", headers=push_headers(topic, body["message"]["messageId"]), data=json.dumps(body)
     )
+
+
+CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
+
+
+def prediction_row(
+    pitcher_id: int, system_id: str = "v1_baseline", **overrides: Any
+) -> dict[str, Any]:
+    """A valid ``pitcher_strikeout_predictions`` row of 2025-06-10 (keys vary with the args)."""
+    base = {
+        "run_id": "run-1",
+        "game_id": f"NYA20250610{pitcher_id % 10}",
+        "pitcher_id": pitcher_id,
+        "system_id": system_id,
+        "game_date": dt.date(2025, 6, 10),
+        "team": "NYA",
+        "opponent": "BOS",
+        "is_home": True,
+        "predicted_strikeouts": 5.25,
+        "red_flags": ["short_rest"],
+        "status": "ok",
+        "contributing_systems": [],
+        "missing_systems": [],
+        "run_created_at": CREATED,
+        "created_at": CREATED,
+    }
+    return {**base, **overrides}

@@ -28,10 +28,12 @@ from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.warehouse.base import WarehouseError
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
+from .doubles import CREATED
+from .doubles import prediction_row as row
+
 pytestmark = pytest.mark.emulator
 
 PROJECT = "adapters-test"
-CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 # --- Pub/Sub -------------------------------------------------------------------------------
@@ -211,37 +213,8 @@ def test_lease_is_held_by_one_at_a_time_and_expires(storage_client: Any) -> None
 
 
 @pytest.fixture
-def staging_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
-    """A fresh dataset per test (staging counts must not see other tests' rows)."""
-    warehouse = BigQueryWarehouse(
-        project=PROJECT,
-        dataset=f"staging_{uuid.uuid4().hex[:8]}",
-        endpoint=bigquery_emulator.endpoint,
-        timeout=30.0,
-    )
-    yield warehouse
-    warehouse.close()
-
-
-def row(pitcher_id: int, system_id: str = "v1_baseline", **overrides: Any) -> dict[str, Any]:
-    base = {
-        "run_id": "run-1",
-        "game_id": f"NYA20250610{pitcher_id % 10}",
-        "pitcher_id": pitcher_id,
-        "system_id": system_id,
-        "game_date": dt.date(2025, 6, 10),
-        "team": "NYA",
-        "opponent": "BOS",
-        "is_home": True,
-        "predicted_strikeouts": 5.25,
-        "red_flags": ["short_rest"],
-        "status": "ok",
-        "contributing_systems": [],
-        "missing_systems": [],
-        "run_created_at": CREATED,
-        "created_at": CREATED,
-    }
-    return {**base, **overrides}
+def staging_warehouse(fresh_dataset: BigQueryWarehouse) -> BigQueryWarehouse:
+    return fresh_dataset
 
 
 def final_rows(warehouse: BigQueryWarehouse) -> Any:

@@ -6,7 +6,6 @@ with exactly one row per key after the MERGE."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 import uuid
@@ -38,10 +37,11 @@ from strikeouts.warehouse.base import WarehouseError
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
+from .doubles import prediction_row as row
+
 pytestmark = pytest.mark.emulator
 
 PROJECT = "deferred-test"
-CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 ROW_KEY = ["run_id", "game_id", "pitcher_id", "system_id"]
 # long enough that nothing is inserted before the test asks (flush, close, max_rows)
 NEVER = 3600.0
@@ -52,16 +52,8 @@ FAST_BACKOFF = (0.05, 0.2)
 
 
 @pytest.fixture
-def bq(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
-    """A fresh dataset per test: staging counts must not see other tests' rows."""
-    warehouse = BigQueryWarehouse(
-        project=PROJECT,
-        dataset=f"deferred_{uuid.uuid4().hex[:8]}",
-        endpoint=bigquery_emulator.endpoint,
-        timeout=30.0,
-    )
-    yield warehouse
-    warehouse.close()
+def bq(fresh_dataset: BigQueryWarehouse) -> BigQueryWarehouse:
+    return fresh_dataset
 
 
 class InsertSpy:
@@ -108,27 +100,6 @@ def make_sink(bq: BigQueryWarehouse) -> Iterator[Callable[..., DeferredStagedSin
     yield make
     for sink in made:
         sink.close(timeout=10.0)
-
-
-def row(pitcher_id: int, system_id: str = "v1_baseline", **overrides: Any) -> dict[str, Any]:
-    base = {
-        "run_id": "run-1",
-        "game_id": f"NYA2025061{pitcher_id % 10}",
-        "pitcher_id": pitcher_id,
-        "system_id": system_id,
-        "game_date": dt.date(2025, 6, 10),
-        "team": "NYA",
-        "opponent": "BOS",
-        "is_home": True,
-        "predicted_strikeouts": 5.25,
-        "red_flags": [],
-        "status": "ok",
-        "contributing_systems": [],
-        "missing_systems": [],
-        "run_created_at": CREATED,
-        "created_at": CREATED,
-    }
-    return {**base, **overrides}
 
 
 def pitcher_game_rows(pitcher_id: int) -> list[dict[str, Any]]:
@@ -337,7 +308,7 @@ def test_a_plain_write_is_staged_before_it_returns(
     sink = make_sink(interval=NEVER)
     sink.write_then(pitcher_game_rows(1), lambda: None)
     assert sink.write([row(2, "v1_6_rolling", late=True)]) == 1
-    assert spy.calls == 1 and staged_keys(bq) == [("run-1", "NYA20250612", 2, "v1_6_rolling")]
+    assert spy.calls == 1 and staged_keys(bq) == [("run-1", "NYA202506102", 2, "v1_6_rolling")]
     assert sink.pending == 3  # the queued call still waits for its interval
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pipeline.doubles import CountingStore
 
 from strikeouts.cloud.entry import open_state_store
 from strikeouts.cloud.gcs_state import GcsStateStore
@@ -28,35 +29,6 @@ pytestmark = pytest.mark.emulator
 PROJECT = "state-cache-test"
 KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
-
-
-class CountingStore:
-    """A spy in front of a store: the loads, saves and HTTP 412s that reach Cloud Storage."""
-
-    def __init__(self, inner: GcsStateStore) -> None:
-        self.inner = inner
-        self.loads = 0
-        self.saves = 0
-        self.conflicts = 0
-        self._lock = threading.Lock()
-
-    def load(self, key: PitcherGameKey) -> Versioned | None:
-        with self._lock:
-            self.loads += 1
-        return self.inner.load(key)
-
-    def save(self, key: PitcherGameKey, state: Mapping[str, Any], **kwargs: Any) -> int:
-        with self._lock:
-            self.saves += 1
-        try:
-            return self.inner.save(key, state, **kwargs)
-        except StateConflict:
-            with self._lock:
-                self.conflicts += 1
-            raise
-
-    def due(self, now: datetime) -> list[PitcherGameKey]:
-        return self.inner.due(now)
 
 
 @pytest.fixture

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from strikeouts.pipeline.clock import FakeClock, to_iso
+from strikeouts.pipeline.errors import StateConflict
+from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import (
+    AggregationStateStore,
     FeatureRow,
     FeatureSnapshot,
     PitcherGameRef,
     SystemResult,
+    Versioned,
 )
 
 # Features of a well-established starter: no red flag fires.
@@ -133,3 +138,37 @@ class Recorder:
     ) -> str:
         self.sent.append(dict(message))
         return str(len(self.sent))
+
+
+class CountingStore:
+    """A thread-safe spy in front of a state store: the loads, saves and conflicts reaching it
+    (``fail_next_save`` makes the next save raise that exception instead)."""
+
+    def __init__(self, inner: AggregationStateStore) -> None:
+        self.inner = inner
+        self.loads = 0
+        self.saves = 0
+        self.conflicts = 0
+        self.fail_next_save: Exception | None = None
+        self._lock = threading.Lock()
+
+    def load(self, key: PitcherGameKey) -> Versioned | None:
+        with self._lock:
+            self.loads += 1
+        return self.inner.load(key)
+
+    def save(self, key: PitcherGameKey, state: Mapping[str, Any], **kwargs: Any) -> int:
+        with self._lock:
+            self.saves += 1
+            failure, self.fail_next_save = self.fail_next_save, None
+        if failure is not None:
+            raise failure
+        try:
+            return self.inner.save(key, state, **kwargs)
+        except StateConflict:
+            with self._lock:
+                self.conflicts += 1
+            raise
+
+    def due(self, now: datetime) -> list[PitcherGameKey]:
+        return self.inner.due(now)

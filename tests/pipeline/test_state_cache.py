@@ -34,40 +34,11 @@ from strikeouts.pipeline.state import DuckDBStateStore, compare_and_set
 from strikeouts.pipeline.state_cache import CachedStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .doubles import StubFeatures, schedule_event, two_systems
+from .doubles import CountingStore, StubFeatures, schedule_event, two_systems
 
 KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ROW_KEY = ["run_id", "game_id", "pitcher_id", "system_id"]
-
-
-class CountingStore:
-    """A spy in front of a store: counts the calls and the conflicts that reach it."""
-
-    def __init__(self, inner: AggregationStateStore) -> None:
-        self.inner = inner
-        self.loads = 0
-        self.saves = 0
-        self.conflicts = 0
-        self.fail_next_save: Exception | None = None
-
-    def load(self, key: PitcherGameKey) -> Versioned | None:
-        self.loads += 1
-        return self.inner.load(key)
-
-    def save(self, key: PitcherGameKey, state: Mapping[str, Any], **kwargs: Any) -> int:
-        self.saves += 1
-        if self.fail_next_save is not None:
-            failure, self.fail_next_save = self.fail_next_save, None
-            raise failure
-        try:
-            return self.inner.save(key, state, **kwargs)
-        except StateConflict:
-            self.conflicts += 1
-            raise
-
-    def due(self, now: datetime) -> list[PitcherGameKey]:
-        return self.inner.due(now)
 
 
 def put(store: AggregationStateStore, state: dict[str, Any], expected: int | None) -> int:
