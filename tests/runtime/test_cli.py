@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,30 @@ def test_every_date_option_rejects_a_bad_date_the_same_way(
     text = " ".join(result.output.split())  # the error box wraps lines
     assert f"Invalid value for '{option}'" in text, result.output
     assert f"'{BAD}' is not a date (expected YYYY-MM-DD)" in text, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], dt.date(2025, 3, 1)), (["--train-end", "2024-03-01"], dt.date(2024, 3, 1))],
+)
+def test_stack_up_passes_its_train_end_default_or_given(
+    cli_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    expected: dt.date,
+) -> None:
+    """Typer hands a date option's default to the parser too: it must come through as a date."""
+    import strikeouts.cloud.stack as stack
+    from strikeouts.cloud.stack import StackError
+
+    seen: dict[str, object] = {}
+
+    def fake_stack_up(settings: object, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise StackError("not starting anything in this test")
+
+    monkeypatch.setattr(stack, "stack_up", fake_stack_up)
+    result = CliRunner().invoke(app, ["stack", "up", *args], env=cli_env)
+    assert result.exit_code == 2, result.output
+    assert "not starting anything" in result.output
+    assert seen["train_end"] == expected

@@ -35,8 +35,12 @@ ModelStoreOpt = Annotated[
 ]
 
 
-def parse_date(text: str) -> dt.date:
-    """``YYYY-MM-DD`` → date; typer reports a bad value with the option's name and exit code 2."""
+def parse_date(text: str | dt.date) -> dt.date:
+    """``YYYY-MM-DD`` → date; typer reports a bad value with the option's name and exit code 2.
+
+    A date passes through: typer hands an option's default to the parser as it is."""
+    if isinstance(text, dt.date):
+        return text
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
