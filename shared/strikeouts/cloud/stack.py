@@ -7,6 +7,8 @@ Invariants:
   ``state_dir/stack.json`` before ``up`` returns; ``down`` stops exactly those groups;
 - topics and push subscriptions mirror ``infra/`` (one subscription per consuming function,
   a fresh set per ``up``); the dead-letter topic has a pull subscription to inspect;
+- the fanout reads a snapshot of the feature warehouse taken by ``up`` (never the user's file,
+  which stays writable for ``run`` and ``ingest``);
 - functions get their configuration only through the environment (``STRIKEOUTS_*`` and the
   official ``*_EMULATOR_HOST`` variables), exactly as a deployed function would.
 """
@@ -301,6 +303,34 @@ def _create_bucket_and_models(
         features.close()
 
 
+def snapshot_warehouse(source: Path, target: Path) -> Path:
+    """A copy of the DuckDB warehouse ``source`` at ``target`` (WAL included), for the fanout.
+
+    The functions hold their file open read-only for as long as the stack is up, and DuckDB
+    then refuses any writer: with a snapshot, `strikeouts run` and `ingest` keep working on the
+    user's warehouse meanwhile (`stack up` again to serve newer data).
+    """
+    import duckdb
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        # ATTACH takes no parameters: quote the paths as SQL literals
+        con.execute(f"ATTACH {_literal(source)} AS source (READ_ONLY)")
+        con.execute(f"ATTACH {_literal(target)} AS snapshot")
+        con.execute("COPY FROM DATABASE source TO snapshot")
+    except duckdb.Error as exc:
+        raise StackError(f"cannot snapshot the feature warehouse {source}: {exc}") from exc
+    finally:
+        con.close()
+    return target
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def stack_up(
     settings: Settings,
     *,
@@ -335,6 +365,8 @@ def stack_up(
         started.append(bigquery)
         gcs = _record(start_gcs_emulator(log_dir, state / "gcs" if persist else None))
         started.append(gcs)
+        say("taking a snapshot of the feature warehouse for the fanout")
+        snapshot = snapshot_warehouse(Path(feature_warehouse), state / "features.duckdb")
         info = StackInfo(
             project=settings.gcp_project,
             pubsub_host=f"{HOST}:{pubsub.port}",
@@ -342,7 +374,7 @@ def stack_up(
             storage_host=f"http://{HOST}:{gcs.port}",
             dataset=DATASET,
             bucket=BUCKET,
-            feature_warehouse=str(Path(feature_warehouse).resolve()),
+            feature_warehouse=str(snapshot.resolve()),
             processes={p.name: p for p in started},
             started_at=dt.datetime.now(dt.UTC).isoformat(),
         )
