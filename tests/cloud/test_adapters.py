@@ -307,3 +307,22 @@ def test_a_merge_waits_for_the_lease_or_skips(
     assert skipped.skipped and skipped.inserted == 0
     holder.release()
     assert merger.merge(wait=5.0).inserted == 1
+
+
+def test_a_warehouse_ensures_its_staging_tables_once(
+    staging_warehouse: BigQueryWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function builds a sink and a merger at cold start: the tables are checked once."""
+    calls = []
+    create = staging_warehouse.client.create_table
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(staging_warehouse.client, "create_table", counting)
+    StagedPredictionSink(staging_warehouse)
+    first = len(calls)
+    StagingMerger(staging_warehouse)
+    StagedPredictionSink(staging_warehouse).write([row(1)])
+    assert first >= 1 and len(calls) == first

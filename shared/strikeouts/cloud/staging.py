@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -78,12 +80,29 @@ def json_rows(schema: TableSchema, rows: Sequence[Mapping[str, Any]]) -> list[di
     return conform_records(schema, rows)
 
 
+# staging tables each warehouse already ensured: a function builds a sink and a merger on one
+# warehouse at cold start, and each check is several API calls (the view a DDL query job)
+_ENSURED: weakref.WeakKeyDictionary[BigQueryWarehouse, set[str]] = weakref.WeakKeyDictionary()
+_ENSURED_LOCK = threading.Lock()
+
+
 def ensure_staging(warehouse: BigQueryWarehouse, table: str = PREDICTIONS) -> str:
-    """Create ``table`` (and its view) and its staging table if missing; the staging table id."""
+    """Create ``table`` (and its view) and its staging table if missing; the staging table id.
+
+    Checked once per warehouse object and table (tables are not dropped under a function)."""
+    staging_id = warehouse.table_id(staging_table(table))
+    with _ENSURED_LOCK:
+        done = _ENSURED.setdefault(warehouse, set())
+        if staging_id not in done:
+            _create_staging(warehouse, table, staging_id)
+            done.add(staging_id)
+    return staging_id
+
+
+def _create_staging(warehouse: BigQueryWarehouse, table: str, staging_id: str) -> None:
     from google.cloud import bigquery
 
     ensure_prediction_tables(warehouse)
-    staging_id = warehouse.table_id(staging_table(table))
     fields = [bigquery.SchemaField.from_api_repr(f) for f in staging_fields(table)]
     spec = bigquery.Table(staging_id, schema=fields)
     spec.time_partitioning = bigquery.TimePartitioning(field="staged_at")
@@ -91,7 +110,6 @@ def ensure_staging(warehouse: BigQueryWarehouse, table: str = PREDICTIONS) -> st
         warehouse.client.create_table(spec, exists_ok=True, timeout=warehouse.timeout)
     except Exception as exc:
         raise WarehouseError(f"BigQuery create table {staging_id} failed: {exc}") from exc
-    return staging_id
 
 
 class StagedPredictionSink:
