@@ -14,7 +14,9 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +36,11 @@ def _median_seconds(runs: int, fn: Callable[[], object]) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _predict_each(model: Any, rows: list[Any], line: Any) -> None:
+    for row in rows:
+        model.predict(row, line)
 
 
 def main() -> int:
@@ -58,13 +65,13 @@ def main() -> int:
         sample = frame.sample(1000, random_state=7, replace=len(frame) < 1000)
         lines = np.full(len(sample), 5.5)
         for system_id in SYSTEMS:
-            seconds = _median_seconds(runs, lambda s=system_id: service.train(frame, s, train_end))
+            seconds = _median_seconds(runs, partial(service.train, frame, system_id, train_end))
             model = service.train(frame, system_id, train_end)
-            batch = _median_seconds(runs, lambda m=model: m.predict(sample, lines))
+            batch = _median_seconds(runs, partial(model.predict, sample, lines))
             rows = [sample.iloc[[i]] for i in range(200)]
-            single = _median_seconds(
-                runs, lambda m=model, rs=rows: [m.predict(r, lines[:1]) for r in rs]
-            ) / len(rows)
+            single = _median_seconds(runs, partial(_predict_each, model, rows, lines[:1])) / len(
+                rows
+            )
             print(f"{system_id}: train {seconds:.2f} s on {len(frame):,} starts "
                   f"({model.metadata.hyperparameters['num_boost_round']} trees); predict "
                   f"{batch * 1000:.1f} ms per 1,000 rows batched, {single * 1000:.2f} ms per "
