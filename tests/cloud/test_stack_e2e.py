@@ -30,10 +30,10 @@ from strikeouts.cloud.stack import (
     stack_up,
     stop_function,
 )
-from strikeouts.cloud.staging import StagingMerger, open_merger
+from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
 from strikeouts.emulators import EmulatorError
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.sinks import payload_sha256
+from strikeouts.pipeline.sinks import PREDICTIONS, payload_sha256
 from strikeouts.settings import Settings
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
@@ -44,6 +44,7 @@ TRAIN_END = dt.date(2025, 3, 1)
 DAY = dt.date(2025, 6, 10)
 KILL_DAY = dt.date(2025, 6, 11)
 FALLBACK_DAY = dt.date(2025, 6, 12)
+FLUSH_DAY = dt.date(2025, 6, 13)
 CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 WAIT_SECONDS = 90.0
 
@@ -285,3 +286,33 @@ def test_poison_message_ends_in_rejected_messages_not_in_retries(
     ]
     functions = ("predict_v1_baseline", "predict_v1_6_rolling", "ensemble")
     assert {f: deliveries_of(info, f, message_id) for f in functions} == dict.fromkeys(functions, 1)
+
+
+def test_a_stopped_ensemble_stages_the_rows_it_still_held(
+    info: StackInfo,
+    cloud: BigQueryWarehouse,
+    merger: StagingMerger,
+    publisher: PubSubPublisher,
+    stack_settings: Settings,
+) -> None:
+    """Graceful stop (SIGTERM, as a scaled-in instance gets): the batch still queued goes out."""
+    holding = {"STRIKEOUTS_STAGING_FLUSH_INTERVAL_SECONDS": "60"}  # no flush during the test
+    restart_function(stack_settings, "ensemble", holding)
+    event = event_for(info, FLUSH_DAY, "e2e-flush")
+    expected = 3 * starters(event)
+
+    def staged() -> int:
+        frame = cloud.query(
+            f"SELECT COUNT(*) AS n FROM {staging_table(PREDICTIONS)} WHERE run_id = @r",
+            {"r": "e2e-flush"},
+        )
+        return int(frame["n"].iloc[0])
+
+    publish_schedule(publisher, event)
+    # a registration and two results per pitcher-game, all handled: every outcome decided
+    wait_for("the ensemble's deliveries", lambda: handled(info, "ensemble") >= expected)
+    assert staged() == 0  # held in the instance, not yet staged
+    restart_function(stack_settings, "ensemble")  # SIGTERM, then a fresh instance
+    assert staged() == expected
+    rows = rows_of(cloud, "e2e-flush", merger)
+    assert len(rows) == expected and not rows.duplicated(list(KEY)).any()
