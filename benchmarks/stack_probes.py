@@ -21,11 +21,11 @@ from google.api_core.retry import Retry
 from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
 from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.publish import tick_message
 from strikeouts.cloud.push import push_body, push_headers
 from strikeouts.cloud.stack import StackInfo, restart_function
 from strikeouts.emulators.process import HOST, free_port, start_server
-from strikeouts.pipeline.clock import to_iso
-from strikeouts.pipeline.messages import SCHEMA_VERSION, encode
+from strikeouts.pipeline.messages import encode
 from strikeouts.settings import Settings
 
 ADMIN_RETRY = Retry(initial=0.1, maximum=1.0, timeout=30.0)
@@ -105,12 +105,8 @@ def pull_sample(info: StackInfo, topic: str) -> Sample:
 
 def tick_sample(settings: Settings) -> Sample:
     """An ensemble tick as the scheduler publishes it."""
-    tick = {
-        "schema_version": SCHEMA_VERSION,
-        "message_type": "ensemble-tick",
-        "scheduled_at": to_iso(dt.datetime.now(dt.UTC)),
-    }
-    return Sample(settings.topic_ensemble_ticks, json.dumps(tick).encode(), {})
+    tick = tick_message(dt.datetime.now(dt.UTC))
+    return Sample(settings.topic_ensemble_ticks, encode("ensemble-tick", tick), {})
 
 
 def schedule_sample(settings: Settings, event: dict[str, Any]) -> Sample:

@@ -39,10 +39,11 @@ from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.ports import Done
 from strikeouts.settings import Settings
 
-DEFAULT_INTERVAL_SECONDS = 0.2
-# BigQuery advises at most 500 rows per insertAll request
-DEFAULT_MAX_ROWS = 500
-DEFAULT_MAX_PENDING = 10_000
+# the settings' defaults are the one source of these bounds (documented there)
+_FIELDS = Settings.model_fields
+DEFAULT_INTERVAL_SECONDS: float = _FIELDS["staging_flush_interval_seconds"].default
+DEFAULT_MAX_ROWS: int = _FIELDS["staging_flush_max_rows"].default
+DEFAULT_MAX_PENDING: int = _FIELDS["staging_max_pending_rows"].default
 BACKOFF_INITIAL_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 5.0
 # below the 10 s a stopped function gets before SIGKILL (the stack's stop_process)

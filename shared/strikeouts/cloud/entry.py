@@ -143,15 +143,15 @@ class Services:
 
     @cached_property
     def rejections(self) -> RejectionSink:
-        """``rejected_messages`` in the warehouse."""
+        """``rejected_messages``, opened only when something is rejected (most instances never do)."""
+        return _OnFirstRejection(self)
+
+    @cached_property
+    def rejection_table(self) -> RejectionSink:
+        """``rejected_messages`` in the warehouse (opens the warehouse)."""
         from strikeouts.pipeline.sinks import WarehouseRejectionSink
 
         return WarehouseRejectionSink(self.warehouse)
-
-    @property
-    def rejection_sink(self) -> RejectionSink:
-        """``rejections``, opened only when something is rejected (most instances never do)."""
-        return _OnFirstRejection(self)
 
     @cached_property
     def state(self) -> AggregationStateStore:
@@ -163,9 +163,9 @@ class Services:
 
 @dataclass(frozen=True)
 class _OnFirstRejection:
-    """A RejectionSink that opens the warehouse's on the first rejection: evaluating
-    ``Services.rejections`` per delivery cost a system function its BigQuery client import
-    and connection on the first request, for a sink it almost never uses."""
+    """A RejectionSink that opens the warehouse's on the first rejection: opening it with the
+    services cost a system function its BigQuery client import and connection on the first
+    request, for a sink it almost never uses."""
 
     services: Services
 
@@ -179,7 +179,7 @@ class _OnFirstRejection:
         reason: str,
         received_at: datetime,
     ) -> None:
-        self.services.rejections.reject(
+        self.services.rejection_table.reject(
             handler=handler,
             topic=topic,
             message_id=message_id,
@@ -287,7 +287,7 @@ class Entry:
             handler_name=self.name,
             topic=message.topic,
             message_id=message.message_id,
-            rejections=services.rejection_sink,
+            rejections=services.rejections,
             clock=services.clock,
         )
 

@@ -52,12 +52,16 @@ def publish_schedule(publisher: PubSubPublisher, event: dict[str, Any]) -> str:
     return publisher.flush()[0]
 
 
-def publish_tick(publisher: PubSubPublisher, now: dt.datetime) -> str:
-    """Publish one ensemble tick; returns its Pub/Sub message id."""
-    tick = {
+def tick_message(now: dt.datetime) -> dict[str, Any]:
+    """The ensemble tick the scheduler sends at ``now``."""
+    return {
         "schema_version": SCHEMA_VERSION,
         "message_type": "ensemble-tick",
         "scheduled_at": to_iso(now),
     }
-    publisher.publish(ENSEMBLE_TICKS, tick)
+
+
+def publish_tick(publisher: PubSubPublisher, now: dt.datetime) -> str:
+    """Publish one ensemble tick; returns its Pub/Sub message id."""
+    publisher.publish(ENSEMBLE_TICKS, tick_message(now))
     return publisher.flush()[0]

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 # a short latency window batches one delivery's burst without holding it back.
 MAX_BATCH_MESSAGES = 500
 MAX_BATCH_BYTES = 1_000_000
-DEFAULT_MAX_LATENCY_SECONDS = 0.002
+# the settings' default is the one source of the hold time (documented there)
+DEFAULT_MAX_LATENCY_SECONDS: float = Settings.model_fields["publish_max_latency_seconds"].default
 
 
 class PublishError(TransientError):

@@ -128,7 +128,6 @@ class StagedPredictionSink:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.deadline = deadline
         self.staged = 0
-        self.inserts = 0
 
     def validate(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """``rows`` as the JSON rows :meth:`insert` takes (WarehouseError naming the column)."""
@@ -172,7 +171,6 @@ class StagedPredictionSink:
             ) from exc
         if errors:
             raise StagingRefused(self.staging_id, errors)
-        self.inserts += 1
         self.staged += len(payload)
         return len(payload)
 
