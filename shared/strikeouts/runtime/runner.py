@@ -4,8 +4,10 @@ Invariant: when :meth:`Runner.run` returns, every pitcher-game of the run is fin
 rows are durable. The in-process bus is drained date by date; then the run clock moves to the
 latest deadline and the ensemble tick finalizes what is still open (a system that
 dead-lettered), since in a synchronous drain nothing else can arrive. Rows are merged first
-and aggregation state saved second (see :mod:`strikeouts.runtime.writebehind`), so the same run
-id run again writes nothing new.
+and aggregation state saved second (see :mod:`strikeouts.runtime.writebehind`). The same run id
+run again re-offers every row of its decided pitcher-games: the keyed merge writes none into a
+destination that has them (``rows_present``) and exactly the missing ones into one that lost
+some or never had them (``rows_restored``), whatever the aggregation state says.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.logs import get_logger
 from strikeouts.models.service import CHAMPION
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
@@ -40,6 +43,7 @@ from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindSt
 from strikeouts.warehouse.base import Warehouse
 
 STATE_FILE = "aggregation_state.duckdb"
+log = get_logger(__name__)
 _GC_YOUNG_THRESHOLD = 100_000  # allocations between young collections during a run (default 700)
 
 # (dates done, dates in all, pitcher-games so far)
@@ -62,6 +66,12 @@ class RunSummary:
     dates: int
     pitcher_games: int
     rows_written: int
+    """Rows new to the destination (the restored ones included)."""
+    rows_restored: int
+    """Rows of pitcher-games the aggregation state had as written that the destination lacked
+    (lost since, or another warehouse): a replay put them back."""
+    rows_present: int
+    """Rows offered that the destination already had (a replay over complete rows)."""
     statuses: dict[str, int]
     """Rows of the run(s) by status (``ok``/``skip``/``error``), new or already there."""
     dead_letters: int
@@ -188,9 +198,16 @@ class Runner:
             if progress:
                 progress(i, len(days), counts["pitcher_games"])
         self._finalize_overdue(created)
+        offered, restored = self.sink.offered, self.sink.restored
         written = self.sink.flush()
         self.store.flush()
         rows = self.results(first, last, set(run_ids.values()))
+        if self.sink.restored > restored:
+            log.warning(
+                "replay restored rows the aggregation state had as written",
+                rows=self.sink.restored - restored,
+                run_ids=sorted(set(run_ids.values())),
+            )
         return RunSummary(
             run_ids=tuple(sorted(set(run_ids.values()))),
             first=first,
@@ -198,6 +215,8 @@ class Runner:
             dates=len(days),
             pitcher_games=counts["pitcher_games"],
             rows_written=written,
+            rows_restored=self.sink.restored - restored,
+            rows_present=self.sink.offered - offered - written,
             statuses=dict(Counter(rows["status"])),
             dead_letters=len(bus.dead_letters),
             rejected=counts["rejected"],
