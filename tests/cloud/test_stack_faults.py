@@ -9,13 +9,17 @@ import time
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from strikeouts.cli import app
+from strikeouts.cloud.dead_letters import PubSubDeadLetters
 from strikeouts.cloud.export import KEY
 from strikeouts.cloud.publish import publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.stack_control import restart_function, set_pushes
 from strikeouts.cloud.staging import StagingMerger, staging_table
+from strikeouts.pipeline.dead_letters import DeadLetterFilter
 from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.settings import Settings
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
@@ -26,6 +30,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
 
 RESTORE_DAY = dt.date(2025, 6, 14)
 DRILL_DAY = dt.date(2025, 6, 15)
+REDRIVE_DAY = dt.date(2025, 6, 17)
 PAUSE_SECONDS = 4.0
 
 
@@ -105,3 +110,53 @@ def test_killed_functions_and_stopped_pushes_lose_nothing(
     rows = rows_of(cloud, "e2e-drill", merger)
     assert not rows.duplicated(list(KEY)).any()
     assert (rows["system_id"] == "ensemble_v1").sum() == n  # zero lost pitcher-games
+
+
+def test_dead_letters_are_listed_and_redriven_to_work_after_the_fix(
+    info: StackInfo,
+    cloud: BigQueryWarehouse,
+    merger: StagingMerger,
+    publisher: PubSubPublisher,
+    stack_settings: Settings,
+) -> None:
+    env = {"STRIKEOUTS_STATE_DIR": str(stack_settings.state_dir), "COLUMNS": "220"}
+    broken = {"STRIKEOUTS_FAULT_FAIL_RATE": "1.0"}  # every delivery fails: a bad deploy
+    restart_function(stack_settings, "predict_v1_baseline", broken)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        event = event_for(info, REDRIVE_DAY, "e2e-redrive", now, deadline_seconds=600.0)
+        n = starters(event)
+        publish_schedule(publisher, event)
+        where = DeadLetterFilter(equals={"run_id": "e2e-redrive"})
+        letters = PubSubDeadLetters(info.settings())
+        wait_for(f"{n} dead letters", lambda: len(letters.pending(where)) >= n, timeout=120.0)
+    finally:
+        restart_function(stack_settings, "predict_v1_baseline")  # the fix is deployed
+    pending = letters.pending(where)
+    assert len(pending) == n and {d.handler for d in pending} == {"predict_v1_baseline"}
+    assert all("InjectedFault" in d.reason and d.topic == "pitcher-games" for d in pending)
+    assert len(letters.pending(where)) == n  # listing consumed nothing
+    assert rows_of(cloud, "e2e-redrive", merger).empty  # waiting for v1_baseline
+
+    listed = CliRunner().invoke(
+        app,
+        ["dead-letters", "list", "--backend", "cloud", "--filter", "run_id=e2e-redrive"],
+        env=env,
+    )
+    assert listed.exit_code == 0, listed.output
+    assert f"{n} dead letter(s)" in listed.output
+    redriven = CliRunner().invoke(
+        app,
+        ["dead-letters", "redrive", "--backend", "cloud", "--filter", "run_id=e2e-redrive"],
+        env=env,
+    )
+    assert redriven.exit_code == 0, redriven.output
+    assert f"redrove {n} dead letter(s)" in redriven.output
+    wait_for(
+        f"all {n} pitcher-games of e2e-redrive",
+        lambda: complete(rows_of(cloud, "e2e-redrive", merger), n),
+    )
+    rows = rows_of(cloud, "e2e-redrive", merger)
+    assert (rows["system_id"] == "v1_baseline").sum() == n
+    assert (rows[rows["system_id"] == "ensemble_v1"]["status"] != "fallback").any()
+    assert letters.pending(where) == []
