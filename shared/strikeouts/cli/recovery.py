@@ -194,18 +194,36 @@ def rejections_replay(
     model_store: ModelStoreOpt = None,
 ) -> None:
     """Validate a corrected payload of a rejected message and send it through the pipeline."""
-    from strikeouts.runtime.recovery import replay_corrected
+    from strikeouts.runtime.recovery import corrected_for, deliver_embedded
 
     console = Console()
     try:
-        settings = _warehouse_settings(backend, warehouse)
-        if backend == "embedded":
-            settings = settings_with(warehouse=warehouse, model_store=model_store)
+        cloud = _choice(backend, BACKENDS, "--backend") == "cloud"
+        settings = (
+            cloud_settings()
+            if cloud
+            else settings_with(warehouse=warehouse, model_store=model_store)
+        )
         message = _read_payload(payload)
-        outcome = replay_corrected(settings, sha, message, cloud=backend == "cloud")
+        topic, data, attributes = corrected_for(settings, sha, message)
+        kind = message["message_type"]
+        if cloud:
+            message_id = _publish(settings, topic, data, attributes)
+            outcome = f"published the corrected {kind} to {topic} (message {message_id})"
+        else:
+            done = deliver_embedded(settings, [(topic, data, attributes)])
+            outcome = f"delivered the corrected {kind} on {topic}: {done}"
     except EXPECTED as exc:
         raise fail(console, _message(exc)) from None
     console.print(outcome, highlight=False)
+
+
+def _publish(settings: Settings, topic: str, data: bytes, attributes: dict[str, str]) -> str:
+    from strikeouts.cloud.pubsub import PubSubPublisher
+
+    publisher = PubSubPublisher.from_settings(settings)
+    publisher.publish_raw(topic, data, attributes)
+    return publisher.flush()[0]
 
 
 def _warehouse_settings(backend: str, warehouse: str | None) -> Settings:

@@ -1,5 +1,5 @@
 """Recovery of what the pipeline gave up on: embedded redrives of dead letters, and corrected
-payloads of rejected messages sent through the embedded pipeline or published to the cloud.
+payloads of rejected messages checked (then delivered embedded here, or published by the CLI).
 
 Invariants: a corrected payload is validated against its message schema before it goes
 anywhere, and it goes to the topic its message type belongs to, which must be the topic the
@@ -73,22 +73,19 @@ def find_rejection(settings: Settings, sha: str) -> dict[str, Any]:
     return {str(k): v for k, v in found.iloc[0].to_dict().items()}
 
 
-def replay_corrected(settings: Settings, sha: str, message: dict[str, Any], *, cloud: bool) -> str:
-    """Send a corrected payload of rejection ``sha`` on; returns what happened, for the user."""
+def corrected_for(
+    settings: Settings, sha: str, message: dict[str, Any]
+) -> tuple[str, bytes, dict[str, str]]:
+    """(topic, bytes, attributes) of a corrected payload of rejection ``sha``, validated."""
     original = find_rejection(settings, sha)
     topic, data = corrected_message(original, message)
-    attributes = {"replay_of": str(original["payload_sha256"])}
-    kind = message["message_type"]
-    if cloud:
-        from strikeouts.cloud.pubsub import PubSubPublisher
+    return topic, data, {"replay_of": str(original["payload_sha256"])}
 
-        publisher = PubSubPublisher.from_settings(settings)
-        publisher.publish_raw(topic, data, attributes)
-        [message_id] = publisher.flush()
-        return f"published the corrected {kind} to {topic} (message {message_id})"
+
+def deliver_embedded(settings: Settings, messages: list[tuple[str, bytes, dict[str, str]]]) -> str:
+    """Run ``messages`` through the embedded pipeline; what it did, in a line."""
     with embedded_runner(settings) as runner:
-        settled = runner.deliver([(topic, data, attributes)])
-    return f"delivered the corrected {kind} on {topic}: {describe(settled)}"
+        return describe(runner.deliver(messages))
 
 
 def redrive_embedded(
