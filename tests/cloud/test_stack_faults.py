@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -138,18 +139,14 @@ def test_dead_letters_are_listed_and_redriven_to_work_after_the_fix(
     assert len(letters.pending(where)) == n  # listing consumed nothing
     assert rows_of(cloud, "e2e-redrive", merger).empty  # waiting for v1_baseline
 
-    listed = CliRunner().invoke(
-        app,
-        ["dead-letters", "list", "--backend", "cloud", "--filter", "run_id=e2e-redrive"],
-        env=env,
-    )
+    def cli(command: str) -> Any:
+        args = ["dead-letters", command, "--backend", "cloud", "--filter", "run_id=e2e-redrive"]
+        return CliRunner().invoke(app, args, env=env)
+
+    listed = cli("list")
     assert listed.exit_code == 0, listed.output
     assert f"{n} dead letter(s)" in listed.output
-    redriven = CliRunner().invoke(
-        app,
-        ["dead-letters", "redrive", "--backend", "cloud", "--filter", "run_id=e2e-redrive"],
-        env=env,
-    )
+    redriven = cli("redrive")
     assert redriven.exit_code == 0, redriven.output
     assert f"redrove {n} dead letter(s)" in redriven.output
     wait_for(
