@@ -52,6 +52,7 @@ from strikeouts.cloud.publish import build_schedule_event, publish_schedule, pub
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
+from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
 from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings, get_settings
@@ -212,6 +213,7 @@ def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict
         times = [dt.datetime.fromisoformat(x["time"]) for x in done if "time" in x]
         retried = [x for x in lines if x.get("message") == "delivery failed, will be retried"]
         dead = [x for x in lines if x.get("message") == "message dead-lettered"]
+        reoffered = [x for x in lines if x.get("message") == RE_OFFERED]
         figures[name] = {
             "handled": len(handled),
             "median_ms": statistics.median(handled) if handled else 0.0,
@@ -219,6 +221,7 @@ def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict
             "injected": sum(1 for x in retried if "InjectedFault" in str(x.get("reason"))),
             "dead_lettered": len(dead),
             "dead_reasons": [str(x.get("reason"))[:300] for x in dead],
+            "reoffered": len(reoffered),
             "last_s": (max(times) - started_at).total_seconds() if times else 0.0,
         }
     return figures
@@ -394,6 +397,10 @@ def replay(
         for reason in f["dead_reasons"]:
             print(f"dead-lettered by {name}: {reason}")
     print_faults(drill, letters, rejected, len(poison), rejections_expected)
+    print(
+        f"registrations of already written pitcher-games (rows re-offered, synchronously "
+        f"staged as restores): {functions['ensemble']['reoffered']}"
+    )
     deliveries = sum(f["handled"] + f["retried"] for f in functions.values())
     return Replayed(rate, 1000 * total_cpu / expected, deliveries / expected)
 

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
@@ -50,6 +51,9 @@ from strikeouts.pipeline.state import READ_FIRST, compare_and_set
 
 State = dict[str, Any]
 DEADLINE_PASSED = "deadline passed"
+RE_OFFERED = "decided pitcher-game registered again: its rows re-offered to the destination"
+
+log = get_logger(__name__)
 
 
 def _deadline(state: Mapping[str, Any]) -> datetime:
@@ -95,7 +99,8 @@ class EnsembleHandler:
             return
         if state["written"]:
             # never trust "written" to skip a replay: the destination may have lost the rows
-            restore(self.sink, self._rows(state, late=True))
+            offered = restore(self.sink, self._rows(state, late=True))
+            log.info(RE_OFFERED, rows=offered)
         else:
             self._write_outcome(key, stored)
 
