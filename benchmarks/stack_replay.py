@@ -124,14 +124,21 @@ def build_events(
 
 
 def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
-    """Distinct pitcher-games with an ensemble row staged, and when the last one was staged."""
+    """Distinct pitcher-games with an ensemble row staged (or already merged: a tick's merge
+    clears staged rows after its grace), and when the last one was staged."""
+    key = "CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))"
+    where = "WHERE system_id = @e AND run_id IN UNNEST(@runs)"
     frame = cloud.query(
-        "SELECT COUNT(DISTINCT CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))) "
-        f"AS n, MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} "
-        "WHERE system_id = @e AND run_id IN UNNEST(@runs)",
+        f"SELECT COUNT(DISTINCT k) AS n FROM (SELECT {key} AS k FROM "
+        f"{staging_table(PREDICTIONS)} {where} UNION ALL SELECT {key} AS k FROM {PREDICTIONS} "
+        f"{where})",
         {"e": ENSEMBLE, "runs": run_ids},
     )
-    return int(frame["n"].iloc[0]), frame["last"].iloc[0].to_pydatetime()
+    last = cloud.query(
+        f"SELECT MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} {where}",
+        {"e": ENSEMBLE, "runs": run_ids},
+    )
+    return int(frame["n"].iloc[0]), last["last"].iloc[0].to_pydatetime()
 
 
 def wait_until_staged(
