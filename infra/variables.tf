@@ -38,3 +38,17 @@ variable "staging_partition_days" {
   type        = number
   default     = 2
 }
+
+variable "predict_invokers" {
+  description = "Members allowed to call the predict HTTP function (e.g. user:analyst@example.com, serviceAccount:...). Empty: only project owners via their own grants."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for m in var.predict_invokers : !contains(["allUsers", "allAuthenticatedUsers"], m)])
+    error_message = "predict is never public: allUsers and allAuthenticatedUsers are not allowed."
+  }
+  validation {
+    condition     = alltrue([for m in var.predict_invokers : can(regex("^(user|serviceAccount|group|domain):", m))])
+    error_message = "Each invoker is user:, serviceAccount:, group: or domain: followed by its id."
+  }
+}

@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"features", "warehouse"},
     "pipeline": {"warehouse"},
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
-    "runtime": {"pipeline", "models", "features", "warehouse", "data"},
+    "runtime": {"pipeline", "models", "features", "warehouse", "data", "evaluation"},
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",

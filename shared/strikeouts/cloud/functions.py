@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
 FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
+# HTTP functions answering people, not Pub/Sub (strikeouts.cloud.predict_http)
+HTTP_FUNCTIONS = ("predict",)
 # a tick finding another merge in progress leaves the rows to it (or to the next tick)
 TICK_MERGE_WAIT_SECONDS = 5.0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.functions import FUNCTION_NAMES, HTTP_FUNCTIONS
 from strikeouts.settings import PROJECT_ROOT, SCHEMAS_DIR
 
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
@@ -37,4 +37,5 @@ def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
 
 def package_functions(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[Path]:
     """Package every function (or ``names``); returns the folders built."""
-    return [package_function(name, out_dir) for name in (names or list(FUNCTION_NAMES))]
+    every = [*FUNCTION_NAMES, *HTTP_FUNCTIONS]
+    return [package_function(name, out_dir) for name in (names or every)]
