@@ -129,7 +129,8 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "p_over_calibration_drift",
         "warning",
-        "each system's mean p_over over the window is close to the observed over rate",
+        "each system's mean p_over over the window is within 0.05 of the observed over rate "
+        "beyond sampling noise",
         "recalibrate (retrain) the system; until then read its p_over with caution",
         window.p_over_calibration_drift,
     ),
