@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,9 @@ class Browser:
         port = _devtools_port(profile / "DevToolsActivePort", self.process)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as reply:
             pages = [t for t in json.load(reply) if t["type"] == "page"]
-        self.ws: ClientConnection = connect(
-            pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10
+        self._stack = ExitStack()
+        self.ws: ClientConnection = self._stack.enter_context(
+            connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
         )
         self._next = 0
         self.events: list[dict[str, Any]] = []
@@ -123,7 +125,7 @@ class Browser:
     def close(self) -> None:
         """Close the connection and stop the browser's process group."""
         try:
-            self.ws.close()
+            self._stack.close()
         finally:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 ROLLING_DAYS = 7
+MIN_PERIODS = 3  # a trailing MAE over fewer dates is too noisy to draw
 EDGE_BINS = (0.5, 1.0, 1.5, 2.0, math.inf)
 Z95 = 1.959964
 
@@ -22,17 +23,21 @@ def rolling_mae(daily: pd.DataFrame) -> go.Figure:
     """MAE per system over the trailing 7 game dates, with the closing line on the same rows."""
     fig = go.Figure()
     for system, rows in daily.sort_values("game_date").groupby("system_id"):
-        sums = rows.set_index("game_date")[["sum_abs_error", "graded"]].rolling(ROLLING_DAYS).sum()
+        sums = (
+            rows.set_index("game_date")[["sum_abs_error", "graded"]]
+            .rolling(ROLLING_DAYS, min_periods=MIN_PERIODS)
+            .sum()
+        )
         fig.add_scatter(x=sums.index, y=sums["sum_abs_error"] / sums["graded"], name=str(system))
     close = daily.groupby("game_date")[["close_sum_abs_error", "close_n"]].max().sort_index()
-    sums = close.rolling(ROLLING_DAYS).sum()
+    sums = close.rolling(ROLLING_DAYS, min_periods=MIN_PERIODS).sum()
     fig.add_scatter(
         x=sums.index,
         y=sums["close_sum_abs_error"] / sums["close_n"],
         name="closing line",
         line={"dash": "dash", "color": "black"},
     )
-    return _layout(fig, f"MAE, trailing {ROLLING_DAYS} dates", "strikeouts")
+    return _layout(fig, f"MAE over the trailing {ROLLING_DAYS} dates (from the 3rd)", "strikeouts")
 
 
 def wilson(wins: float, n: float) -> tuple[float, float]:
