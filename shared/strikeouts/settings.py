@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     monitor_trend_mae_rise_max: float = Field(default=0.3, gt=0.0)
     """Rise of the ensemble's MAE in the last 7 days over the whole window that warns (K)."""
 
+    report_bucket: str | None = None
+    """Bucket the scheduled monitoring job writes the nightly HTML report into; None = no report."""
+
     fault_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Injected transient failures per delivery, before the handler runs (benchmarks only)."""
 
