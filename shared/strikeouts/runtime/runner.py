@@ -30,7 +30,13 @@ from strikeouts.pipeline.clock import Clock, SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE, PITCHER_GAMES
-from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.pipeline.sinks import (
+    DEAD_LETTERS,
+    PREDICTIONS,
+    WarehousePredictionSink,
+    WarehouseRejectionSink,
+    dead_letter_rows,
+)
 from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -190,6 +196,8 @@ class Runner:
         self._finalize_overdue(created)
         written = self.sink.flush()
         self.store.flush()
+        if bus.dead_letters:  # as the cloud's dead-letter subscription would (monitoring reads it)
+            self.warehouse.merge(DEAD_LETTERS, dead_letter_rows(bus.dead_letters, self.clock.now()))
         rows = self.results(first, last, set(run_ids.values()))
         return RunSummary(
             run_ids=tuple(sorted(set(run_ids.values()))),
