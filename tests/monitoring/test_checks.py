@@ -13,7 +13,7 @@ from strikeouts.monitoring.catalog import CATALOG, by_name
 from strikeouts.monitoring.checks import CheckResult, failed_critical
 from strikeouts.monitoring.service import monitor
 from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
-from strikeouts.settings import Settings
+from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.warehouse import Warehouse
 
 from .conftest import BACKENDS, LAST, OpenLoaded
@@ -32,6 +32,8 @@ def test_catalog_names_are_unique_and_documented() -> None:
     names = [c.name for c in CATALOG]
     assert len(names) == len(set(names)) == 21
     assert all(c.summary and c.runbook for c in CATALOG)
+    runbook = (PROJECT_ROOT / "README.md").read_text().split("## Monitoring", 1)[1]
+    assert [n for n in names if f"| `{n}` |" not in runbook] == []
     with pytest.raises(ValueError, match="nope"):
         by_name(["nope"])
 
