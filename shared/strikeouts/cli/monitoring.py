@@ -24,6 +24,13 @@ from strikeouts.monitoring.service import monitor as run_monitor
 from strikeouts.warehouse import WarehouseError, open_warehouse
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "skipped": "yellow"}
+CreateViews = Annotated[
+    bool,
+    typer.Option(
+        "--create-views/--no-create-views",
+        help="(Re)create the monitoring views first (off where Terraform owns them)",
+    ),
+]
 
 
 class Format(StrEnum):
@@ -49,6 +56,7 @@ def monitor(
         list[str] | None, typer.Option("--check", help="Run only this check (repeatable)")
     ] = None,
     warehouse: WarehouseOpt = None,
+    create_views: CreateViews = True,
 ) -> None:
     """Run the monitoring checks for a date; exit 1 naming any failed critical check."""
     console = Console()
@@ -58,7 +66,7 @@ def monitor(
     try:
         store = open_warehouse(settings)
         try:
-            results = run_monitor(store, date, settings, names=check)
+            results = run_monitor(store, date, settings, names=check, create_views=create_views)
         finally:
             store.close()
     except (WarehouseError, ValueError) as exc:
@@ -97,6 +105,7 @@ def report(
     end: Annotated[dt.date, date_option("--end", "Last date")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the HTML report into")],
     warehouse: WarehouseOpt = None,
+    create_views: CreateViews = True,
 ) -> None:
     """Write a self-contained HTML report (opens offline) of a date range."""
     console = Console()
@@ -106,7 +115,7 @@ def report(
     try:
         store = open_warehouse(settings)
         try:
-            path = write_report(store, start, end, out)
+            path = write_report(store, start, end, out, create_views=create_views)
         finally:
             store.close()
     except (WarehouseError, ReportError, OSError) as exc:

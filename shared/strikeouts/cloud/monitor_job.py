@@ -55,7 +55,7 @@ def _publish_report(warehouse: Warehouse, settings: Settings, date: dt.date) -> 
 
     start = date - dt.timedelta(days=settings.monitor_window_days - 1)
     with tempfile.TemporaryDirectory() as folder:
-        path = write_report(warehouse, start, date, Path(folder))
+        path = write_report(warehouse, start, date, Path(folder), create_views=False)
         bucket = storage.Client(project=settings.gcp_project).bucket(settings.report_bucket)
         blob = bucket.blob(f"reports/{path.name}")
         blob.upload_from_filename(str(path), content_type="text/html")

@@ -16,28 +16,26 @@ STAGING = "pitcher_strikeout_predictions_staging"
 DAY = dt.timedelta(hours=24)
 
 
-def dead_letters_24h(context: CheckContext) -> Finding:
-    """No message was dead-lettered in the last 24 hours."""
+def _last_day(context: CheckContext, table: str, stamp: str, source: str, what: str) -> Finding:
+    """Pass when ``table`` has no row stamped in the last 24 h; the detail names the sources."""
     frame = context.query(
-        "SELECT COUNT(*) AS n, STRING_AGG(DISTINCT subscription_name, ', ') AS subs "
-        "FROM dead_letters WHERE publish_time > @since",
+        f"SELECT COUNT(*) AS n, STRING_AGG(DISTINCT {source}, ', ') AS sources "
+        f"FROM {table} WHERE {stamp} > @since",
         since=context.now - DAY,
     )
     n = scalar(frame, "n") or 0
-    subs = frame["subs"].iloc[0] if n else None
-    return at_most(n, 0, f"{n:.0f} dead letters in 24 h" + (f" on {subs}" if subs else ""))
+    sources = f" from {frame['sources'].iloc[0]}" if n else ""
+    return at_most(n, 0, f"{n:.0f} {what} in 24 h{sources}")
+
+
+def dead_letters_24h(context: CheckContext) -> Finding:
+    """No message was dead-lettered in the last 24 hours."""
+    return _last_day(context, "dead_letters", "publish_time", "subscription_name", "dead letters")
 
 
 def rejected_messages_24h(context: CheckContext) -> Finding:
     """No message was rejected as malformed in the last 24 hours."""
-    frame = context.query(
-        "SELECT COUNT(*) AS n, STRING_AGG(DISTINCT handler, ', ') AS handlers "
-        "FROM rejected_messages WHERE received_at > @since",
-        since=context.now - DAY,
-    )
-    n = scalar(frame, "n") or 0
-    handlers = frame["handlers"].iloc[0] if n else None
-    return at_most(n, 0, f"{n:.0f} rejected in 24 h" + (f" by {handlers}" if handlers else ""))
+    return _last_day(context, "rejected_messages", "received_at", "handler", "rejected")
 
 
 def tick_recent(context: CheckContext) -> Finding:

@@ -147,32 +147,27 @@ def coverage_figure(coverage: pd.DataFrame) -> go.Figure:
 
 def agreement_figure(agreement: pd.DataFrame) -> go.Figure:
     """MAE of each system by agreement level of the pitcher-game, with counts."""
-    fig = go.Figure()
-    for system, rows in agreement.groupby("system_id"):
-        fig.add_bar(
-            x=rows["agreement"],
-            y=rows["mae"],
-            name=str(system),
-            text=[f"n={int(n)}" for n in rows["graded"]],
-            textposition="outside",
-        )
+    fig = _mae_by(agreement, "agreement", go.Bar, textposition="outside")
     fig.update_layout(barmode="group")
     return _layout(fig, "MAE when the systems agree and when they do not", "MAE")
 
 
 def calibration_figure(buckets: pd.DataFrame) -> go.Figure:
     """MAE per 10-point confidence bucket and system, with counts."""
-    fig = go.Figure()
-    for system, rows in buckets.groupby("system_id"):
-        fig.add_scatter(
-            x=rows["confidence_bucket"],
-            y=rows["mae"],
-            name=str(system),
-            mode="lines+markers",
-            text=[f"n={int(n)}" for n in rows["graded"]],
-        )
+    fig = _mae_by(buckets, "confidence_bucket", go.Scatter, mode="lines+markers")
     fig.update_xaxes(title="confidence bucket")
     return _layout(fig, "Does confidence mean anything? MAE per confidence bucket", "MAE")
+
+
+def _mae_by(
+    rows: pd.DataFrame, x: str, trace: type[go.Bar | go.Scatter], **style: str
+) -> go.Figure:
+    """One ``trace`` per system of its MAE against ``x``, each point labelled with its count."""
+    fig = go.Figure()
+    for system, group in rows.groupby("system_id"):
+        counts = [f"n={int(n)}" for n in group["graded"]]
+        fig.add_trace(trace(x=group[x], y=group["mae"], name=str(system), text=counts, **style))
+    return fig
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:

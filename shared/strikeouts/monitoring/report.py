@@ -51,9 +51,12 @@ class ReportError(ValueError):
     """A report that cannot be written as asked (no predictions in the range)."""
 
 
-def write_report(warehouse: Warehouse, start: dt.date, end: dt.date, out: Path) -> Path:
+def write_report(
+    warehouse: Warehouse, start: dt.date, end: dt.date, out: Path, *, create_views: bool = True
+) -> Path:
     """Write ``report_START_END.html`` into ``out`` and return its path."""
-    ensure_views(warehouse)
+    if create_views:
+        ensure_views(warehouse)
     daily = read_view(warehouse, "system_performance", start, end, "game_date, system_id")
     if daily.empty:
         raise ReportError(f"no predictions between {start} and {end} in the warehouse")
