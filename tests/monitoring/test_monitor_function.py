@@ -11,12 +11,14 @@ import functions_framework
 import pytest
 
 from strikeouts.cloud.monitor_job import checked_date, run_monitoring
+from strikeouts.data.notice import RETROSHEET_NOTICE
+from strikeouts.emulators import ServerProcess
 from strikeouts.monitoring.catalog import CATALOG
 from strikeouts.monitoring.service import LOG_MESSAGE
 from strikeouts.settings import PROJECT_ROOT, Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .conftest import LAST, Rows, load
+from .conftest import FIRST, LAST, Rows, load
 
 pytestmark = pytest.mark.data
 
@@ -66,3 +68,31 @@ def test_the_http_function_answers_with_the_results(
     reply = app.test_client().post("/")
     assert reply.status_code == 200
     assert [r["check"] for r in reply.get_json()] == [c.name for c in CATALOG]
+
+
+@pytest.mark.emulator
+def test_the_job_uploads_the_report_to_the_bucket(
+    tmp_path: Path,
+    replayed_rows: Rows,
+    gcs_emulator: ServerProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from strikeouts.cloud.clients import storage_client
+
+    # the client reads the emulator from the environment: restored after the test
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint)
+
+    path = tmp_path / "warehouse.duckdb"
+    load(DuckDBWarehouse(path), replayed_rows).close()
+    settings = Settings(
+        warehouse=str(path),
+        monitor_window_days=7,
+        report_bucket="reports-test",
+        storage_emulator_host=gcs_emulator.endpoint,
+    )
+    client = storage_client(settings)
+    client.create_bucket("reports-test")
+    run_monitoring(settings, now=dt.datetime.combine(LAST, dt.time(23), tzinfo=dt.UTC))
+    blob = client.bucket("reports-test").blob(f"reports/report_{FIRST}_{LAST}.html")
+    page = blob.download_as_text()
+    assert RETROSHEET_NOTICE in page and page.count('class="plotly-graph-div"') == 7

@@ -49,14 +49,13 @@ def run_monitoring(settings: Settings, now: dt.datetime | None = None) -> list[C
 
 def _publish_report(warehouse: Warehouse, settings: Settings, date: dt.date) -> None:
     """Write the window's report and upload it as ``reports/report_START_END.html``."""
-    from google.cloud import storage
-
+    from strikeouts.cloud.clients import storage_client
     from strikeouts.monitoring.report import write_report
 
     start = date - dt.timedelta(days=settings.monitor_window_days - 1)
     with tempfile.TemporaryDirectory() as folder:
         path = write_report(warehouse, start, date, Path(folder), create_views=False)
-        bucket = storage.Client(project=settings.gcp_project).bucket(settings.report_bucket)
+        bucket = storage_client(settings).bucket(settings.report_bucket)
         blob = bucket.blob(f"reports/{path.name}")
         blob.upload_from_filename(str(path), content_type="text/html")
     log.info("report written", bucket=settings.report_bucket, name=path.name)
