@@ -3,18 +3,23 @@ with no console error (a screenshot lands in the test's temporary folder)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.monitoring.report import ReportError, write_report
+from strikeouts.warehouse import Warehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .browser import Browser, chromium_path
 from .conftest import FIRST, LAST, Rows, load
+from .frames import cell
 
 pytestmark = pytest.mark.data
 CHARTS_JS = """
@@ -89,3 +94,37 @@ def test_the_browser_probe_sees_console_errors_and_missing_charts(tmp_path: Path
         browser.close()
     assert any("boom" in e for e in run.errors) and len(run.errors) >= 2
     assert run.result == [{"id": "", "traces": 0, "points": 0, "svg": 0}]
+
+
+@pytest.mark.emulator
+def test_the_report_reads_the_same_figures_from_bigquery(
+    both_loaded: tuple[Warehouse, Warehouse], tmp_path: Path
+) -> None:
+    pages = [
+        write_report(w, FIRST, LAST, tmp_path / w.name, create_views=False).read_text()
+        for w in both_loaded
+    ]
+    duck, bq = (_figure_data(page) for page in pages)
+    assert len(duck) == 7 and duck == bq
+    assert (
+        pages[0].split("<h2>Slate")[1].split("</table>")[0]
+        == (pages[1].split("<h2>Slate")[1].split("</table>")[0])
+    )
+
+
+def _figure_data(page: str) -> list[object]:
+    """Each chart's data argument, numbers to 1e-9 (div ids are random: only data is compared)."""
+    calls = re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', page, flags=re.S)
+    return [_numbers(json.loads(c)) for c in calls]
+
+
+def _numbers(value: object) -> object:
+    """Plotly's base64 arrays decoded and every float rounded, so summation order is moot."""
+    if isinstance(value, dict):
+        if set(value) == {"bdata", "dtype"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            return [cell(v) for v in array.tolist()]
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return cell(value)

@@ -40,10 +40,12 @@ SLATE_COLUMNS = {
 BETS_SQL = """
 SELECT system_id, edge, bet_result, bet_profit FROM graded_predictions
 WHERE game_date BETWEEN @start AND @end AND bet_result IN ('WIN', 'LOSS', 'PUSH')
+ORDER BY system_id, game_id, pitcher_id
 """
 RELIABILITY_SQL = """
 SELECT system_id, p_over, over_hit FROM graded_predictions
 WHERE game_date BETWEEN @start AND @end AND p_over IS NOT NULL AND over_hit IS NOT NULL
+ORDER BY system_id, game_id, pitcher_id
 """
 
 
