@@ -99,7 +99,8 @@ def view_sql(name: str, dataset: str | None = None) -> str:
     """The ``CREATE OR REPLACE VIEW`` statement of ``name``; references qualified by ``dataset``.
 
     BigQuery views must name their tables with the dataset; CTE names are left alone because
-    only the project's own tables and views are qualified.
+    only the project's own tables and views are qualified (so a CTE must never reuse a table's
+    name). ``infra/modules/view_query`` applies the same rule for Terraform.
     """
     sql = view_path(name).read_text()
     if dataset is None:
