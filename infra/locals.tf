@@ -26,6 +26,7 @@ locals {
     predict_v1_6_rolling = { memory = "1Gi", publishes = ["system_predictions"], models = true, state = true }
     ensemble             = { memory = "1Gi", publishes = [], models = false, state = true }
     ensemble_tick        = { memory = "1Gi", publishes = [], models = false, state = true }
+    monitor              = { memory = "1Gi", publishes = [], models = false, state = false }
   }
 
   # every table with a schema file, except the aggregation state (GCS objects in the cloud)
@@ -48,5 +49,6 @@ locals {
     STRIKEOUTS_TOPIC_ENSEMBLE_TICKS     = local.topics.ensemble_ticks
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
+    STRIKEOUTS_REPORT_BUCKET            = google_storage_bucket.reports.name
   }
 }

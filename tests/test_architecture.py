@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"warehouse"},
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
     "runtime": {"pipeline", "models", "features", "warehouse", "data", "evaluation"},
+    "monitoring": {"warehouse", "pipeline", "data"},
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",
@@ -32,6 +33,8 @@ DOMAIN_MODULES = [
     "strikeouts.pipeline.embedded",
     "strikeouts.pipeline.handlers.ensemble",
     "strikeouts.runtime.runner",
+    "strikeouts.monitoring.service",
+    "strikeouts.monitoring.report",
 ]
 
 

@@ -17,6 +17,8 @@ FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = PROJECT_ROOT / "build" / "functions"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_schemas")
+# the event functions, plus the scheduled monitoring job (HTTP, not on the local event stack)
+DEPLOYED_FUNCTIONS = (*FUNCTION_NAMES, *HTTP_FUNCTIONS)
 
 
 def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
@@ -37,5 +39,4 @@ def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
 
 def package_functions(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[Path]:
     """Package every function (or ``names``); returns the folders built."""
-    every = [*FUNCTION_NAMES, *HTTP_FUNCTIONS]
-    return [package_function(name, out_dir) for name in (names or every)]
+    return [package_function(name, out_dir) for name in (names or list(DEPLOYED_FUNCTIONS))]
