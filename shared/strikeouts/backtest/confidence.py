@@ -80,7 +80,7 @@ def confidence_buckets(
             "system_id": lined["system_id"],
             "bucket": lower.astype(int),
             "confidence": lined["confidence"],
-            "won": won.where(decided),
+            "won": won.astype(float).where(decided),
             "abs_error": (lined["predicted_strikeouts"] - actual).abs(),
         }
     )
@@ -93,5 +93,6 @@ def confidence_buckets(
         mae=("abs_error", "mean"),
     ).reset_index()
     # a binomial standard error, so "monotone within noise" can be read off the table
-    table["hit_rate_se"] = np.sqrt(table["hit_rate"] * (1 - table["hit_rate"]) / table["decided"])
+    hit = table["hit_rate"].astype(float)
+    table["hit_rate_se"] = np.sqrt(hit * (1 - hit) / table["decided"])
     return table
