@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"warehouse"},
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
     "runtime": {"pipeline", "models", "features", "warehouse", "data"},
+    "sources": set(),
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",
@@ -32,6 +33,8 @@ DOMAIN_MODULES = [
     "strikeouts.pipeline.embedded",
     "strikeouts.pipeline.handlers.ensemble",
     "strikeouts.runtime.runner",
+    "strikeouts.sources.statsapi",
+    "strikeouts.sources.odds",
 ]
 
 
