@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
     "runtime": {"pipeline", "models", "features", "warehouse", "data"},
     "sources": set(),
+    "gameday": {"sources", "data", "warehouse", "runtime", "pipeline", "models", "features"},
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",
@@ -35,6 +36,8 @@ DOMAIN_MODULES = [
     "strikeouts.runtime.runner",
     "strikeouts.sources.statsapi",
     "strikeouts.sources.odds",
+    "strikeouts.gameday.results",
+    "strikeouts.gameday.grading",
 ]
 
 
