@@ -38,6 +38,7 @@ DOMAIN_MODULES = [
     "strikeouts.sources.odds",
     "strikeouts.gameday.results",
     "strikeouts.gameday.grading",
+    "strikeouts.gameday.daily",
 ]
 
 

@@ -80,3 +80,39 @@ def odds(httpserver: HTTPServer, api: FixtureApi) -> Iterator[OddsApiClient]:
     client = OddsApiClient(httpserver.url_for(""), KEY, FAST)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def champions(history_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model store whose champions were trained on the history before D1 only."""
+    from strikeouts.models.service import ensure_champions
+    from strikeouts.models.store import open_model_store
+    from strikeouts.settings import Settings
+
+    path = tmp_path_factory.mktemp("gameday-models")
+    history = DuckDBWarehouse(history_path)
+    try:
+        ensure_champions(history, open_model_store(Settings(model_store=str(path))), D1)
+    finally:
+        history.close()
+    return path
+
+
+@pytest.fixture
+def cli_env(
+    httpserver: HTTPServer, api: FixtureApi, champions: Path, tmp_path: Path, history_path: Path
+) -> dict[str, str]:
+    """The CLI's environment: the fixture API, a fresh warehouse copy, the champions."""
+    path = tmp_path / "cli-warehouse.duckdb"
+    path.write_bytes(history_path.read_bytes())
+    return {
+        "STRIKEOUTS_WAREHOUSE": str(path),
+        "STRIKEOUTS_MODEL_STORE": str(champions),
+        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
+        "STRIKEOUTS_STATSAPI_URL": httpserver.url_for(""),
+        "STRIKEOUTS_ODDS_API_URL": httpserver.url_for(""),
+        "STRIKEOUTS_ODDS_API_KEY": KEY,
+        "STRIKEOUTS_SOURCE_ATTEMPTS": "2",
+        "STRIKEOUTS_SOURCE_BACKOFF_MAX_SECONDS": "0.05",
+        "COLUMNS": "200",
+    }

@@ -42,6 +42,8 @@ class FixtureApi:
         if f"schedule:{day}" in self.overrides:
             return copy.deepcopy(self.overrides[f"schedule:{day}"])
         phase = "final" if day in self.final else "morning"
+        if not (self.root / day).is_dir():
+            return {"totalGames": 0, "dates": []}  # a date without games (off day)
         return self.load(f"{day}/statsapi/schedule_{phase}.json")
 
     def handle(self, request: Request) -> Response:

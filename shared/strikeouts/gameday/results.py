@@ -96,7 +96,8 @@ def intake_results(
                 rows.append(_row(game, ids[game.game_pk], side, line))
     starts = pd.DataFrame(rows)
     starts, report.kept_bulk = _without_bulk(warehouse, day, starts)
-    warehouse.merge("games", games_rows([g for g, _ in fetched.boxes], ids))
+    if fetched.boxes:
+        warehouse.merge("games", games_rows([g for g, _ in fetched.boxes], ids))
     if not starts.empty:
         report.starts = warehouse.upsert(TABLE, starts)
     report.rejected = record_problems(warehouse, problems, TABLE, now)
