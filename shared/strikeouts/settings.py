@@ -124,8 +124,9 @@ class Settings(BaseSettings):
     source_backoff_max_seconds: float = Field(default=8.0, gt=0, le=300.0)
     """Longest backoff between two attempts (a longer Retry-After is still honoured)."""
 
-    odds_window_hours: float = Field(default=3.0, gt=0, le=12.0)
-    """How far an odds event's commence time may be from its game's time to match it."""
+    odds_window_hours: float = Field(default=6.0, gt=0, le=12.0)
+    """How far an odds event's commence time may be from its game's time to match it (the
+    nearest game of the same two teams wins; feeds slip by hours, e.g. 2025-07-04 ATH-SF)."""
 
 
 @lru_cache(maxsize=1)

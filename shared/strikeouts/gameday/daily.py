@@ -32,7 +32,7 @@ class LiveSources:
 
     games: GameSource
     lines: LinesSource | None = None
-    lines_window: dt.timedelta = dt.timedelta(hours=3)
+    lines_window: dt.timedelta = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
