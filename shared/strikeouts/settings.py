@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     source_backoff_max_seconds: float = Field(default=8.0, gt=0, le=300.0)
     """Longest backoff between two attempts (a longer Retry-After is still honoured)."""
 
+    topic_gameday_schedule: str = "gameday-schedule"
+    """Pub/Sub topic of the scheduler's triggers of the ``schedule`` function (slates)."""
+
+    topic_gameday_results: str = "gameday-results"
+    """Pub/Sub topic of the scheduler's triggers of the ``results`` function (night)."""
+
+    league_time_zone: str = "America/New_York"
+    """Time zone in which a trigger's time becomes the game date (MLB's official dates)."""
+
     odds_window_hours: float = Field(default=6.0, gt=0, le=12.0)
     """How far an odds event's commence time may be from its game's time to match it (the
     nearest game of the same two teams wins; feeds slip by hours, e.g. 2025-07-04 ATH-SF)."""

@@ -8,8 +8,7 @@ traceback and never a slate presented as complete when part of it is missing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import typer
@@ -26,8 +25,8 @@ from strikeouts.cli.options import (
 )
 from strikeouts.cli.pipeline import _predictors, _print_slate, _print_summary
 from strikeouts.data.files import DataFileError
-from strikeouts.data.teams import TeamCodes, load_team_codes
-from strikeouts.gameday.daily import LiveSlate, LiveSources, live_slate, results_and_grades
+from strikeouts.data.teams import load_team_codes
+from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
 from strikeouts.gameday.grading import GradeReport
 from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
@@ -35,9 +34,7 @@ from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings
-from strikeouts.sources.http import RetryPolicy, SourceError
-from strikeouts.sources.odds import OddsApiClient
-from strikeouts.sources.statsapi import StatsApiClient
+from strikeouts.sources.http import SourceError
 from strikeouts.warehouse import Warehouse, WarehouseError, open_warehouse
 
 T = TypeVar("T")
@@ -45,29 +42,6 @@ LiveOpt = Annotated[
     bool, typer.Option("--live", help="Fetch from the MLB Stats API and The Odds API")
 ]
 ERRORS = (SourceError, ScheduleError, WarehouseError, ModelStoreError, DataFileError, ValueError)
-
-
-def _policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(
-        timeout_seconds=settings.source_timeout_seconds,
-        attempts=settings.source_attempts,
-        total_seconds=settings.source_total_seconds,
-        backoff_max_seconds=settings.source_backoff_max_seconds,
-    )
-
-
-@contextmanager
-def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> Iterator[LiveSources]:
-    """Clients for both sources from the settings (lines only when a key is configured)."""
-    games = StatsApiClient(settings.statsapi_url, teams.from_full_name, _policy(settings))
-    key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
-    odds = OddsApiClient(settings.odds_api_url, key, _policy(settings)) if lines and key else None
-    try:
-        yield LiveSources(games, odds, dt.timedelta(hours=settings.odds_window_hours))
-    finally:
-        games.close()
-        if odds is not None:
-            odds.close()
 
 
 def _guard(console: Console, action: Callable[[], T]) -> T:

@@ -21,8 +21,11 @@ from strikeouts.gameday.lines import LinesReport, snapshot_lines
 from strikeouts.gameday.record import record_fetch, record_problems
 from strikeouts.gameday.results import ResultsReport, intake_results
 from strikeouts.gameday.slate import SlateReport, live_event
-from strikeouts.sources.http import SourceError
+from strikeouts.settings import Settings
+from strikeouts.sources.http import RetryPolicy, SourceError
+from strikeouts.sources.odds import OddsApiClient
 from strikeouts.sources.ports import GameSource, LinesSource
+from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.base import Warehouse
 
 
@@ -125,3 +128,31 @@ def live_slate(
         day, schedule.games, ids, warehouse, now, model_versions, expected_systems
     )
     return LiveSlate(event, slate, lines)
+
+
+def source_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy of every live-source call, from the settings."""
+    return RetryPolicy(
+        timeout_seconds=settings.source_timeout_seconds,
+        attempts=settings.source_attempts,
+        total_seconds=settings.source_total_seconds,
+        backoff_max_seconds=settings.source_backoff_max_seconds,
+    )
+
+
+@contextmanager
+def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> Iterator[LiveSources]:
+    """Clients for both sources from the settings (lines only when a key is configured)."""
+    games = StatsApiClient(settings.statsapi_url, teams.from_full_name, source_policy(settings))
+    key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
+    odds = (
+        OddsApiClient(settings.odds_api_url, key, source_policy(settings))
+        if lines and key
+        else None
+    )
+    try:
+        yield LiveSources(games, odds, dt.timedelta(hours=settings.odds_window_hours))
+    finally:
+        games.close()
+        if odds is not None:
+            odds.close()

@@ -31,12 +31,15 @@ PITCHER_GAMES = "pitcher-games"
 SYSTEM_PREDICTIONS = "system-predictions"
 ENSEMBLE_TICKS = "ensemble-ticks"
 
-MessageKind = Literal["game-schedule", "pitcher-game", "system-prediction", "ensemble-tick"]
+MessageKind = Literal[
+    "game-schedule", "pitcher-game", "system-prediction", "ensemble-tick", "gameday-trigger"
+]
 KINDS: tuple[MessageKind, ...] = (
     "game-schedule",
     "pitcher-game",
     "system-prediction",
     "ensemble-tick",
+    "gameday-trigger",
 )
 
 Payload = bytes | str | Mapping[str, Any]
