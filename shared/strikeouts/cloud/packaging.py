@@ -22,9 +22,7 @@ DEFAULT_OUT = PROJECT_ROOT / "build" / "functions"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_schemas")
 
 
-def package_function(
-    name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | None = None
-) -> Path:
+def package_function(name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | None = None) -> Path:
     """Assemble ``out_dir/name`` from ``functions/name`` plus the vendored package.
 
     A game-day function also gets ``data/team_codes.csv`` from ``data_dir`` (its
