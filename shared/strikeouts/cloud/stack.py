@@ -54,6 +54,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("ensemble", "topic_system_predictions"),
     ("ensemble_tick", "topic_ensemble_ticks"),
 )
+# the game-day functions, started only when `stack_up` gets their sources (``gameday_env``)
+GAMEDAY_ROUTES: tuple[tuple[str, str], ...] = (
+    ("schedule", "topic_gameday_schedule"),
+    ("results", "topic_gameday_results"),
+)
 TOPIC_SETTINGS = (
     "topic_game_schedule",
     "topic_pitcher_games",
@@ -228,7 +233,9 @@ def stop_function(settings: Settings, name: str) -> None:
     stop_process(info.processes[name])
 
 
-def _create_pubsub(info: StackInfo, settings: Settings) -> None:
+def _create_pubsub(
+    info: StackInfo, settings: Settings, routes: tuple[tuple[str, str], ...] = ROUTES
+) -> None:
     from google.api_core.retry import Retry
     from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
@@ -237,10 +244,11 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
     publisher = PublisherClient()
     subscriber = SubscriberClient()
     try:
-        for attr in TOPIC_SETTINGS:
+        topics = dict.fromkeys([*TOPIC_SETTINGS, *(attr for _, attr in routes)])
+        for attr in topics:
             topic = publisher.topic_path(info.project, getattr(settings, attr))
             publisher.create_topic(name=topic, retry=retry, timeout=ADMIN_TIMEOUT_SECONDS)
-        for function, attr in ROUTES:
+        for function, attr in routes:
             topic_id = getattr(settings, attr)
             port = info.function_port(function)
             subscriber.create_subscription(
@@ -340,8 +348,13 @@ def stack_up(
     persist: bool = False,
     tick_seconds: float = 60.0,
     progress: Progress | None = None,
+    gameday_env: Mapping[str, str] | None = None,
 ) -> StackInfo:
-    """Start everything, create topics/subscriptions/tables/bucket/models; write stack.json."""
+    """Start everything, create topics/subscriptions/tables/bucket/models; write stack.json.
+
+    With ``gameday_env`` (the live sources' settings, e.g. a local fixture server's URLs) the
+    game-day functions ``schedule`` and ``results`` run too, with their topics and routes.
+    """
     path = stack_file(settings)
     if path.exists():
         running = StackInfo.load(path)
@@ -389,8 +402,18 @@ def stack_up(
             info.processes[name] = proc
             started.append(proc)
             info.save(path)
+        routes = ROUTES
+        if gameday_env is not None:
+            say("starting the game-day functions")
+            for name, _ in GAMEDAY_ROUTES:
+                env = {**(function_env or {}), **gameday_env}
+                proc = start_function(info, name, log_dir / f"{name}.log", env)
+                info.processes[name] = proc
+                started.append(proc)
+                info.save(path)
+            routes = (*ROUTES, *GAMEDAY_ROUTES)
         say("creating topics and push subscriptions")
-        _create_pubsub(info, settings)
+        _create_pubsub(info, settings, routes)
         if tick_seconds > 0:
             ticker = _start_ticker(info, log_dir, tick_seconds)
             info.processes[ticker.name] = ticker

@@ -27,6 +27,8 @@ from strikeouts.pipeline.clock import Clock
 from strikeouts.pipeline.delivery import deliver
 from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
+    GAMEDAY_RESULTS,
+    GAMEDAY_SCHEDULE,
     GAME_SCHEDULE,
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
@@ -40,6 +42,8 @@ TOPIC_KINDS: dict[str, MessageKind] = {
     PITCHER_GAMES: "pitcher-game",
     SYSTEM_PREDICTIONS: "system-prediction",
     ENSEMBLE_TICKS: "ensemble-tick",
+    GAMEDAY_SCHEDULE: "gameday-trigger",
+    GAMEDAY_RESULTS: "gameday-trigger",
 }
 
 log = get_logger(__name__)
