@@ -27,9 +27,9 @@ from strikeouts.pipeline.clock import Clock
 from strikeouts.pipeline.delivery import deliver
 from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
+    GAME_SCHEDULE,
     GAMEDAY_RESULTS,
     GAMEDAY_SCHEDULE,
-    GAME_SCHEDULE,
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
     MessageKind,
