@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -135,3 +136,25 @@ def test_malformed_json_is_one_red_line(api: FixtureApi, cli_env: dict[str, str]
     result = CliRunner().invoke(app, ["results", "--date", "2025-07-04", "--live"], env=cli_env)
     assert result.exit_code == 2 and "statsapi" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_probable_new_to_the_register_and_the_warehouse_is_still_predicted(
+    api: FixtureApi, cli_env: dict[str, str]
+) -> None:
+    morning = api.load("2025-07-04/statsapi/schedule_morning.json")
+    game = morning["dates"][0]["games"][0]
+    game["teams"]["home"]["probablePitcher"] = {"id": 999999, "fullName": "Rookie Newman"}
+    api.overrides["schedule:2025-07-04"] = morning
+    result = CliRunner().invoke(app, ["schedule", "--date", "2025-07-04", "--live"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
+    try:
+        rows = wh.query("SELECT * FROM pitcher_strikeout_predictions WHERE pitcher_id = 999999")
+    finally:
+        wh.close()
+    assert set(rows["system_id"]) == {"v1_baseline", "v1_6_rolling", "ensemble_v1"}
+    ens = rows[rows["system_id"] == "ensemble_v1"].iloc[0]
+    assert ens["pitcher_name"] == "Rookie Newman"
+    # no history: a skip with its red flag, or a prediction whose coverage says so
+    assert ens["status"] == "skip" or float(ens["feature_coverage"]) < 0.5
+    assert pd.isna(ens["line"])  # the feed's line for that game's home starter names another man
