@@ -158,3 +158,33 @@ def test_a_probable_new_to_the_register_and_the_warehouse_is_still_predicted(
     # no history: a skip with its red flag, or a prediction whose coverage says so
     assert ens["status"] == "skip" or float(ens["feature_coverage"]) < 0.5
     assert pd.isna(ens["line"])  # the feed's line for that game's home starter names another man
+
+
+def test_publish_sends_the_live_event_instead_of_running_it(
+    api: FixtureApi, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[tuple[str, dict]] = []
+
+    class Recorder:
+        def publish(self, topic: str, message: dict, attributes: object = None) -> str:
+            sent.append((topic, message))
+            return "1"
+
+        def flush(self) -> list[str]:
+            return ["m-1"]
+
+    monkeypatch.setattr(
+        "strikeouts.cloud.pubsub.PubSubPublisher.from_settings", lambda _settings: Recorder()
+    )
+    args = ["schedule", "--date", "2025-07-04", "--live", "--publish"]
+    result = CliRunner().invoke(app, args, env=cli_env)
+    assert result.exit_code == 0, result.output
+    [(topic, event)] = sent
+    assert topic == "game-schedule" and len(event["games"]) == 15
+    assert f"run {event['run_id']} (message m-1)" in result.output
+    wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
+    try:
+        assert wh.row_count("pitcher_strikeout_predictions") == 0  # published, not run here
+        assert wh.row_count("prop_line_snapshots") > 0
+    finally:
+        wh.close()
