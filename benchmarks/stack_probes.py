@@ -23,7 +23,8 @@ from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 from strikeouts.cloud.functions import FUNCTION_NAMES
 from strikeouts.cloud.publish import tick_message
 from strikeouts.cloud.push import push_body, push_headers
-from strikeouts.cloud.stack import StackInfo, restart_function
+from strikeouts.cloud.stack import StackInfo
+from strikeouts.cloud.stack_control import restart_function
 from strikeouts.emulators.process import HOST, free_port, start_server
 from strikeouts.pipeline.messages import encode
 from strikeouts.settings import Settings

@@ -4,6 +4,15 @@ fake-gcs-server, with duplicate deliveries and transient failures injected in ev
 
 Usage: .venv/bin/python benchmarks/stack_replay.py [--start 2025-06-01] [--days 30]
        [--fail-rate 0.05] [--duplicate-rate 0.10] [--timeout 900]
+       [--season 2025] [--kill] [--pause-seconds 10] [--poison 20] [--deadline 300]
+
+``--season`` replays every date of a season; ``--kill`` crashes (SIGKILL) the ensemble and a
+system function at 25% and 75% of the run and stops the emulator's pushes for
+``--pause-seconds`` at 50% (``stack_faults.py``), ticking every ``--tick-every`` seconds as the
+scheduler would; ``--poison N`` publishes N distinct bad messages of each kind on every topic.
+Afterwards: rejections by handler and reason (poison must be rejected, never retried), dead
+letters (a run's message that used up its attempts under the injected faults is redriven and
+counted), and the figures below.
 
 Reports: pitcher-games/s (goal >= 100/s), lost pitcher-games (must be 0), duplicate rows per
 key (must be 0), fallbacks, dead-letters (with their reasons), injected faults, per-function
@@ -33,6 +42,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +52,7 @@ from strikeouts.cloud.publish import build_schedule_event, publish_schedule, pub
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
+from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
 from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings, get_settings
@@ -49,6 +60,15 @@ from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))
+from stack_faults import (
+    POISON_RUN,
+    DeadLetterFigures,
+    Drill,
+    poison_messages,
+    publish_poison,
+    rejections,
+    settle_dead_letters,
+)
 from stack_probes import (
     CONSUMES,
     ColdStart,
@@ -76,7 +96,9 @@ TRANSPORT_MESSAGES = 1000
 TRANSPORT_RUNS = 3
 
 
-def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, Any]]:
+def build_events(
+    info: StackInfo, start: dt.date, days: int, deadline: float = DEADLINE_SECONDS
+) -> list[dict[str, Any]]:
     """The schedule event of every date with games in [start, start + days)."""
     features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
     created = dt.datetime.now(dt.UTC)
@@ -91,7 +113,7 @@ def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, A
                         day,
                         f"stack-bench-{day.isoformat()}",
                         created,
-                        deadline_seconds=DEADLINE_SECONDS,
+                        deadline_seconds=deadline,
                     )
                 )
             except ScheduleError:
@@ -102,14 +124,21 @@ def build_events(info: StackInfo, start: dt.date, days: int) -> list[dict[str, A
 
 
 def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
-    """Distinct pitcher-games with an ensemble row staged, and when the last one was staged."""
+    """Distinct pitcher-games with an ensemble row staged (or already merged: a tick's merge
+    clears staged rows after its grace), and when the last one was staged."""
+    key = "CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))"
+    where = "WHERE system_id = @e AND run_id IN UNNEST(@runs)"
     frame = cloud.query(
-        "SELECT COUNT(DISTINCT CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))) "
-        f"AS n, MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} "
-        "WHERE system_id = @e AND run_id IN UNNEST(@runs)",
+        f"SELECT COUNT(DISTINCT k) AS n FROM (SELECT {key} AS k FROM "
+        f"{staging_table(PREDICTIONS)} {where} UNION ALL SELECT {key} AS k FROM {PREDICTIONS} "
+        f"{where})",
         {"e": ENSEMBLE, "runs": run_ids},
     )
-    return int(frame["n"].iloc[0]), frame["last"].iloc[0].to_pydatetime()
+    last = cloud.query(
+        f"SELECT MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} {where}",
+        {"e": ENSEMBLE, "runs": run_ids},
+    )
+    return int(frame["n"].iloc[0]), last["last"].iloc[0].to_pydatetime()
 
 
 def wait_until_staged(
@@ -118,18 +147,25 @@ def wait_until_staged(
     run_ids: list[str],
     expected: int,
     started: float,
-    timeout: float,
+    args: argparse.Namespace,
+    drill: Drill | None = None,
 ) -> None:
-    """Poll until every pitcher-game has an ensemble row staged (ticking past the deadline)."""
+    """Poll until every pitcher-game has an ensemble row staged: past the ensemble deadline
+    (and, in a drill, every ``--tick-every`` s from the first crash on) tick as the scheduler
+    would, so overdue pitcher-games fall back and outcomes a crash held unstaged are rewritten."""
     last_tick = 0.0
-    deadline = started + timeout
+    deadline = started + args.timeout
     while time.perf_counter() < deadline:
         # distinct: a redelivered final result may stage a pitcher-game's rows twice
-        if last_staged(cloud, run_ids)[0] >= expected:
+        staged = last_staged(cloud, run_ids)[0]
+        if staged >= expected:
             return
+        if drill is not None:
+            drill.step(staged / expected)
         now = time.perf_counter()
-        # past the ensemble deadline the scheduler's tick finalizes with the fallback
-        if now - started > DEADLINE_SECONDS and now - last_tick > 5.0:
+        every = args.tick_every if drill is not None and drill.done else None
+        due = now - started > args.deadline and now - last_tick > 5.0
+        if due or (every is not None and now - last_tick > every):
             publish_tick(publisher, dt.datetime.now(dt.UTC))
             last_tick = now
         time.sleep(POLL_SECONDS)
@@ -184,6 +220,7 @@ def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict
         times = [dt.datetime.fromisoformat(x["time"]) for x in done if "time" in x]
         retried = [x for x in lines if x.get("message") == "delivery failed, will be retried"]
         dead = [x for x in lines if x.get("message") == "message dead-lettered"]
+        reoffered = [x for x in lines if x.get("message") == RE_OFFERED]
         figures[name] = {
             "handled": len(handled),
             "median_ms": statistics.median(handled) if handled else 0.0,
@@ -191,6 +228,7 @@ def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict
             "injected": sum(1 for x in retried if "InjectedFault" in str(x.get("reason"))),
             "dead_lettered": len(dead),
             "dead_reasons": [str(x.get("reason"))[:300] for x in dead],
+            "reoffered": len(reoffered),
             "last_s": (max(times) - started_at).total_seconds() if times else 0.0,
         }
     return figures
@@ -205,12 +243,20 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--warehouse", type=Path, default=None)
+    parser.add_argument("--season", type=int, default=None, help="replay every date of a season")
+    parser.add_argument("--deadline", type=float, default=DEADLINE_SECONDS)
+    parser.add_argument("--kill", action="store_true", help="crash functions, stop pushes")
+    parser.add_argument("--pause-seconds", type=float, default=10.0)
+    parser.add_argument("--tick-every", type=float, default=15.0)
+    parser.add_argument("--poison", type=int, default=0, help="bad messages per kind and topic")
     parser.add_argument(
         "--keep-logs", type=Path, default=None, help="copy the stack's logs of the replay here"
     )
     args = parser.parse_args()
     base = get_settings()
     source = Path(args.warehouse or base.warehouse)
+    if args.season is not None:
+        args.start, args.days = season_span(source, args.season)
     with tempfile.TemporaryDirectory(prefix="stack-replay-") as tmp:
         root = Path(tmp)
         features = root / "features.duckdb"
@@ -230,7 +276,7 @@ def main() -> None:
         )
         print(f"stack up in {time.perf_counter() - up_started:.1f} s (models trained if missing)")
         try:
-            replayed = replay(info, args)
+            replayed = replay(info, args, settings, env)
             if args.keep_logs:  # before the probes restart the functions (and their logs)
                 shutil.copytree(root / "state", args.keep_logs, dirs_exist_ok=True)
             quiet_probes(info, settings, args, root, replayed)
@@ -247,9 +293,32 @@ class Replayed:
     deliveries_per_game: float
 
 
-def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
-    """The month through the stack with faults injected; prints the figures."""
-    events = build_events(info, args.start, args.days)
+def season_span(warehouse: Path, season: int) -> tuple[dt.date, int]:
+    """(first date, days) of the regular-season starts of ``season`` in the warehouse."""
+    features = ReadOnlyDuckDBWarehouse(str(warehouse))
+    try:
+        frame = features.query(
+            "SELECT MIN(game_date) AS first, MAX(game_date) AS last FROM pitcher_starts "
+            "WHERE season = @s",
+            {"s": season},
+        )
+    finally:
+        features.close()
+    first = frame["first"].iloc[0]
+    if first is None or frame["first"].isna().iloc[0]:
+        raise SystemExit(f"--season {season}: no starts of that season in {warehouse}")
+    first, last = (
+        dt.date.fromisoformat(str(first)[:10]),
+        dt.date.fromisoformat(str(frame["last"].iloc[0])[:10]),
+    )
+    return first, (last - first).days + 1
+
+
+def replay(
+    info: StackInfo, args: argparse.Namespace, stack_settings: Settings, env: dict[str, str]
+) -> Replayed:
+    """The dates through the stack with faults injected; prints the figures."""
+    events = build_events(info, args.start, args.days, args.deadline)
     run_ids = [e["run_id"] for e in events]
     expected = sum(len(g["starters"]) for e in events for g in e["games"])
     end = args.start + dt.timedelta(days=args.days - 1)
@@ -272,7 +341,10 @@ def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
     started = time.perf_counter()
     for event in events:
         publish_schedule(publisher, event)
-    wait_until_staged(cloud, publisher, run_ids, expected, started, args.timeout)
+    poison = poison_messages(args.poison)
+    rejections_expected = publish_poison(publisher, poison) if poison else 0
+    drill = Drill(stack_settings, env, args.pause_seconds, cpu_before) if args.kill else None
+    wait_until_staged(cloud, publisher, run_ids, expected, started, args, drill)
     cpu_after = cpu_seconds_by_group()
     staged, last = last_staged(cloud, run_ids)
     elapsed = (last - started_at).total_seconds()
@@ -284,7 +356,13 @@ def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
         time.sleep(2.0)
         merger.merge()
         figures = final_figures(cloud, run_ids)
+    letters = settle_dead_letters(info, publisher, lambda d: d.labels().get("run_id") != POISON_RUN)
+    if letters.redriven:  # give the redriven messages their rows before the final count
+        wait_until_staged(cloud, publisher, run_ids, expected, time.perf_counter(), args)
+        merger.merge()
+        figures = final_figures(cloud, run_ids)
     functions = function_figures(info, started_at)
+    rejected = rejections(cloud)
     cloud.close()
 
     rate = staged / elapsed if elapsed > 0 else 0.0
@@ -304,7 +382,10 @@ def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
     )
     total_cpu = 0.0
     for name in (*FUNCTION_NAMES, "pubsub-emulator", "bqemulator", "fake-gcs-server"):
-        cpu = cpu_after.get(groups[name], 0.0) - cpu_before.get(groups[name], 0.0)
+        if drill is not None and name in FUNCTION_NAMES:  # crashed instances count too
+            cpu = drill.cpu_of(name, cpu_after)
+        else:
+            cpu = cpu_after.get(groups[name], 0.0) - cpu_before.get(groups[name], 0.0)
         total_cpu += cpu
         f = functions.get(name)
         counts = (
@@ -322,8 +403,42 @@ def replay(info: StackInfo, args: argparse.Namespace) -> Replayed:
     for name, f in functions.items():
         for reason in f["dead_reasons"]:
             print(f"dead-lettered by {name}: {reason}")
+    print_faults(drill, letters, rejected, len(poison), rejections_expected)
+    print(
+        f"registrations of already written pitcher-games (rows re-offered, synchronously "
+        f"staged as restores): {functions['ensemble']['reoffered']}"
+    )
     deliveries = sum(f["handled"] + f["retried"] for f in functions.values())
     return Replayed(rate, 1000 * total_cpu / expected, deliveries / expected)
+
+
+def print_faults(
+    drill: Drill | None,
+    letters: DeadLetterFigures,
+    rejected: Counter[str],
+    poison: int,
+    expected_rejections: int,
+) -> None:
+    """What the drill did, and where the dead letters and the poison ended."""
+    if drill is not None:
+        print("\ndrill (share of pitcher-games staged when taken, seconds it took):")
+        for share, what, seconds in drill.done:
+            print(f"  at {share:.0%}: {what} ({seconds:.1f} s)")
+    print(
+        f"dead letters: {letters.poison + len(letters.good)} ({letters.poison} poison; "
+        f"{len(letters.good)} of the run's own messages, all redriven: {letters.redriven})"
+    )
+    for d in letters.good:
+        print(
+            f"  redriven: {d.handler} {d.topic} {d.labels()} after {d.attempts} attempts: {d.reason[:160]}"
+        )
+    total = sum(rejected.values())
+    print(
+        f"poison: {poison} messages published; rejected_messages rows: {total} "
+        f"(expected {expected_rejections}: one per subscriber of their topic)"
+    )
+    for what, n in sorted(rejected.items()):
+        print(f"  {n:>5}  {what}")
 
 
 def quiet_probes(

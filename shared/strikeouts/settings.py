@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     topic_dead_letter: str = "dead-letter"
     """Pub/Sub topic receiving messages that failed ``max_delivery_attempts`` times."""
 
+    dead_letter_subscription: str = "dead-letter-inspect"
+    """Pull subscription on ``topic_dead_letter`` that ``strikeouts dead-letters`` reads
+    (created by ``stack up`` and by Terraform)."""
+
     pubsub_emulator_host: str | None = None
     """``HOST:PORT`` of a Pub/Sub emulator; None = Google (or ``PUBSUB_EMULATOR_HOST``)."""
 

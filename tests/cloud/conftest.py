@@ -22,6 +22,9 @@ from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import FlushRecorder
+from .stack_session import cloud, info, merger, publisher, stack_settings
+
+__all__ = ["cloud", "info", "merger", "publisher", "stack_settings"]  # session stack fixtures
 
 FUNCTIONS = PROJECT_ROOT / "functions"
 

@@ -267,7 +267,7 @@ def test_a_row_staged_during_the_merge_is_kept_for_the_next_one(
 
     def merge_then_stage(sql: str, params: Any) -> int:
         affected = original(sql, params)
-        if sql.startswith("MERGE"):
+        if sql.startswith("MERGE") and "restore`, FALSE) = FALSE" in sql:
             sink.write([row(2)])  # lands after the MERGE read staging, before the clear
         return affected
 
@@ -291,7 +291,39 @@ def test_an_invalid_row_is_refused_before_anything_is_staged(
     table = staging_warehouse.client.get_table(
         staging_warehouse.table_id(staging_table(PREDICTIONS))
     )
-    assert [f.name for f in table.schema][-2:] == ["staged_at", "batch_id"]
+    assert [f.name for f in table.schema][-3:] == ["staged_at", "batch_id", "restore"]
+
+
+def test_a_replay_restores_exactly_the_rows_the_final_table_lost(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    sink = StagedPredictionSink(staging_warehouse)
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(0))
+    rows = [row(1), row(1, "v1_6_rolling"), row(2)]
+    sink.write(rows)
+    assert (merger.merge().inserted, merger.pending()) == (3, 0)
+    # the final table loses one row (a restore from an older copy, a bad DELETE)
+    staging_warehouse.execute(
+        f"DELETE FROM {PREDICTIONS} WHERE pitcher_id = 1 AND system_id = 'v1_6_rolling'"
+    )
+    assert sink.restore(rows) == 3  # a replay re-offers the whole pitcher-games
+    result = merger.merge()
+    assert (result.inserted, result.restored) == (1, 1)
+    assert len(final_rows(staging_warehouse)) == 3
+    # a replay over complete rows restores nothing and adds no duplicate
+    sink.restore(rows)
+    assert (merger.merge().inserted, len(final_rows(staging_warehouse))) == (0, 3)
+
+
+def test_a_row_written_and_restored_in_one_window_is_not_counted_as_restored(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    sink = StagedPredictionSink(staging_warehouse)
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(0))
+    sink.restore([row(3)])  # a late registration may re-offer before the tick merged
+    sink.write([row(3), row(4)])
+    result = merger.merge()
+    assert (result.inserted, result.restored) == (2, 0)
 
 
 def test_a_merge_waits_for_the_lease_or_skips(

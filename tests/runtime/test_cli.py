@@ -109,3 +109,67 @@ def test_stack_up_passes_its_train_end_default_or_given(
     assert result.exit_code == 2, result.output
     assert "not starting anything" in result.output
     assert seen["train_end"] == expected
+
+
+def _copy_sources(source: Path, target: Path) -> Path:
+    """Another warehouse with the same source tables and no predictions."""
+    from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+    from .conftest import SOURCE_TABLES
+
+    src, dst = DuckDBWarehouse(source), DuckDBWarehouse(target)
+    try:
+        for table in SOURCE_TABLES:
+            dst.replace_table(table, src.query(f"SELECT * FROM {table}"))
+    finally:
+        src.close()
+        dst.close()
+    return target
+
+
+def _prediction_keys(path: Path, run_id: str) -> set[tuple[str, int, str]]:
+    from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+    wh = DuckDBWarehouse(path)
+    try:
+        rows = wh.query(
+            "SELECT game_id, pitcher_id, system_id FROM pitcher_strikeout_predictions "
+            "WHERE run_id = @r",
+            {"r": run_id},
+        )
+    finally:
+        wh.close()
+    return set(map(tuple, rows.to_numpy().tolist()))
+
+
+def test_lost_rows_are_restored_another_warehouse_filled_and_complete_rows_left_alone(
+    cli_env: dict[str, str], warehouse_path: Path, tmp_path: Path
+) -> None:
+    """The issue's session, line by line, on the embedded default."""
+    from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+    runner = CliRunner()
+    args = ["run", "--date", DAY.isoformat(), "--run-id", "restore-r1"]
+    first = runner.invoke(app, args, env=cli_env)
+    assert first.exit_code == 0, first.output
+    assert "90 new rows" in first.output
+    keys = _prediction_keys(warehouse_path, "restore-r1")
+    assert len(keys) == 90
+
+    wh = DuckDBWarehouse(warehouse_path)  # the rows are lost; the aggregation state is not
+    wh.execute("DELETE FROM pitcher_strikeout_predictions WHERE run_id = 'restore-r1'")
+    wh.close()
+    restored = runner.invoke(app, args, env=cli_env)
+    assert restored.exit_code == 0, restored.output
+    assert "90 new rows (90 restored" in " ".join(restored.output.split())
+    assert _prediction_keys(warehouse_path, "restore-r1") == keys
+
+    again = runner.invoke(app, args, env=cli_env)
+    assert again.exit_code == 0, again.output
+    assert "0 new rows, 90 rows already present" in " ".join(again.output.split())
+
+    other = _copy_sources(warehouse_path, tmp_path / "other.duckdb")
+    elsewhere = runner.invoke(app, [*args, "--warehouse", str(other)], env=cli_env)
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert "90 new rows (90 restored" in " ".join(elsewhere.output.split())
+    assert _prediction_keys(other, "restore-r1") == keys

@@ -191,7 +191,14 @@ def _print_slate(console: Console, summary: RunSummary) -> None:
 
 def _print_summary(console: Console, summary: RunSummary) -> None:
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.statuses.items()))
-    new = f"{summary.rows_written:,} new rows" if summary.rows_written else "0 new rows"
+    new = f"{summary.rows_written:,} new rows"
+    if summary.rows_restored:
+        new += (
+            f" ({summary.rows_restored:,} restored: the aggregation state had them as written, "
+            "the destination lacked them)"
+        )
+    if summary.rows_present:
+        new += f", {summary.rows_present:,} rows already present"
     console.print(
         f"{summary.pitcher_games:,} pitcher-games over {summary.dates} date(s) in "
         f"{summary.seconds:.1f} s ({summary.pitcher_games_per_second:,.0f} pitcher-games/s); "

@@ -133,6 +133,10 @@ class DeferredStagedSink:
         """
         return self.staged.write(rows)
 
+    def restore(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Stage rows a replay re-offers now, in the caller's request, like :meth:`write`."""
+        return self.staged.restore(rows)
+
     def write_then(self, rows: Sequence[Mapping[str, Any]], done: Done) -> int:
         """Validate and queue ``rows``; ``done`` runs on the flusher once they are staged."""
         return self._accept(rows, done)

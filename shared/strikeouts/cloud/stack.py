@@ -15,50 +15,53 @@ Invariants:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.stack_control import (
+    ADMIN_TIMEOUT_SECONDS,
+    record,
+    start_function,
+    stop_process,
+)
+from strikeouts.cloud.stack_info import (
+    GAMEDAY_ROUTES,
+    StackError,
+    StackInfo,
+    StackProcess,
+    push_subscriptions,
+    stack_file,
+)
 from strikeouts.emulators.bigquery import start_bigquery_emulator
 from strikeouts.emulators.gcs import start_gcs_emulator
-from strikeouts.emulators.process import HOST, ServerProcess, free_port, port_open, start_server
+from strikeouts.emulators.process import HOST, port_open
 from strikeouts.emulators.pubsub import start_pubsub_emulator
 from strikeouts.logs import get_logger
-from strikeouts.settings import PROJECT_ROOT, Settings
+from strikeouts.settings import Settings
+
+__all__ = [
+    "StackError",
+    "StackInfo",
+    "snapshot_warehouse",
+    "stack_down",
+    "stack_file",
+    "stack_status",
+    "stack_up",
+]
 
 log = get_logger(__name__)
 
-STACK_FILE = "stack.json"
 DATASET = "strikeouts"
 BUCKET = "strikeouts-local"
 DEAD_LETTER_PULL = "dead-letter-inspect"
 ACK_DEADLINE_SECONDS = 60
-ADMIN_TIMEOUT_SECONDS = 30.0
 
-# (function, topic setting) for every push subscription, as in infra/pubsub.tf
-ROUTES: tuple[tuple[str, str], ...] = (
-    ("fanout", "topic_game_schedule"),
-    ("predict_v1_baseline", "topic_pitcher_games"),
-    ("predict_v1_6_rolling", "topic_pitcher_games"),
-    ("ensemble", "topic_pitcher_games"),
-    ("ensemble", "topic_system_predictions"),
-    ("ensemble_tick", "topic_ensemble_ticks"),
-)
-# the game-day functions, started only when `stack_up` gets their sources (``gameday_env``)
-GAMEDAY_ROUTES: tuple[tuple[str, str], ...] = (
-    ("schedule", "topic_gameday_schedule"),
-    ("results", "topic_gameday_results"),
-)
 TOPIC_SETTINGS = (
     "topic_game_schedule",
     "topic_pitcher_games",
@@ -70,172 +73,7 @@ TOPIC_SETTINGS = (
 Progress = Callable[[str], None]
 
 
-class StackError(RuntimeError):
-    """The local stack could not be brought up, or is not up."""
-
-
-@dataclass
-class StackProcess:
-    """One server of the stack."""
-
-    name: str
-    pid: int
-    port: int
-    log: str
-    started_in: float
-
-    @property
-    def alive(self) -> bool:
-        try:
-            os.killpg(self.pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-
-
-@dataclass
-class StackInfo:
-    """What ``stack up`` started and where, as written to ``stack.json``."""
-
-    project: str
-    pubsub_host: str
-    bigquery_endpoint: str
-    storage_host: str
-    dataset: str
-    bucket: str
-    feature_warehouse: str
-    processes: dict[str, StackProcess] = field(default_factory=dict)
-    started_at: str = ""
-
-    @property
-    def warehouse(self) -> str:
-        return f"bigquery://{self.project}/{self.dataset}"
-
-    @property
-    def model_store(self) -> str:
-        return f"gs://{self.bucket}/models"
-
-    @property
-    def aggregation_state(self) -> str:
-        return f"gs://{self.bucket}/state"
-
-    def function_port(self, name: str) -> int:
-        return self.processes[name].port
-
-    def settings(self, base: Settings | None = None) -> Settings:
-        """Settings that point every adapter at this stack."""
-        values = (base or Settings()).model_dump()
-        values.update(
-            gcp_project=self.project,
-            warehouse=self.warehouse,
-            bigquery_endpoint=self.bigquery_endpoint,
-            model_store=self.model_store,
-            aggregation_state=self.aggregation_state,
-            feature_warehouse=self.feature_warehouse,
-            pubsub_emulator_host=self.pubsub_host,
-            storage_emulator_host=self.storage_host,
-        )
-        return Settings(**values)
-
-    def environment(self) -> dict[str, str]:
-        """The environment of a function process on this stack."""
-        return {
-            "PUBSUB_EMULATOR_HOST": self.pubsub_host,
-            "STORAGE_EMULATOR_HOST": self.storage_host,
-            "STRIKEOUTS_GCP_PROJECT": self.project,
-            "STRIKEOUTS_WAREHOUSE": self.warehouse,
-            "STRIKEOUTS_BIGQUERY_ENDPOINT": self.bigquery_endpoint,
-            "STRIKEOUTS_MODEL_STORE": self.model_store,
-            "STRIKEOUTS_AGGREGATION_STATE": self.aggregation_state,
-            "STRIKEOUTS_FEATURE_WAREHOUSE": self.feature_warehouse,
-            "STRIKEOUTS_LOG_FORMAT": "json",
-        }
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> StackInfo:
-        if not path.is_file():
-            raise StackError(f"no local stack recorded in {path}: run `strikeouts stack up`")
-        raw = json.loads(path.read_text())
-        raw["processes"] = {k: StackProcess(**v) for k, v in raw["processes"].items()}
-        return cls(**raw)
-
-
-def stack_file(settings: Settings) -> Path:
-    """Where the running stack is recorded."""
-    return Path(settings.state_dir) / STACK_FILE
-
-
-def _record(server: ServerProcess) -> StackProcess:
-    return StackProcess(
-        server.name, server.process.pid, server.port, str(server.log_path), server.started_in
-    )
-
-
-def stop_process(proc: StackProcess, timeout: float = 10.0) -> None:
-    """SIGTERM the process group, SIGKILL it if still there after ``timeout`` (bounded)."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(proc.pid, os.WNOHANG)  # reap it if it is our child
-            if not proc.alive:
-                return
-            time.sleep(0.05)
-
-
-def _function_argv(name: str, port: int) -> list[str]:
-    exe = Path(sys.executable).parent / "functions-framework"
-    return [
-        str(exe),
-        f"--target={name}",
-        f"--source={PROJECT_ROOT / 'functions' / name / 'main.py'}",
-        "--signature-type=cloudevent",
-        f"--host={HOST}",
-        f"--port={port}",
-    ]
-
-
-def start_function(
-    info: StackInfo, name: str, log: Path, extra_env: Mapping[str, str], port: int | None = None
-) -> StackProcess:
-    """Start one function under functions-framework (on ``port`` or a free one)."""
-    port = port or free_port()
-    env = {**info.environment(), **extra_env}
-    return _record(start_server(name, _function_argv(name, port), port, log, env=env, timeout=60.0))
-
-
-def restart_function(
-    settings: Settings, name: str, extra_env: Mapping[str, str] | None = None
-) -> StackProcess:
-    """Stop ``name`` and start it again on the same port (a killed-and-replaced instance)."""
-    path = stack_file(settings)
-    info = StackInfo.load(path)
-    old = info.processes[name]
-    stop_process(old)
-    info.processes[name] = start_function(info, name, Path(old.log), extra_env or {}, old.port)
-    info.save(path)
-    return info.processes[name]
-
-
-def stop_function(settings: Settings, name: str) -> None:
-    """Stop one function (its push subscription then fails and is retried by Pub/Sub)."""
-    info = StackInfo.load(stack_file(settings))
-    stop_process(info.processes[name])
-
-
-def _create_pubsub(
-    info: StackInfo, settings: Settings, routes: tuple[tuple[str, str], ...] = ROUTES
-) -> None:
+def _create_pubsub(info: StackInfo, settings: Settings) -> None:
     from google.api_core.retry import Retry
     from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
@@ -244,21 +82,16 @@ def _create_pubsub(
     publisher = PublisherClient()
     subscriber = SubscriberClient()
     try:
-        topics = dict.fromkeys([*TOPIC_SETTINGS, *(attr for _, attr in routes)])
-        for attr in topics:
+        gameday = [attr for name, attr in GAMEDAY_ROUTES if name in info.processes]
+        for attr in (*TOPIC_SETTINGS, *gameday):
             topic = publisher.topic_path(info.project, getattr(settings, attr))
             publisher.create_topic(name=topic, retry=retry, timeout=ADMIN_TIMEOUT_SECONDS)
-        for function, attr in routes:
-            topic_id = getattr(settings, attr)
-            port = info.function_port(function)
+        for route in push_subscriptions(info, settings):
             subscriber.create_subscription(
                 request={
-                    "name": subscriber.subscription_path(info.project, f"{topic_id}--{function}"),
-                    "topic": publisher.topic_path(info.project, topic_id),
-                    # the topic in the path lets functions-framework name the CloudEvent source
-                    "push_config": {
-                        "push_endpoint": f"http://{HOST}:{port}/projects/{info.project}/topics/{topic_id}"
-                    },
+                    "name": route.subscription,
+                    "topic": route.topic,
+                    "push_config": {"push_endpoint": route.endpoint},
                     "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
                 },
                 retry=retry,
@@ -370,13 +203,13 @@ def stack_up(
     say = progress or (lambda _: None)
     try:
         say("starting the Pub/Sub emulator, bqemulator and fake-gcs-server")
-        pubsub = _record(start_pubsub_emulator(log_dir, state / "pubsub" if persist else None))
+        pubsub = record(start_pubsub_emulator(log_dir, state / "pubsub" if persist else None))
         started.append(pubsub)
-        bigquery = _record(
+        bigquery = record(
             start_bigquery_emulator(log_dir, data_dir=state / "bigquery" if persist else None)
         )
         started.append(bigquery)
-        gcs = _record(start_gcs_emulator(log_dir, state / "gcs" if persist else None))
+        gcs = record(start_gcs_emulator(log_dir, state / "gcs" if persist else None))
         started.append(gcs)
         say("taking a snapshot of the feature warehouse for the fanout")
         snapshot = snapshot_warehouse(Path(feature_warehouse), state / "features.duckdb")
@@ -402,7 +235,6 @@ def stack_up(
             info.processes[name] = proc
             started.append(proc)
             info.save(path)
-        routes = ROUTES
         if gameday_env is not None:
             say("starting the game-day functions")
             for name, _ in GAMEDAY_ROUTES:
@@ -411,9 +243,8 @@ def stack_up(
                 info.processes[name] = proc
                 started.append(proc)
                 info.save(path)
-            routes = (*ROUTES, *GAMEDAY_ROUTES)
         say("creating topics and push subscriptions")
-        _create_pubsub(info, settings, routes)
+        _create_pubsub(info, settings)
         if tick_seconds > 0:
             ticker = _start_ticker(info, log_dir, tick_seconds)
             info.processes[ticker.name] = ticker

@@ -11,7 +11,9 @@ Invariants:
 - :meth:`StagingMerger.merge` copies into the final table every staged row whose key
   (run_id, game_id, pitcher_id, system_id) is not there yet, the first staged copy of each
   key: exactly one row per key, however often a row was staged (duplicate deliveries,
-  replays) and however often merged;
+  replays) and however often merged; rows a replay re-offered (``restore``, staged by
+  :meth:`StagedPredictionSink.restore`) are merged after the others, so what that second
+  MERGE inserts is exactly what the final table had lost (``MergeResult.restored``, logged);
 - the clear after a MERGE deletes only rows staged at least ``grace`` before the MERGE
   started; a row staged during the MERGE is newer than that, so it stays and the next MERGE
   takes it (rows merged twice are no-ops). ``grace`` bounds insert time plus clock skew;
@@ -139,6 +141,16 @@ class StagedPredictionSink:
             return 0
         return self.insert(self.validate(rows))
 
+    def restore(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Stage rows a replay re-offers, marked ``restore``, at once (no state would re-send
+        them if a queue holding them died); returns how many were staged."""
+        if not rows:
+            return 0
+        payload = self.validate(rows)
+        for row in payload:
+            row["restore"] = True
+        return self.insert(payload)
+
     def insert(self, payload: list[dict[str, Any]]) -> int:
         """Append validated rows in ONE streaming insert, stamped with the insert's time.
 
@@ -197,9 +209,12 @@ class MergeResult:
     """What one merge did."""
 
     inserted: int
+    """Rows new to the final table (``restored`` included)."""
     cleared: int
     seconds: float
     skipped: bool = False
+    restored: int = 0
+    """Rows a replay re-offered that the final table had lost."""
 
 
 class StagingMerger:
@@ -221,15 +236,17 @@ class StagingMerger:
         self.grace = grace
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
-    def merge_sql(self) -> str:
-        """The MERGE: the first staged copy of every key not yet in the final table."""
+    def merge_sql(self, *, restores: bool = False) -> str:
+        """The MERGE: the first staged copy of every key not yet in the final table, of the
+        rows first written (or, with ``restores``, of the rows replays re-offered)."""
         key = ", ".join(f"`{k}`" for k in self.schema.key)
         on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in self.schema.key)
         cols = ", ".join(f"`{c}`" for c in self.schema.column_names)
         values = ", ".join(f"s.`{c}`" for c in self.schema.column_names)
+        which = "COALESCE(`restore`, FALSE)" + ("" if restores else " = FALSE")
         return (
             f"MERGE `{self.table_id}` t USING ("
-            f"SELECT {cols} FROM `{self.staging_id}` WHERE TRUE QUALIFY ROW_NUMBER() OVER "
+            f"SELECT {cols} FROM `{self.staging_id}` WHERE {which} QUALIFY ROW_NUMBER() OVER "
             f"(PARTITION BY {key} ORDER BY staged_at, batch_id) = 1"
             f") s ON {on} WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
         )
@@ -243,18 +260,29 @@ class StagingMerger:
         try:
             merge_start = self.clock()
             inserted = self._dml(self.merge_sql(), {})
+            restored = self._dml(self.merge_sql(restores=True), {})
             cleared = self.clear(merge_start - self.grace)
         finally:
             if self.lease is not None:
                 self.lease.release()
-        result = MergeResult(inserted, cleared, time.perf_counter() - started)
+        result = MergeResult(
+            inserted + restored, cleared, time.perf_counter() - started, restored=restored
+        )
         log.info(
             "staged rows merged",
             table=self.table_id,
-            inserted=inserted,
+            inserted=result.inserted,
+            restored=restored,
             cleared=cleared,
             ms=round(1000 * result.seconds, 1),
         )
+        if restored:
+            log.warning(
+                "replay restored rows the final table had lost (the aggregation state had "
+                "them as written)",
+                table=self.table_id,
+                restored=restored,
+            )
         return result
 
     def clear(self, before: dt.datetime) -> int:

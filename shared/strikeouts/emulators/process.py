@@ -84,11 +84,14 @@ def start_server(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
+    *,
+    append: bool = False,
 ) -> ServerProcess:
-    """Run ``argv`` in a new process group and wait (at most ``timeout`` s) for ``port``."""
+    """Run ``argv`` in a new process group and wait (at most ``timeout`` s) for ``port``;
+    its output goes to ``log_path``, after what is there with ``append``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with log_path.open("wb") as log:
+    with log_path.open("ab" if append else "wb") as log:
         process = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,

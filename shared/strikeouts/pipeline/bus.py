@@ -112,6 +112,7 @@ class DeadLetter:
     payload: bytes
     reason: str
     attempts: int
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ class InProcessBus:
                     payload=envelope.data,
                     reason=reason,
                     attempts=delivery.attempt,
+                    attributes=dict(envelope.attributes),
                 )
             )
             self._record(delivery, "dead-letter")

@@ -170,6 +170,29 @@ def write_then(sink: PredictionSink, rows: Sequence[Mapping[str, Any]], done: Do
     return written
 
 
+@runtime_checkable
+class RestoringSink(PredictionSink, Protocol):
+    """A PredictionSink that tells rows a replay restores from rows written the first time.
+
+    ``restore`` takes the rows of a pitcher-game that the aggregation state already recorded
+    as written; the destination's keyed MERGE keeps only the keys it lacks, and those are
+    counted as restored (the state and the destination disagreed: rows were lost, or this
+    is another destination).
+    """
+
+    def restore(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Re-offer ``rows`` (durable before it returns); returns how many were accepted."""
+        ...
+
+
+def restore(sink: PredictionSink, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Re-offer the rows of an already written pitcher-game: ``restore`` where ``sink`` tells
+    restored rows apart, otherwise a plain (keyed, idempotent) ``write``."""
+    if isinstance(sink, RestoringSink):
+        return sink.restore(rows)
+    return sink.write(rows)
+
+
 class RejectionSink(Protocol):
     """Records permanently refused messages with their raw payload and reason."""
 

@@ -4,35 +4,38 @@ Invariant: when :meth:`Runner.run` returns, every pitcher-game of the run is fin
 rows are durable. The in-process bus is drained date by date; then the run clock moves to the
 latest deadline and the ensemble tick finalizes what is still open (a system that
 dead-lettered), since in a synchronous drain nothing else can arrive. Rows are merged first
-and aggregation state saved second (see :mod:`strikeouts.runtime.writebehind`), so the same run
-id run again writes nothing new.
+and aggregation state saved second (see :mod:`strikeouts.runtime.writebehind`). The same run id
+run again re-offers every row of its decided pitcher-games: the keyed merge writes none into a
+destination that has them (``rows_present``) and exactly the missing ones into one that lost
+some or never had them (``rows_restored``), whatever the aggregation state says.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from strikeouts.logs import get_logger
 from strikeouts.models.service import CHAMPION
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.bus import FaultPlan
-from strikeouts.pipeline.clock import Clock, SystemClock, from_iso
+from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
-from strikeouts.pipeline.messages import GAME_SCHEDULE, PITCHER_GAMES
+from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
+from strikeouts.runtime.dead_letters import WarehouseDeadLetters
+from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, span
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
@@ -40,7 +43,7 @@ from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindSt
 from strikeouts.warehouse.base import Warehouse
 
 STATE_FILE = "aggregation_state.duckdb"
-_GC_YOUNG_THRESHOLD = 100_000  # allocations between young collections during a run (default 700)
+log = get_logger(__name__)
 
 # (dates done, dates in all, pitcher-games so far)
 Progress = Callable[[int, int, int], None]
@@ -62,9 +65,16 @@ class RunSummary:
     dates: int
     pitcher_games: int
     rows_written: int
+    """Rows new to the destination (the restored ones included)."""
+    rows_restored: int
+    """Rows of pitcher-games the aggregation state had as written that the destination lacked
+    (lost since, or another warehouse): a replay put them back."""
+    rows_present: int
+    """Rows offered that the destination already had (a replay over complete rows)."""
     statuses: dict[str, int]
     """Rows of the run(s) by status (``ok``/``skip``/``error``), new or already there."""
     dead_letters: int
+    """Messages the bus gave up on in this run (kept in the ``dead_letters`` table)."""
     rejected: int
     seconds: float
     rows: pd.DataFrame = field(repr=False, compare=False)
@@ -76,16 +86,23 @@ class RunSummary:
         return self.pitcher_games / self.seconds if self.seconds > 0 else 0.0
 
 
-class DrainClock:
-    """Wall-clock time that can be moved forward to a floor (the latest deadline after a drain)."""
+RawMessage = tuple[str, bytes, Mapping[str, str]]
+"""(topic, payload, attributes) of one message to deliver."""
 
-    def __init__(self, base: Clock | None = None) -> None:
-        self.base = base or SystemClock()
-        self.floor: dt.datetime | None = None
 
-    def now(self) -> dt.datetime:
-        now = self.base.now()
-        return now if self.floor is None or now >= self.floor else self.floor
+@dataclass(frozen=True)
+class Settled:
+    """What making a drain durable did."""
+
+    written: int
+    """Rows new to the destination (restored ones included)."""
+    restored: int
+    """Rows the aggregation state had as written that the destination lacked."""
+    present: int
+    """Rows offered that the destination already had."""
+    dead_letters: int
+    """Messages the bus gave up on, now in the ``dead_letters`` table."""
+    rejected: int = 0
 
 
 def state_path(state_dir: Path) -> Path:
@@ -122,6 +139,7 @@ class Runner:
         self.features = WarehouseFeatureSource(warehouse)
         self.sink = BufferedPredictionSink(WarehousePredictionSink(warehouse))
         self.store = WriteBehindStateStore(DuckDBStateStore(state))
+        self.dead_letters = WarehouseDeadLetters(warehouse)
         self.pipeline: EmbeddedPipeline = build_embedded(
             predictors=self.predictors,
             features=self.features,
@@ -156,7 +174,7 @@ class Runner:
         progress: Progress | None = None,
     ) -> RunSummary:
         """Publish and drain the schedule of every game date in ``first``..``last``."""
-        with _fewer_collections():
+        with fewer_collections():
             return self._run(first, last, run_id, progress)
 
     def _run(
@@ -168,7 +186,7 @@ class Runner:
         targets = slate(self.warehouse, first, last)
         if targets.empty:
             raise ScheduleError(
-                f"no games with starters in the warehouse for {_span(first, last)}"
+                f"no games with starters in the warehouse for {span(first, last)}"
                 " (run `strikeouts ingest`, or pick a date in the season)"
             )
         days: dict[dt.date, list[dict[Any, Any]]] = {}
@@ -188,7 +206,7 @@ class Runner:
         if not events:
             raise ScheduleError("no game-schedule event to run")
         dates = [dt.date.fromisoformat(e["game_date"]) for e in events]
-        with _fewer_collections():
+        with fewer_collections():
             return self._drain(events, min(dates), max(dates), time.perf_counter(), None)
 
     def _drain(
@@ -207,12 +225,10 @@ class Runner:
         for i, event in enumerate(events, start=1):
             bus.publish(GAME_SCHEDULE, event)
             bus.run()
-            counts.update(_outcomes(self.pipeline))
+            counts.update(outcomes(self.pipeline))
             if progress:
                 progress(i, len(events), counts["pitcher_games"])
-        self._finalize_overdue(created)
-        written = self.sink.flush()
-        self.store.flush()
+        settled = self._settle(created)
         rows = self.results(first, last, run_ids)
         return RunSummary(
             run_ids=tuple(sorted(run_ids)),
@@ -220,13 +236,48 @@ class Runner:
             last=last,
             dates=len(events),
             pitcher_games=counts["pitcher_games"],
-            rows_written=written,
+            rows_written=settled.written,
+            rows_restored=settled.restored,
+            rows_present=settled.present,
             statuses=dict(Counter(rows["status"])),
-            dead_letters=len(bus.dead_letters),
+            dead_letters=settled.dead_letters,
             rejected=counts["rejected"],
             seconds=time.perf_counter() - started,
             rows=rows,
         )
+
+    def deliver(self, messages: Sequence[RawMessage]) -> Settled:
+        """Publish raw messages onto the bus (a redrive, a corrected rejection) and drain it."""
+        created = self.clock.now()
+        bus = self.pipeline.bus
+        for topic, data, attributes in messages:
+            bus.publish_raw(topic, data, attributes)
+        with fewer_collections():
+            bus.run()
+        counts = outcomes(self.pipeline)
+        return self._settle(created, rejected=counts["rejected"])
+
+    def _settle(self, created: dt.datetime, rejected: int = 0) -> Settled:
+        """Finalize what is overdue, make the rows and state durable, keep the dead letters."""
+        self._finalize_overdue(created)
+        offered, restored = self.sink.offered, self.sink.restored
+        written = self.sink.flush()
+        self.store.flush()
+        bus = self.pipeline.bus
+        dead = self.dead_letters.save(bus.dead_letters, self.clock.now())
+        bus.dead_letters.clear()
+        settled = Settled(
+            written=written,
+            restored=self.sink.restored - restored,
+            present=self.sink.offered - offered - written,
+            dead_letters=dead,
+            rejected=rejected,
+        )
+        if settled.restored:
+            log.warning(
+                "replay restored rows the aggregation state had as written", rows=settled.restored
+            )
+        return settled
 
     def _finalize_overdue(self, created: dt.datetime) -> None:
         """Tick at the latest deadline: nothing more can arrive once the bus is drained."""
@@ -241,38 +292,6 @@ class Runner:
         """The stored prediction rows of ``run_ids`` dated ``first``..``last``."""
         rows = self.warehouse.query(RESULTS_SQL, {"first": first, "last": last})
         return rows[rows["run_id"].isin(run_ids)].reset_index(drop=True)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while a run drains, then as before.
-
-    A drain allocates millions of short-lived JSON dicts that reference counting frees; at the
-    default threshold (700) each young collection still walks the live heap (features, states,
-    rows) and took ~15% of a season replay. Cycles are still collected, just less often.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(_GC_YOUNG_THRESHOLD, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def _outcomes(pipeline: EmbeddedPipeline) -> Counter[str]:
-    """Pitcher-games published and rejections since the last call (the logs are then cleared)."""
-    bus = pipeline.bus
-    counts: Counter[str] = Counter()
-    counts["pitcher_games"] = sum(1 for e in bus.published if e.topic == PITCHER_GAMES)
-    counts["rejected"] = sum(1 for h in bus.history if h.outcome == "rejected")
-    # the in-process logs are for inspection; a season replay must not keep every payload
-    bus.published.clear()
-    bus.history.clear()
-    return counts
-
-
-def _span(first: dt.date, last: dt.date) -> str:
-    return str(first) if first == last else f"{first}..{last}"
 
 
 def run_date(

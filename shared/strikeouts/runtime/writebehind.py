@@ -39,42 +39,62 @@ STATE_COLUMNS = (
 
 
 class BufferedPredictionSink:
-    """A PredictionSink that keeps rows by key and merges them in one statement on flush."""
+    """A PredictionSink that keeps rows by key and merges them in one statement on flush.
+
+    Rows re-offered by a replay (:meth:`restore`) are merged after the others, so the rows the
+    second merge finds new are exactly those the destination had lost: ``restored``.
+    """
 
     def __init__(self, inner: PredictionSink) -> None:
         self.inner = inner
         self._rows: dict[RowKey, Mapping[str, Any]] = {}
+        self._restores: dict[RowKey, Mapping[str, Any]] = {}
         self.flushed = 0
-        """Rows the flushes found new in the table."""
+        """Rows the flushes found new in the table (restored ones included)."""
+        self.restored = 0
+        """Rows of already written pitcher-games that the destination lacked."""
+        self.offered = 0
+        """Distinct rows the flushes offered to the table (new or already there)."""
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Buffer the rows whose key is new to the buffer; returns how many were."""
-        new = 0
-        for row in rows:
-            key = (
-                str(row["run_id"]),
-                str(row["game_id"]),
-                int(row["pitcher_id"]),
-                str(row["system_id"]),
-            )
-            if key not in self._rows:
-                self._rows[key] = row
-                new += 1
-        return new
+        return _buffer(self._rows, rows)
+
+    def restore(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Buffer rows a replay re-offers; returns how many keys were new to the buffer."""
+        return _buffer(self._restores, rows)
 
     @property
     def pending(self) -> int:
         """Rows buffered and not yet flushed."""
-        return len(self._rows)
+        return len(self._rows) + len(self._restores)
 
     def flush(self) -> int:
-        """Merge the buffered rows into the inner sink; returns how many were new there."""
-        if not self._rows:
-            return 0
-        written = self.inner.write(list(self._rows.values()))
+        """Merge the buffered rows, then the restores; returns how many were new there."""
+        restores = [r for k, r in self._restores.items() if k not in self._rows]
+        written = self.inner.write(list(self._rows.values())) if self._rows else 0
+        restored = self.inner.write(restores) if restores else 0
+        self.offered += len(self._rows) + len(restores)
         self._rows.clear()
-        self.flushed += written
-        return written
+        self._restores.clear()
+        self.flushed += written + restored
+        self.restored += restored
+        return written + restored
+
+
+def _buffer(buffer: dict[RowKey, Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> int:
+    new = 0
+    for row in rows:
+        key = (
+            str(row["run_id"]),
+            str(row["game_id"]),
+            int(row["pitcher_id"]),
+            str(row["system_id"]),
+        )
+        if key not in buffer:
+            buffer[key] = row
+            new += 1
+    return new
 
 
 @dataclass

@@ -17,6 +17,13 @@ the process dies first (or marking fails) the store's ``due`` lists it and the t
 the rows (``finalize(force=True)``), as does a duplicate delivery that finds it so; rows are
 idempotent on their key (the cloud's MERGE keeps one row per key), so a rewrite of rows that
 did arrive changes nothing.
+
+Replays: "written" says the rows reached the destination once, not that they are there now
+(a table emptied or restored from an older copy, another warehouse). So a pitcher-game message
+for a pitcher-game already decided and written (a replay of its run, or a late registration)
+re-offers all its rows through :func:`~strikeouts.pipeline.ports.restore`; the destination's
+keyed MERGE writes exactly the keys it lacks, and counts them as restored. The state decides
+each outcome once; it never decides whether the destination has the rows.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
@@ -35,6 +43,7 @@ from strikeouts.pipeline.ports import (
     PredictionSink,
     TrailingAccuracy,
     Versioned,
+    restore,
     write_then,
 )
 from strikeouts.pipeline.rows import ensemble_row, from_json, line_of, system_row, to_json
@@ -42,6 +51,9 @@ from strikeouts.pipeline.state import READ_FIRST, compare_and_set
 
 State = dict[str, Any]
 DEADLINE_PASSED = "deadline passed"
+RE_OFFERED = "decided pitcher-game registered again: its rows re-offered to the destination"
+
+log = get_logger(__name__)
 
 
 def _deadline(state: Mapping[str, Any]) -> datetime:
@@ -79,8 +91,18 @@ class EnsembleHandler:
         def register(state: State | None) -> State | None:
             return _new_state(header) if state is None else None
 
+        key = PitcherGameKey.of(header)
         # usually the first message of its pitcher-game: create without reading first
-        self._update(PitcherGameKey.of(header), register, start=None)
+        stored = self._update(key, register, start=None)
+        state = stored.state
+        if state["outcome"] is None:
+            return
+        if state["written"]:
+            # never trust "written" to skip a replay: the destination may have lost the rows
+            offered = restore(self.sink, self._rows(state, late=True))
+            log.info(RE_OFFERED, rows=offered)
+        else:
+            self._write_outcome(key, stored)
 
     def on_result(self, payload: Payload) -> None:
         """Record one system result; finalize when every expected system has reported."""
@@ -191,13 +213,19 @@ class EnsembleHandler:
 
         write_then(self.sink, self._rows(stored.state), done)
 
-    def _rows(self, state: State) -> list[dict[str, Any]]:
-        """The on-time system rows and the ensemble row of a decided pitcher-game."""
+    def _rows(self, state: State, *, late: bool = False) -> list[dict[str, Any]]:
+        """The on-time system rows and the ensemble row of a decided pitcher-game (and, with
+        ``late``, the rows of results that arrived after it was decided)."""
         systems = [
             system_row(result, self.config, self._produced(result), late=False)
             for _, result in sorted(state["results"].items())
         ]
-        return [*systems, from_json(state["outcome"])]
+        late_rows = [
+            system_row(result, self.config, self._produced(result), late=True)
+            for _, result in sorted(state["late"].items())
+            if late
+        ]
+        return [*systems, from_json(state["outcome"]), *late_rows]
 
     # --- helpers --------------------------------------------------------------------------
 
