@@ -188,3 +188,16 @@ def test_publish_sends_the_live_event_instead_of_running_it(
         assert wh.row_count("prop_line_snapshots") > 0
     finally:
         wh.close()
+
+
+def test_publish_that_cannot_reach_pubsub_is_one_red_line(
+    api: FixtureApi, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(_settings: object) -> object:
+        raise RuntimeError("no credentials for Pub/Sub")
+
+    monkeypatch.setattr("strikeouts.cloud.pubsub.PubSubPublisher.from_settings", unreachable)
+    args = ["schedule", "--date", "2025-07-04", "--live", "--publish"]
+    result = CliRunner().invoke(app, args, env=cli_env)
+    assert result.exit_code == 2 and "cannot publish to Pub/Sub" in result.output
+    assert "no credentials" in result.output and "Traceback" not in result.output
