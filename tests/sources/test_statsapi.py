@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strikeouts.sources.http import RetryPolicy, SourceDataError, SourceDown
-from strikeouts.sources.ports import FINAL, POSTPONED, SCHEDULED, SUSPENDED
+from strikeouts.sources.ports import FINAL, OTHER, POSTPONED, SCHEDULED, SUSPENDED
 from strikeouts.sources.statsapi import SCHEDULE_PATH, StatsApiClient
 
 DAY = dt.date(2025, 7, 4)
@@ -68,6 +68,8 @@ def test_doubleheader_postponed_suspended_and_tbd(
     games[1]["status"] = {"codedGameState": "D", "detailedState": "Postponed"}
     games[2]["status"] = {"codedGameState": "T", "detailedState": "Suspended: Rain"}
     del games[3]["teams"]["home"]["probablePitcher"]
+    games[4]["status"] = {"codedGameState": "I", "detailedState": "In Progress"}
+    games[5]["status"] = {"codedGameState": "P", "detailedState": "Pre-Game"}
     _serve_schedule(httpserver, raw)
     by_pk = {g.game_pk: g for g in statsapi.schedule(DAY).games}
     pair = [by_pk[games[0]["gamePk"]], by_pk[999001]]
@@ -76,6 +78,8 @@ def test_doubleheader_postponed_suspended_and_tbd(
     assert by_pk[games[2]["gamePk"]].state == SUSPENDED and by_pk[games[2]["gamePk"]].void
     assert by_pk[games[3]["gamePk"]].home_probable is None
     assert by_pk[games[3]["gamePk"]].away_probable is not None
+    assert by_pk[games[4]["gamePk"]].state == OTHER and not by_pk[games[4]["gamePk"]].void
+    assert by_pk[games[5]["gamePk"]].state == SCHEDULED
 
 
 def test_bad_games_become_problems_naming_the_field(

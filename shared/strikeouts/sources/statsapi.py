@@ -35,9 +35,11 @@ SCHEDULE_PATH = "/api/v1/schedule"
 BOXSCORE_PATH = "/api/v1/game/{game_pk}/boxscore"
 SIDES = ("away", "home")
 
-# codedGameState → our state; "D" postponed, "T"/"U" suspended, "C" cancelled, "F"/"O" final
+# codedGameState → our state; "D" postponed, "T"/"U" suspended, "C" cancelled, "F"/"O" final;
+# "S" scheduled, "P" pre-game and "W" warm-up are before first pitch; the rest ("I" in progress,
+# "M" manager challenge, ...) is a game under way
 _CODED = {"D": POSTPONED, "T": SUSPENDED, "U": SUSPENDED, "C": CANCELLED, "F": FINAL, "O": FINAL}
-_SCHEDULED = {"S", "P", "I", "M", "N", "W"}
+_SCHEDULED = {"S", "P", "W"}
 
 
 class StatsApiClient:
