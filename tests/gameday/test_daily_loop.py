@@ -127,6 +127,25 @@ def test_two_game_days_results_grades_and_slates(api: FixtureApi, cli_env: dict[
         )
     finally:
         wh.close()
+    # the same days offline, from the warehouse the live loop filled: D's grades are redone
+    # (same rows, idempotent) and D+1's slate is built from its taken results
+    offline = _invoke(cli_env, "daily", "--date", DAYS[1])
+    assert "grades 2025-07-04: 90 prediction rows graded" in offline
+    assert "30 pitcher-games over 1 date(s)" in offline
+    wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
+    try:
+        assert _count_grades(wh) == 180  # 07-04 regraded in place (no duplicate), 07-05 as before
+        runs = wh.query(
+            "SELECT COUNT(DISTINCT run_id) AS n FROM pitcher_strikeout_predictions "
+            "WHERE game_date = '2025-07-05'"
+        )
+        assert int(runs["n"].iloc[0]) == 2  # the live run and the offline one
+    finally:
+        wh.close()
+
+
+def _count_grades(wh: DuckDBWarehouse) -> int:
+    return wh.row_count("prediction_grades")
 
 
 def test_a_rerun_of_the_same_slate_writes_nothing_and_a_line_move_supersedes(
