@@ -1,4 +1,4 @@
-# The seven functions (five of the pipeline, two of the game day) (gen2 = Cloud Run services) from `strikeouts package-functions` output:
+# The functions (gen2 = Cloud Run services) from `strikeouts package-functions` output:
 # each folder is zipped, uploaded under its content hash (a change redeploys), and built by
 # Cloud Build with its own requirements.txt. HTTP-triggered; Pub/Sub pushes to them (pubsub.tf).
 data "archive_file" "function" {

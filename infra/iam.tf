@@ -37,7 +37,7 @@ resource "google_project_iam_member" "bigquery_jobs" {
 # Every function writes rejected_messages; the ensemble ones write and merge predictions;
 # fanout reads the feature tables. dataEditor on the dataset covers all of it.
 resource "google_bigquery_dataset_iam_member" "editor" {
-  for_each   = local.functions
+  for_each   = { for fn, spec in local.functions : fn => spec if fn != "monitor" }
   dataset_id = google_bigquery_dataset.warehouse.dataset_id
   role       = "roles/bigquery.dataEditor"
   member     = "serviceAccount:${google_service_account.function[each.key].email}"
@@ -57,4 +57,11 @@ resource "google_storage_bucket_iam_member" "state_use" {
   bucket   = google_storage_bucket.state.name
   role     = "roles/storage.objectUser"
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+# The monitor function only reads the warehouse (the views are Terraform's).
+resource "google_bigquery_dataset_iam_member" "monitor_reads" {
+  dataset_id = google_bigquery_dataset.warehouse.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = "serviceAccount:${google_service_account.function["monitor"].email}"
 }

@@ -30,6 +30,7 @@ locals {
     predict_v1_6_rolling = { memory = "1Gi", publishes = ["system_predictions"], models = true, state = true }
     ensemble             = { memory = "1Gi", publishes = [], models = false, state = true }
     ensemble_tick        = { memory = "1Gi", publishes = [], models = false, state = true }
+    monitor              = { memory = "1Gi", publishes = [], models = false, state = false }
     # game day (gameday.tf): schedule reads the champions' versions and the odds key
     schedule = { memory = "1Gi", publishes = ["game_schedule"], models = true, state = false }
     results  = { memory = "1Gi", publishes = [], models = false, state = false }
@@ -57,6 +58,7 @@ locals {
     STRIKEOUTS_TOPIC_ENSEMBLE_TICKS     = local.topics.ensemble_ticks
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
+    STRIKEOUTS_REPORT_BUCKET            = google_storage_bucket.reports.name
   }
 
   # the game-day functions also read the team codes packaged with them and the live sources

@@ -15,3 +15,8 @@ output "buckets" {
     sources = google_storage_bucket.sources.name
   }
 }
+
+output "predict_uri" {
+  description = "URL of the predict HTTP function (call it with an identity token)."
+  value       = google_cloudfunctions2_function.predict.service_config[0].uri
+}

@@ -68,3 +68,35 @@ variable "results_cron" {
   type        = string
   default     = "0 5 * * *"
 }
+
+variable "predict_invokers" {
+  description = "Members allowed to call the predict HTTP function (e.g. user:analyst@example.com, serviceAccount:...). Empty: only project owners via their own grants."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for m in var.predict_invokers : !contains(["allUsers", "allAuthenticatedUsers"], m)])
+    error_message = "predict is never public: allUsers and allAuthenticatedUsers are not allowed."
+  }
+  validation {
+    condition     = alltrue([for m in var.predict_invokers : can(regex("^(user|serviceAccount|group|domain):", m))])
+    error_message = "Each invoker is user:, serviceAccount:, group: or domain: followed by its id."
+  }
+}
+
+variable "notification_channels" {
+  description = "Cloud Monitoring notification channel ids (projects/P/notificationChannels/N) the alerts go to."
+  type        = list(string)
+  default     = []
+}
+
+variable "monitor_schedules" {
+  description = "Cron schedules (America/New_York) of the monitor function: after the night's results, before first pitch."
+  type        = list(string)
+  default     = ["30 4 * * *", "0 12 * * *"]
+}
+
+variable "function_error_rate_max" {
+  description = "Share of a function's requests answered 5xx over 5 minutes that alerts."
+  type        = number
+  default     = 0.05
+}

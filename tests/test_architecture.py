@@ -20,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"features", "warehouse"},
     "pipeline": {"warehouse"},
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
-    "runtime": {"pipeline", "models", "features", "warehouse", "data"},
+    "runtime": {"pipeline", "models", "features", "warehouse", "data", "evaluation"},
+    "monitoring": {"warehouse", "pipeline", "data"},
     "sources": set(),
     "gameday": {"sources", "data", "warehouse", "runtime", "pipeline", "models", "features"},
 }
@@ -39,6 +40,8 @@ DOMAIN_MODULES = [
     "strikeouts.gameday.results",
     "strikeouts.gameday.grading",
     "strikeouts.gameday.daily",
+    "strikeouts.monitoring.service",
+    "strikeouts.monitoring.report",
 ]
 
 

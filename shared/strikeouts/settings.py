@@ -100,6 +100,53 @@ class Settings(BaseSettings):
     """Rows an ensemble instance holds unstaged before it refuses finalizing deliveries with
     a transient error (Pub/Sub redelivers them later) instead of queueing without bound."""
 
+    # --- monitoring (strikeouts.monitoring: `strikeouts monitor`, the monitor function) --------
+    monitor_window_days: int = Field(default=30, ge=1, le=366)
+    """Days (ending on the checked date) the window checks and the performance view cover."""
+
+    monitor_agreement_min: float = Field(default=0.70, ge=0.0, le=1.0)
+    """Share of pitcher-games whose systems agree strongly (spread <= 1 K) below which a check fails."""
+
+    monitor_fallback_rate_max: float = Field(default=0.05, ge=0.0, le=1.0)
+    """Share of the date's ensemble rows that fell back above which a check fails."""
+
+    monitor_ensemble_tolerance: float = Field(default=0.01, gt=0.0)
+    """Largest |ensemble − renormalized weighted average of its components| (K) accepted."""
+
+    monitor_slo_seconds: float = Field(default=660.0, gt=0.0)
+    """Game-schedule event (run creation) to the run's last row: the ensemble deadline + 1 min."""
+
+    monitor_tick_max_age_seconds: float = Field(default=180.0, gt=0.0)
+    """Oldest acceptable last tick heartbeat (the tick runs every minute)."""
+
+    monitor_staged_max_age_seconds: float = Field(default=300.0, gt=0.0)
+    """Age past which a staged row not yet in the final table means merging has stopped."""
+
+    monitor_calibration_drift_max: float = Field(default=0.05, gt=0.0, le=1.0)
+    """Largest |mean p_over − observed over rate| of a system over the window."""
+
+    monitor_min_sample: int = Field(default=100, ge=1)
+    """Graded rows a window check needs before it judges (fewer: the check is skipped)."""
+
+    monitor_feature_coverage_drop_max: float = Field(default=0.05, gt=0.0, le=1.0)
+    """Largest drop of a system's mean feature coverage on the date vs the window before it."""
+
+    monitor_freshness_max_days: int = Field(default=2, ge=0)
+    """Days the newest ingested start may lag the checked date (off days and the break need 2)."""
+
+    monitor_hit_rate_min: float = Field(default=0.45, ge=0.0, le=1.0)
+    """Hit rate (pushes and voids excluded) of a system's calls over the window below which a
+    check warns."""
+
+    monitor_flag_share_max: float = Field(default=0.5, gt=0.0, le=1.0)
+    """Share of the window's predictions carrying one red flag above which a check warns."""
+
+    monitor_trend_mae_rise_max: float = Field(default=0.3, gt=0.0)
+    """Rise of the ensemble's MAE in the last 7 days over the whole window that warns (K)."""
+
+    report_bucket: str | None = None
+    """Bucket the scheduled monitoring job writes the nightly HTML report into; None = no report."""
+
     fault_fail_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Injected transient failures per delivery, before the handler runs (benchmarks only)."""
 

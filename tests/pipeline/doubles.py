@@ -28,6 +28,7 @@ STEADY = {
     "k_std_last10": 2.0,
     "days_rest": 5.0,
     "pitches_last30d": 480.0,
+    "starts_last30d": 5.0,
     "k_avg_last5": 6.4,
 }
 

@@ -32,6 +32,7 @@ def ok(predicted: float, p_over: float | None = None, confidence: float = 60.0) 
         "predicted_strikeouts": predicted,
         "p_over": p_over,
         "confidence": confidence,
+        "feature_coverage": 1.0,
         "red_flags": [],
     }
 
@@ -77,29 +78,69 @@ def test_probability_never_becomes_a_count() -> None:
 
 
 @pytest.mark.parametrize(
-    ("baseline", "rolling", "factor"),
-    [(6.0, 7.0, 1.1), (6.0, 7.5, 1.0), (6.0, 8.0, 1.0), (6.0, 8.5, 0.85)],
+    ("baseline", "rolling", "agreement", "factor"),
+    [
+        (6.0, 7.0, "strong", 1.1),
+        (6.0, 7.5, "moderate", 1.0),
+        (6.0, 8.0, "moderate", 1.0),
+        (6.0, 8.5, "disagree", 0.85),
+    ],
 )
-def test_confidence_agreement_factors(baseline: float, rolling: float, factor: float) -> None:
-    results = {
-        "v1_baseline": ok(baseline, confidence=50),
-        "v1_6_rolling": ok(rolling, confidence=70),
-    }
+def test_agreement_scales_the_conviction_of_the_combined_probability(
+    baseline: float, rolling: float, agreement: str, factor: float
+) -> None:
+    results = {"v1_baseline": ok(baseline, 0.60), "v1_6_rolling": ok(rolling, 0.76)}
     outcome = combine(results, EXPECTED, 5.5, CONFIG)
-    assert outcome.confidence == pytest.approx((0.375 * 50 + 0.625 * 70) * factor)
+    p_over = 0.375 * 0.60 + 0.625 * 0.76  # 0.70: the favoured side is OVER at 70%
+    assert outcome.base_confidence == pytest.approx(100 * p_over)
+    assert (outcome.agreement, outcome.multiplier) == (agreement, pytest.approx(factor))
+    assert outcome.confidence == pytest.approx(50 + (100 * p_over - 50) * factor)
+    assert outcome.components["v1_6_rolling"]["predicted_strikeouts"] == rolling
+    assert f"spread {rolling - baseline:.2f} K" in str(outcome.agreement_note)
 
 
 def test_confidence_stays_on_one_scale() -> None:
     """Regression: confidences on 0-1 and 0-100 scales were mixed."""
     outcome = combine(
-        {"v1_baseline": ok(6.0, confidence=98), "v1_6_rolling": ok(6.2, confidence=99)},
+        {"v1_baseline": ok(6.0, 0.99), "v1_6_rolling": ok(6.2, 0.99)}, EXPECTED, 5.5, CONFIG
+    )
+    assert outcome.confidence == 100.0  # 50 + 49 × 1.1 clipped, not 103.9
+    with pytest.raises(ValueError, match="0-100 scale"):
+        SystemResult(predicted_strikeouts=6.0, confidence=140.0)
+
+
+def test_one_system_alone_has_its_conviction_cut_and_says_who_was_left_out() -> None:
+    outcome = combine(
+        {"v1_6_rolling": ok(7.0, 0.70), "v1_baseline": {"status": "error", "reason": "boom"}},
         EXPECTED,
         5.5,
         CONFIG,
     )
-    assert outcome.confidence == 100.0  # ×1.1 clipped, not 108.6
-    with pytest.raises(ValueError, match="0-100 scale"):
-        SystemResult(predicted_strikeouts=6.0, confidence=140.0)
+    assert outcome.agreement == "single"
+    assert outcome.confidence == pytest.approx(50 + 20 * CONFIG.single_system_factor)
+    assert (
+        outcome.agreement_note == "only v1_6_rolling answered; left out: v1_baseline: error (boom)"
+    )
+
+
+def test_the_red_flags_of_the_favoured_side_apply_once() -> None:
+    short_rest = {**ok(7.0, 0.70), "red_flags": ["short_rest"]}  # OVER × 0.7, UNDER × 1
+    over = combine({"v1_baseline": short_rest, "v1_6_rolling": short_rest}, EXPECTED, 5.5, CONFIG)
+    assert over.multiplier == pytest.approx(1.1 * 0.7)
+    under_side = {**ok(4.0, 0.30), "red_flags": ["short_rest"]}
+    under = combine({"v1_baseline": under_side, "v1_6_rolling": under_side}, EXPECTED, 5.5, CONFIG)
+    assert under.multiplier == pytest.approx(1.1)
+
+
+def test_without_a_line_there_is_no_confidence_and_a_weak_call_is_pass() -> None:
+    no_line = combine({"v1_baseline": ok(6.0), "v1_6_rolling": ok(6.5)}, EXPECTED, None, CONFIG)
+    assert (no_line.confidence, no_line.call.recommendation) == (None, "NO_LINE")
+    weak = combine(
+        {"v1_baseline": ok(6.2, 0.53), "v1_6_rolling": ok(6.4, 0.55)}, EXPECTED, 5.5, CONFIG
+    )
+    assert weak.call.edge is not None and weak.call.edge >= CONFIG.edge_threshold
+    assert weak.confidence is not None and weak.confidence < CONFIG.min_confidence
+    assert weak.call.recommendation == "PASS"
 
 
 def test_recommendation_is_recomputed_from_the_combined_values() -> None:

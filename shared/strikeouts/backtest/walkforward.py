@@ -17,9 +17,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from strikeouts.backtest.confidence import system_confidence
 from strikeouts.features.history import History
 from strikeouts.models.service import labelled_features, train
-from strikeouts.models.systems import SYSTEMS
+from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import combine
@@ -120,6 +121,7 @@ def walk_forward(
     (what a slate run just before the game knows; in the bulk lines that is the close).
     """
     system_ids = list(systems or SYSTEMS)
+    config = PipelineConfig()
     history = History.load(warehouse, before=end + dt.timedelta(days=1))
     if line_snapshot == "last":
         history = _seeing_last_snapshot(warehouse, history, end)
@@ -154,12 +156,15 @@ def walk_forward(
         for system_id in system_ids:
             model = train(frame, system_id, period.start)
             mean = model.predict_mean(test)
+            p_over = model.p_over(test, mean, test["close_line"].to_numpy(dtype=float))
+            confidence = system_confidence(test, p_over, get_system(system_id).feature_set, config)
             out.append(
                 base.assign(
                     system_id=system_id,
                     model_version=f"walkforward@{period.start}",
                     predicted_strikeouts=mean,
-                    p_over=model.p_over(test, mean, test["close_line"].to_numpy(dtype=float)),
+                    p_over=p_over,
+                    **{c: confidence[c].to_numpy() for c in confidence.columns},
                 )
             )
         naive = base["naive_prediction"].to_numpy(dtype=float)
@@ -172,15 +177,18 @@ def walk_forward(
             )
         )
     rows = pd.concat(out, ignore_index=True)
-    rows = pd.concat([rows, ensemble_rows(rows, system_ids)], ignore_index=True)
+    rows = pd.concat([rows, ensemble_rows(rows, system_ids, config)], ignore_index=True)
     return rows.rename(columns={TARGET: "actual_strikeouts"}).sort_values(
         ["game_date", "game_id", "pitcher_id", "system_id"], ignore_index=True
     )
 
 
-def ensemble_rows(rows: pd.DataFrame, system_ids: Sequence[str]) -> pd.DataFrame:
-    """ensemble_v1 over the systems' rows, combined exactly as the pipeline combines them."""
-    config = PipelineConfig()
+def ensemble_rows(
+    rows: pd.DataFrame, system_ids: Sequence[str], config: PipelineConfig | None = None
+) -> pd.DataFrame:
+    """ensemble_v1 over the systems' rows, combined exactly as the pipeline combines them
+    (every system answers: a start a hard red flag skips keeps its count, without confidence)."""
+    config = config or PipelineConfig()
     members = rows[rows["system_id"].isin(system_ids)]
     by_start: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for record in members.to_dict("records"):
@@ -188,16 +196,10 @@ def ensemble_rows(rows: pd.DataFrame, system_ids: Sequence[str]) -> pd.DataFrame
         by_start.setdefault(key, []).append({str(k): v for k, v in record.items()})
     combined = []
     for group in by_start.values():
-        results: dict[str, dict[str, Any]] = {
-            str(r["system_id"]): {
-                "status": "ok",
-                "predicted_strikeouts": float(r["predicted_strikeouts"]),
-                "p_over": None if pd.isna(r["p_over"]) else float(r["p_over"]),
-            }
-            for r in group
-        }
+        results = {str(r["system_id"]): _as_result(r) for r in group}
         line = None if pd.isna(group[0]["line"]) else float(group[0]["line"])
         outcome = combine(results, list(system_ids), line, config)
+        skipped = any(bool(r.get("skipped", False)) for r in group)
         combined.append(
             {
                 **group[0],
@@ -205,9 +207,34 @@ def ensemble_rows(rows: pd.DataFrame, system_ids: Sequence[str]) -> pd.DataFrame
                 "model_version": "+".join(sorted(results)),
                 "predicted_strikeouts": outcome.predicted_strikeouts,
                 "p_over": np.nan if outcome.p_over is None else outcome.p_over,
+                "confidence": _number(None if skipped else outcome.confidence),
+                "base_confidence": _number(None if skipped else outcome.base_confidence),
+                "confidence_multiplier": _number(None if skipped else outcome.multiplier),
+                "red_flags": "|".join(outcome.red_flags),
+                "skipped": skipped,
+                "agreement": outcome.agreement,
             }
         )
     return pd.DataFrame(combined)
+
+
+def _as_result(row: dict[str, Any]) -> dict[str, Any]:
+    """A backtest row as the system-prediction message the ensemble combines."""
+    flags = str(row.get("red_flags") or "")
+    return {
+        "status": "ok",
+        "predicted_strikeouts": float(row["predicted_strikeouts"]),
+        "p_over": None if pd.isna(row["p_over"]) else float(row["p_over"]),
+        "confidence": None if pd.isna(row.get("confidence")) else float(row["confidence"]),
+        "feature_coverage": None
+        if pd.isna(row.get("feature_coverage"))
+        else float(row["feature_coverage"]),
+        "red_flags": [f for f in flags.split("|") if f],
+    }
+
+
+def _number(value: float | None) -> float:
+    return np.nan if value is None else float(value)
 
 
 SNAPSHOT_CHOICES = ("first", "last", "both")

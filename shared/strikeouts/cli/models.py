@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.backtest.confidence import confidence_buckets
 from strikeouts.backtest.walkforward import (
     SNAPSHOT_CHOICES,
     BacktestError,
@@ -123,6 +124,7 @@ def backtest(
     except USER_ERRORS as exc:
         raise fail(console, str(exc)) from None
     table, by_system = summarize(rows)
+    buckets = confidence_buckets(rows)
     summary: dict[str, object] = {
         "start": str(start),
         "end": str(end),
@@ -130,10 +132,12 @@ def backtest(
         "evaluation": "walk-forward; p_over and line are the closing market; pushes excluded",
         "line_snapshot": line_snapshot,
         "systems": by_system,
+        "confidence_buckets": buckets.to_dict("records"),
         "notice": RETROSHEET_NOTICE,
     }
     outputs = write_outputs(rows, summary, predictions_out, summary_out)
     wide(console).print(summary_table(table, start, end))
+    wide(console).print(buckets_table(buckets))
     for label, path in outputs.items():
         console.print(f"{label}: {path}")
     console.print(RETROSHEET_NOTICE, style="dim")
@@ -185,6 +189,28 @@ def summary_table(table: pd.DataFrame, start: dt.date, end: dt.date) -> Table:
             _fmt(row["log_loss"]),
             _fmt(row.get("hit_rate_count@0.5")),
             _fmt(row.get("roi_count@0.5"), signed=True),
+        )
+    return out
+
+
+def buckets_table(buckets: pd.DataFrame) -> Table:
+    """Hit rate and MAE by 10-point confidence bucket: does the confidence mean what it says?"""
+    out = Table(
+        title="Confidence buckets",
+        caption="confidence = 100 × P(favoured side wins), shrunk; hit = that side's wins over "
+        "decided bets against the closing line (± one standard error)",
+    )
+    for column in ("system", "bucket", "n", "mean conf", "hit rate", "± se", "MAE"):
+        out.add_column(column, justify="right" if column != "system" else "left")
+    for row in buckets.to_dict("records"):
+        out.add_row(
+            str(row["system_id"]),
+            f"{row['bucket']}-{row['bucket'] + 10}",
+            f"{row['n']}",
+            f"{row['mean_confidence']:.1f}",
+            _fmt(row["hit_rate"]),
+            _fmt(row["hit_rate_se"]),
+            _fmt(row["mae"]),
         )
     return out
 

@@ -18,16 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
+from strikeouts.pipeline.dead_letters import (
+    DEAD_LETTER_ATTRIBUTES,
+    DeadLetterFilter,
+    DeadLetterRecord,
+)
 from strikeouts.settings import Settings
 
-OWN_ATTRIBUTES = (
-    "dead_letter_reason",
-    "source_function",
-    "source_topic",
-    "source_message_id",
-    "delivery_attempts",
-)
 NATIVE_PREFIX = "CloudPubSubDeadLetter"
 NATIVE_SUBSCRIPTION = "CloudPubSubDeadLetterSourceSubscription"
 NATIVE_ATTEMPTS = "CloudPubSubDeadLetterSourceDeliveryCount"
@@ -147,7 +144,7 @@ class PubSubDeadLetters:
         kept = {
             k: v
             for k, v in attrs.items()
-            if k not in OWN_ATTRIBUTES and not k.startswith(NATIVE_PREFIX)
+            if k not in DEAD_LETTER_ATTRIBUTES and not k.startswith(NATIVE_PREFIX)
         }
         if NATIVE_SUBSCRIPTION in attrs:  # forwarded by Pub/Sub's dead-letter policy
             source = attrs[NATIVE_SUBSCRIPTION]

@@ -1,9 +1,9 @@
 """Export prediction rows from either warehouse in one canonical form, so the embedded and
 the cloud paths can be compared file to file.
 
-Invariant: same columns in schema order (minus the processing times ``created_at`` and
-``run_created_at``: when a row was computed and when each path started the run, not what was
-predicted), lists as JSON arrays, floats at full
+Invariant: same columns in schema order (minus the processing times ``created_at``,
+``processed_at`` and ``run_created_at``: when a row was computed and when each path started the
+run, not what was predicted), lists as JSON arrays, floats at full
 precision, rows sorted by the key (run_id, game_id, pitcher_id, system_id).
 """
 
@@ -21,7 +21,7 @@ from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import load_schema
 
 KEY = ("run_id", "game_id", "pitcher_id", "system_id")
-PROCESSING_COLUMNS = ("created_at", "run_created_at")
+PROCESSING_COLUMNS = ("created_at", "run_created_at", "processed_at")
 
 
 def export_columns(include_processing: bool = False) -> list[str]:

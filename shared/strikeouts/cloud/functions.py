@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from strikeouts.cloud.entry import Entry, Services, instance_services
 from strikeouts.pipeline.delivery import Handler
+from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
 from strikeouts.pipeline.messages import Payload, parse_json
 from strikeouts.settings import Settings
 from strikeouts.warehouse.factory import BIGQUERY_PREFIX
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
 FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
+# HTTP functions answering people, not Pub/Sub (strikeouts.cloud.predict_http)
+HTTP_FUNCTIONS = ("predict", "monitor")
 # a tick finding another merge in progress leaves the rows to it (or to the next tick)
 TICK_MERGE_WAIT_SECONDS = 5.0
 
@@ -132,11 +135,14 @@ def build_ensemble_tick(services: Services) -> Handler:
 
     ensemble = ensemble_handler(services)
     merger = open_merger(services.settings, services.warehouse)
+    services.warehouse.ensure_tables([HEARTBEATS])
 
     def handle(payload: Payload) -> None:
         ensemble.tick(payload)
         if merger is not None:
             merger.merge(wait=TICK_MERGE_WAIT_SECONDS)
+        # the monitoring check `tick_recent` alerts when these stop
+        record_heartbeat(services.warehouse, TICK, services.clock.now())
 
     return handle
 

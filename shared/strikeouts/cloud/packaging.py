@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.functions import FUNCTION_NAMES, HTTP_FUNCTIONS
 from strikeouts.data.files import TEAM_CODES_FILE
 from strikeouts.settings import PROJECT_ROOT, SCHEMAS_DIR, get_settings
 
@@ -20,6 +20,8 @@ FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = PROJECT_ROOT / "build" / "functions"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_schemas")
+# the event functions, plus the scheduled monitoring job (HTTP, not on the local event stack)
+DEPLOYED_FUNCTIONS = (*FUNCTION_NAMES, *HTTP_FUNCTIONS, *GAMEDAY_FUNCTIONS)
 
 
 def package_function(name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | None = None) -> Path:
@@ -50,5 +52,4 @@ def package_function(name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | No
 
 def package_functions(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[Path]:
     """Package every function (or ``names``); returns the folders built."""
-    every = [*FUNCTION_NAMES, *GAMEDAY_FUNCTIONS]
-    return [package_function(name, out_dir) for name in (names or every)]
+    return [package_function(name, out_dir) for name in (names or list(DEPLOYED_FUNCTIONS))]

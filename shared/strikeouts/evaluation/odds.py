@@ -53,3 +53,16 @@ def devig_two_way(
     q_under = american_to_implied_prob(under_odds)
     total = q_over + q_under
     return q_over / total, q_under / total
+
+
+def fair_american(p: float) -> float | None:
+    """The American price at which a bet winning with probability ``p`` breaks even
+    (0.6 → -150, 0.4 → +150); None when ``p`` is 0, 1 or unknown."""
+    if not 0.0 < p < 1.0:
+        return None
+    return -100.0 * p / (1 - p) if p >= 0.5 else 100.0 * (1 - p) / p
+
+
+def expected_profit(p_win: float, p_lose: float, odds: float) -> float:
+    """Expected profit of a 1-unit bet at American ``odds`` (a push returns the stake)."""
+    return p_win * float(profit_per_unit(odds)) - p_lose

@@ -91,3 +91,22 @@ def p_over(mean: npt.ArrayLike, line: npt.ArrayLike, alpha: float) -> FloatArray
     values = (p_over_one(m, x, alpha) for m, x in pairs)
     out = np.fromiter((math.nan if v is None else v for v in values), float, count=mu.size)
     return out.reshape(mu.shape)
+
+
+def pmf_vector(mean: float, alpha: float, top: int = 20) -> list[float]:
+    """P(K = k) for k = 0..``top``-1 and P(K ≥ ``top``) last, around ``mean``: sums to 1."""
+    mu = max(mean, _MIN_MEAN)
+    out = []
+    below = 0.0
+    for k in range(top):
+        cdf, pmf = cdf_pmf(k, mu, alpha)
+        out.append(pmf)
+        below = cdf
+    out.append(max(1.0 - below, 0.0))
+    return out
+
+
+def p_under_one(mean: float, line: float, alpha: float) -> float:
+    """P(strikeouts < ``line`` | not a push) around ``mean`` (the complement of p_over)."""
+    p = p_over_one(mean, line, alpha)
+    return math.nan if p is None else 1.0 - p

@@ -1,27 +1,37 @@
-"""Red flags and confidence from the feature snapshot: one 0-100 scale for every system.
+"""Red flags and confidence: one 0-100 scale for every system and the ensemble.
 
-Base confidence = 100 × (w_cov·coverage + w_hist·history depth + w_vol·(1 − volatility)),
-each component in [0, 1] and a missing input counting as 0 (unknown is not reassuring).
-Red flags with action ``skip`` turn the result into status 'skip' with the flag as reason;
-flags with action ``multiplier`` scale the confidence. Thresholds live in PipelineConfig.
+Confidence is the chance, in percent, that the side the row favours wins against its line
+(OVER when p_over > 0.5, else UNDER), read from the row's calibrated ``p_over`` and shrunk
+toward a coin flip: ``50 + (100·P(side) − 50) × coverage × multiplier``, where coverage is the
+share of real inputs and the multiplier the product of the red-flag factors of that side (and,
+for the ensemble, agreement and single-system factors), never below ``multiplier_floor``. So
+50 means "no better than a coin flip", and a row without a line (no side to win) has none.
+Red flags with action ``skip`` turn the result into status 'skip' with the flag as reason.
+Thresholds and factors live in PipelineConfig.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from strikeouts.pipeline.config import PipelineConfig, RedFlagRule
+from strikeouts.pipeline.config import Condition, PipelineConfig, Side
+
+COIN_FLIP = 50.0
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """Raised flags, the skip reason (if any) and the product of confidence multipliers."""
+    """Raised flags, the skip reason (if any) and the confidence factors of each side."""
 
     red_flags: tuple[str, ...]
     skip_reason: str | None
-    multiplier: float
+    factors: Mapping[Side, float] = field(default_factory=lambda: {"OVER": 1.0, "UNDER": 1.0})
+
+    def multiplier(self, side: Side) -> float:
+        """The product of the raised flags' factors for ``side``."""
+        return self.factors[side]
 
 
 def _value(features: Mapping[str, float | None], name: str) -> float | None:
@@ -31,49 +41,59 @@ def _value(features: Mapping[str, float | None], name: str) -> float | None:
     return float(value)
 
 
-def _raised(rule: RedFlagRule, value: float) -> bool:
+def _holds(condition: Condition, features: Mapping[str, float | None]) -> bool:
+    value = _value(features, condition.feature)
+    if value is None:
+        return False
     return {
-        "lt": value < rule.threshold,
-        "le": value <= rule.threshold,
-        "gt": value > rule.threshold,
-        "ge": value >= rule.threshold,
-        "eq": value == rule.threshold,
-    }[rule.comparison]
+        "lt": value < condition.threshold,
+        "le": value <= condition.threshold,
+        "gt": value > condition.threshold,
+        "ge": value >= condition.threshold,
+        "eq": value == condition.threshold,
+    }[condition.comparison]
 
 
 def assess(features: Mapping[str, float | None], config: PipelineConfig) -> Assessment:
     """The red flags raised by ``features``; a missing input never raises a flag."""
     flags: list[str] = []
     skips: list[str] = []
-    multiplier = 1.0
+    factors: dict[Side, float] = {"OVER": 1.0, "UNDER": 1.0}
     for name, rule in config.red_flags.items():
-        value = _value(features, rule.feature)
-        if value is None or not _raised(rule, value):
+        if not all(_holds(c, features) for c in rule.conditions):
             continue
         flags.append(name)
         if rule.action == "skip":
-            skips.append(f"{name} ({rule.feature}={value:g})")
+            values = ", ".join(
+                f"{c.feature}={_value(features, c.feature):g}" for c in rule.conditions
+            )
+            skips.append(f"{name} ({values})")
         else:
-            multiplier *= rule.multiplier
+            factors = {side: factors[side] * rule.factor(side) for side in factors}
     reason = "red flag: " + ", ".join(skips) if skips else None
-    return Assessment(tuple(flags), reason, multiplier)
+    return Assessment(tuple(flags), reason, factors)
 
 
-def base_confidence(
-    features: Mapping[str, float | None], coverage: float | None, config: PipelineConfig
-) -> float:
-    """Confidence before red-flag multipliers, on the 0-100 scale."""
-    cov = min(max(coverage or 0.0, 0.0), 1.0)
-    starts = _value(features, config.history_feature)
-    history = 0.0 if starts is None else min(max(starts, 0.0) / config.history_full_starts, 1.0)
-    k_std = _value(features, config.volatility_feature)
-    steadiness = 0.0 if k_std is None else 1.0 - min(max(k_std, 0.0) / config.volatility_cap, 1.0)
-    score = (
-        config.confidence_weight_coverage * cov
-        + config.confidence_weight_history * history
-        + config.confidence_weight_volatility * steadiness
-    )
-    return clamp_confidence(100.0 * score)
+def favoured_side(p_over: float) -> Side:
+    """The side ``p_over`` favours (OVER at exactly one half: the line's own side)."""
+    return "OVER" if p_over >= 0.5 else "UNDER"
+
+
+def base_confidence(p_over: float | None, coverage: float | None) -> float | None:
+    """100 × P(favoured side wins) shrunk toward 50 by the share of real inputs; None
+    without a probability (no line)."""
+    if p_over is None or not math.isfinite(p_over):
+        return None
+    cov = min(max(coverage if coverage is not None else 0.0, 0.0), 1.0)
+    return COIN_FLIP + (100.0 * max(p_over, 1.0 - p_over) - COIN_FLIP) * cov
+
+
+def scaled(base: float | None, multiplier: float, config: PipelineConfig) -> float | None:
+    """``base``'s conviction (its excess over 50) scaled by ``multiplier`` (floored), 50..100."""
+    if base is None:
+        return None
+    factor = max(multiplier, config.multiplier_floor)
+    return clamp_confidence(COIN_FLIP + (base - COIN_FLIP) * factor)
 
 
 def clamp_confidence(value: float) -> float:

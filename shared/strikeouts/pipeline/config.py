@@ -8,86 +8,106 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FlagAction = Literal["skip", "multiplier"]
 Comparison = Literal["lt", "le", "gt", "ge", "eq"]
 
 
-class RedFlagRule(BaseModel):
-    """One red flag: raised when ``feature <comparison> threshold`` on the snapshot."""
+Side = Literal["OVER", "UNDER"]
+
+
+class Condition(BaseModel):
+    """``feature <comparison> threshold`` on the pitcher-game snapshot."""
 
     feature: str
-    """Feature of the pitcher-game snapshot the rule reads; a missing value never raises it."""
+    """Feature the condition reads; a missing value never satisfies it."""
 
     comparison: Comparison
     threshold: float
 
-    action: FlagAction
-    """``skip``: the row gets status 'skip' with the flag as reason; ``multiplier``: confidence × m."""
 
-    multiplier: float = Field(default=1.0, ge=0.0, le=1.0)
-    """Confidence factor when ``action`` is ``multiplier``."""
+class RedFlagRule(BaseModel):
+    """One red flag: raised when every condition holds (a missing input never raises it)."""
+
+    conditions: list[Condition] = Field(min_length=1)
+
+    action: FlagAction
+    """``skip``: the row gets status 'skip' with the flag as reason; ``multiplier``: the
+    conviction (confidence above 50) is scaled by the factor of the side the row favours."""
+
+    over: float = Field(default=1.0, ge=0.0, le=2.0)
+    """Factor when the row favours OVER (``multiplier`` rules)."""
+
+    under: float = Field(default=1.0, ge=0.0, le=2.0)
+    """Factor when the row favours UNDER (``multiplier`` rules)."""
 
     description: str = ""
 
+    def factor(self, side: Side) -> float:
+        """The factor of ``side``."""
+        return self.over if side == "OVER" else self.under
+
+
+def _when(feature: str, comparison: Comparison, threshold: float) -> Condition:
+    return Condition(feature=feature, comparison=comparison, threshold=threshold)
+
 
 def _default_flags() -> dict[str, RedFlagRule]:
+    """The replaced system's rules where they were right (SEED_RULES.md), in its order."""
     return {
-        "first_start_of_season": RedFlagRule(
-            feature="season_starts_before",
-            comparison="eq",
-            threshold=0,
-            action="multiplier",
-            multiplier=0.8,
-            description="no start yet this season: rates lean on last season",
+        "injured_list": RedFlagRule(
+            conditions=[_when("on_injured_list", "ge", 1)],
+            action="skip",
+            description="on the injured list (an explicit input: the starter's "
+            "'injured_list' in the game-schedule event)",
+        ),
+        "first_start_no_history": RedFlagRule(
+            conditions=[
+                _when("season_starts_before", "eq", 0),
+                _when("career_starts_before", "lt", 5),
+            ],
+            action="skip",
+            description="first start of the season with fewer than 5 earlier starts to lean on",
+        ),
+        "opener": RedFlagRule(
+            conditions=[_when("avg_outs_last3", "lt", 12)],
+            action="skip",
+            description="fewer than 12 outs (4 innings) a start over the last 3: an opener or "
+            "bullpen game",
         ),
         "too_few_prior_starts": RedFlagRule(
-            feature="career_starts_before",
-            comparison="lt",
-            threshold=3,
+            conditions=[_when("career_starts_before", "lt", 2)],
             action="skip",
-            description="fewer than 3 career starts: too little history to predict",
+            description="fewer than 2 career starts: too little history to predict",
         ),
-        "short_recent_outings": RedFlagRule(
-            feature="avg_outs_last3",
-            comparison="lt",
-            threshold=12,
+        "few_season_starts": RedFlagRule(
+            conditions=[_when("season_starts_before", "lt", 3)],
             action="multiplier",
-            multiplier=0.85,
-            description="fewer than 4 innings a start over the last 3 starts",
+            over=0.7,
+            under=0.7,
+            description="fewer than 3 starts this season: rates lean on last season",
         ),
         "high_k_variance": RedFlagRule(
-            feature="k_std_last10",
-            comparison="gt",
-            threshold=3.0,
+            conditions=[_when("k_std_last10", "gt", 3.0)],
             action="multiplier",
-            multiplier=0.85,
-            description="strikeout standard deviation above 3 over the last 10 starts",
+            over=0.7,
+            under=1.05,
+            description="strikeout standard deviation above 3 over the last 10 starts: a big "
+            "night is as likely as a short one, which hurts an OVER more than an UNDER",
         ),
         "short_rest": RedFlagRule(
-            feature="days_rest",
-            comparison="lt",
-            threshold=4,
+            conditions=[_when("days_rest", "lt", 4)],
             action="multiplier",
-            multiplier=0.8,
-            description="fewer than 4 days since the previous start",
+            over=0.7,
+            description="fewer than 4 days since the previous start (lowers OVER only)",
         ),
         "heavy_recent_workload": RedFlagRule(
-            feature="pitches_last30d",
-            comparison="gt",
-            threshold=550,
+            conditions=[_when("starts_last30d", "gt", 6)],
             action="multiplier",
-            multiplier=0.9,
-            description="more than 550 pitches in the last 30 days",
-        ),
-        "injured_list": RedFlagRule(
-            feature="on_injured_list",
-            comparison="ge",
-            threshold=1,
-            action="skip",
-            description="on the injured list (only when that input is available)",
+            over=0.85,
+            description="more than 6 starts in the last 30 days (lowers OVER only)",
         ),
     }
 
@@ -101,27 +121,15 @@ class PipelineConfig(BaseSettings):
     edge_threshold: float = Field(default=0.5, ge=0.0)
     """|predicted − line| (in K) needed for OVER/UNDER; below it the recommendation is PASS."""
 
-    # --- confidence (one 0-100 scale) -----------------------------------------------------
-    confidence_weight_coverage: float = Field(default=0.4, ge=0.0)
-    """Share of base confidence from feature coverage (share of real inputs)."""
+    # --- confidence (one 0-100 scale: the chance the favoured side wins) ------------------
+    min_confidence: float = Field(default=60.0, ge=50.0, le=100.0)
+    """Below this confidence an OVER/UNDER call becomes PASS."""
 
-    confidence_weight_history: float = Field(default=0.3, ge=0.0)
-    """Share of base confidence from history depth (career starts before the game)."""
+    multiplier_floor: float = Field(default=0.3, ge=0.0, le=1.0)
+    """Lowest product of red-flag and ensemble factors (the conviction never drops below it)."""
 
-    confidence_weight_volatility: float = Field(default=0.3, ge=0.0)
-    """Share of base confidence from low strikeout volatility (k_std_last10)."""
-
-    history_feature: str = "career_starts_before"
-    """Feature giving the pitcher's prior starts (history depth)."""
-
-    history_full_starts: float = Field(default=30.0, gt=0.0)
-    """Prior starts at which history depth counts in full."""
-
-    volatility_feature: str = "k_std_last10"
-    """Feature giving recent strikeout volatility."""
-
-    volatility_cap: float = Field(default=4.0, gt=0.0)
-    """K standard deviation at (and above) which the volatility component is 0."""
+    single_system_factor: float = Field(default=0.8, gt=0.0, le=1.0)
+    """Ensemble conviction factor when only one system contributed."""
 
     red_flags: dict[str, RedFlagRule] = Field(default_factory=_default_flags)
     """Red-flag rules by flag name."""
@@ -142,11 +150,13 @@ class PipelineConfig(BaseSettings):
     """Base weight of a system with no entry in ``base_weights`` (a new system)."""
 
     agree_within: float = Field(default=1.0, ge=0.0)
-    """Systems whose predictions span at most this many K agree: confidence × ``agree_factor``."""
+    """Systems whose predictions span at most this many K agree ("strong"): conviction ×
+    ``agree_factor``; up to ``disagree_beyond`` they agree "moderately" (× 1)."""
 
     agree_factor: float = Field(default=1.1, gt=0.0)
     disagree_beyond: float = Field(default=2.0, ge=0.0)
-    """Systems whose predictions span more than this many K disagree: × ``disagree_factor``."""
+    """Systems whose predictions span more than this many K disagree: conviction ×
+    ``disagree_factor``."""
 
     disagree_factor: float = Field(default=0.85, gt=0.0)
 
@@ -180,14 +190,3 @@ class PipelineConfig(BaseSettings):
 
     state_cas_attempts: int = Field(default=20, ge=1)
     """Compare-and-set retries on aggregation state before the delivery fails (transient)."""
-
-    @model_validator(mode="after")
-    def _confidence_weights_sum_to_one(self) -> PipelineConfig:
-        total = (
-            self.confidence_weight_coverage
-            + self.confidence_weight_history
-            + self.confidence_weight_volatility
-        )
-        if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"confidence weights must sum to 1, got {total}")
-        return self

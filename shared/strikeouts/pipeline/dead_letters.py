@@ -14,6 +14,14 @@ from datetime import datetime
 from typing import Any
 
 LABELS = ("run_id", "game_id", "pitcher_id", "system_id")
+DEAD_LETTER_ATTRIBUTES = (
+    "dead_letter_reason",
+    "source_function",
+    "source_topic",
+    "source_message_id",
+    "delivery_attempts",
+)
+"""Attributes a dead letter carries besides the message's own (the cloud entry's names)."""
 FILTER_FIELDS = ("handler", "topic", "reason", *LABELS)
 """What ``--filter FIELD=VALUE`` may name (``reason`` matches a substring, the rest exactly)."""
 

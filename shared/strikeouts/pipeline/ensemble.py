@@ -5,18 +5,21 @@ Invariants (each a defect of the replaced system that must not return):
   the prediction low;
 - only counts are averaged into the count and only probabilities into ``p_over`` (each
   with the same weights renormalized over the systems that have it);
-- confidence stays on the one 0-100 scale: a weighted mean of 0-100 values times the
-  agreement factor, clipped;
-- the row says which systems contributed, which were missing and why it fell back.
+- confidence stays on the one 0-100 scale and means the same as a system's: the chance the
+  favoured side of the ensemble's own ``p_over`` wins, shrunk by the weighted coverage, and
+  its conviction scaled once by the red flags of that side, the agreement factor and, with a
+  single system, ``single_system_factor`` (see :mod:`strikeouts.pipeline.assessment`);
+- the row says which systems contributed, which were missing and why it fell back, how well
+  they agreed, and each component's prediction and confidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from strikeouts.pipeline.assessment import clamp_confidence
+from strikeouts.pipeline.assessment import base_confidence, favoured_side, scaled
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.recommendation import Call, recommend
 
@@ -38,6 +41,13 @@ class EnsembleOutcome:
     weights: dict[str, float] = field(default_factory=dict)
     red_flags: tuple[str, ...] = ()
     status_reason: str | None = None
+    base_confidence: float | None = None
+    multiplier: float | None = None
+    agreement: str = "none"
+    """strong / moderate / disagree by the spread of the counts; single; none."""
+    agreement_note: str | None = None
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each system's status, prediction, p_over and confidence."""
 
 
 def base_weights(systems: Sequence[str], config: PipelineConfig) -> dict[str, float]:
@@ -117,37 +127,95 @@ def combine(
     p_over = _weighted(
         {s: float(r["p_over"]) for s, r in ok.items() if r.get("p_over") is not None}, norm
     )
-    confidence = _weighted(
-        {s: float(r["confidence"]) for s, r in ok.items() if r.get("confidence") is not None}, norm
+    coverage = _weighted(
+        {
+            s: float(r["feature_coverage"])
+            for s, r in ok.items()
+            if r.get("feature_coverage") is not None
+        },
+        norm,
     )
-    if confidence is not None:
-        confidence = clamp_confidence(confidence * agreement_factor(ok, config))
+    agreement, factor = agreement_of(ok, config)
+    base = base_confidence(p_over, 1.0 if coverage is None else coverage)
+    multiplier = None
+    if base is not None and p_over is not None:
+        multiplier = factor * flag_factor(flags, favoured_side(p_over), config)
+    confidence = None if multiplier is None else scaled(base, multiplier, config)
     reason = "; ".join(_why_missing(s, results) for s in missing) or None
     return EnsembleOutcome(
         status="fallback" if missing else "ok",
         predicted_strikeouts=predicted,
         p_over=p_over,
         confidence=confidence,
-        call=recommend(predicted, p_over, line, config.edge_threshold),
+        call=recommend(
+            predicted, p_over, line, config.edge_threshold, confidence, config.min_confidence
+        ),
         contributing=tuple(ok),
         missing=missing,
         fallback_reason=reason,
         weights=norm,
         red_flags=flags,
+        base_confidence=base,
+        multiplier=multiplier,
+        agreement=agreement,
+        agreement_note=_agreement_note(agreement, ok, missing, results),
+        components=components(results),
     )
 
 
-def agreement_factor(ok: Mapping[str, Mapping[str, Any]], config: PipelineConfig) -> float:
-    """×1.1 when the systems agree within 1.0 K, ×0.85 beyond 2.0 K, 1 otherwise (or alone)."""
+def agreement_of(ok: Mapping[str, Mapping[str, Any]], config: PipelineConfig) -> tuple[str, float]:
+    """The agreement level of the answering systems and its conviction factor: strong within
+    ``agree_within`` K (× agree_factor), disagree beyond ``disagree_beyond`` K (×
+    disagree_factor), moderate between (× 1); single (× single_system_factor) alone."""
+    if not ok:
+        return "none", 1.0
     if len(ok) < 2:
-        return 1.0
-    values = [float(r["predicted_strikeouts"]) for r in ok.values()]
-    spread = max(values) - min(values)
+        return "single", config.single_system_factor
+    spread = _spread(ok)
     if spread <= config.agree_within:
-        return config.agree_factor
+        return "strong", config.agree_factor
     if spread > config.disagree_beyond:
-        return config.disagree_factor
-    return 1.0
+        return "disagree", config.disagree_factor
+    return "moderate", 1.0
+
+
+def flag_factor(
+    flags: Sequence[str], side: Literal["OVER", "UNDER"], config: PipelineConfig
+) -> float:
+    """The product of the ``side`` factors of the multiplier flags among ``flags``."""
+    factor = 1.0
+    for name in flags:
+        rule = config.red_flags.get(name)
+        if rule is not None and rule.action == "multiplier":
+            factor *= rule.factor(side)
+    return factor
+
+
+def components(results: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each system's answer as the ensemble row records it."""
+    keep = ("status", "predicted_strikeouts", "p_over", "confidence")
+    return {s: {k: r.get(k) for k in keep} for s, r in sorted(results.items())}
+
+
+def _spread(ok: Mapping[str, Mapping[str, Any]]) -> float:
+    values = [float(r["predicted_strikeouts"]) for r in ok.values()]
+    return max(values) - min(values)
+
+
+def _agreement_note(
+    agreement: str,
+    ok: Mapping[str, Mapping[str, Any]],
+    missing: Sequence[str],
+    results: Mapping[str, Mapping[str, Any]],
+) -> str | None:
+    left_out = "; ".join(_why_missing(s, results) for s in missing)
+    if agreement == "none":
+        return None
+    if agreement == "single":
+        note = f"only {next(iter(ok))} answered"
+    else:
+        note = f"spread {_spread(ok):.2f} K over {', '.join(ok)} ({agreement})"
+    return f"{note}; left out: {left_out}" if left_out else note
 
 
 def _empty(
@@ -166,6 +234,7 @@ def _empty(
             fallback_reason=None,
             red_flags=flags,
             status_reason=skips[0].get("reason"),
+            components=components(results),
         )
     reason = (
         NO_SYSTEM_REPORTED
@@ -182,4 +251,5 @@ def _empty(
         missing=missing,
         fallback_reason=reason,
         red_flags=flags,
+        components=components(results),
     )

@@ -31,6 +31,10 @@ class SystemResult:
     red_flags: tuple[str, ...] = ()
     status: SystemStatus = "ok"
     reason: str | None = None
+    base_confidence: float | None = None
+    """Confidence before the red-flag factors (set by the system handler)."""
+    multiplier: float | None = None
+    """The red-flag factor of the favoured side applied to the conviction."""
 
     def __post_init__(self) -> None:
         p = self.predicted_strikeouts
@@ -90,6 +94,8 @@ class PitcherGameRef:
     is_home: bool
     game_pk: int | None = None
     pitcher_name: str | None = None
+    injured_list: bool | None = None
+    """Whether the event says the starter is on the injured list (None: not said)."""
 
 
 @dataclass(frozen=True)

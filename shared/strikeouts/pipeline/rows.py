@@ -46,13 +46,25 @@ def line_of(header: Mapping[str, Any]) -> float | None:
 
 
 def system_row(
-    result: Mapping[str, Any], config: PipelineConfig, created_at: datetime, *, late: bool
+    result: Mapping[str, Any],
+    config: PipelineConfig,
+    created_at: datetime,
+    *,
+    late: bool,
+    processed_at: datetime | None = None,
 ) -> Row:
-    """The row of one system-prediction message."""
+    """The row of one system-prediction message (``processed_at``: when the ensemble built it)."""
     header = result["header"]
     status = result["status"]
     predicted = result.get("predicted_strikeouts")
-    call = recommend(predicted, result.get("p_over"), line_of(header), config.edge_threshold)
+    call = recommend(
+        predicted,
+        result.get("p_over"),
+        line_of(header),
+        config.edge_threshold,
+        result.get("confidence"),
+        config.min_confidence,
+    )
     recommendation = call.recommendation
     if status == "skip" and recommendation in ("OVER", "UNDER"):
         recommendation = "PASS"
@@ -80,6 +92,12 @@ def system_row(
         "weights_json": None,
         "late": late,
         "created_at": created_at,
+        "base_confidence": result.get("base_confidence"),
+        "confidence_multiplier": result.get("confidence_multiplier"),
+        "agreement": None,
+        "agreement_note": None,
+        "components_json": None,
+        "processed_at": processed_at,
     }
 
 
@@ -112,6 +130,14 @@ def ensemble_row(
         "weights_json": json.dumps(outcome.weights, sort_keys=True) if outcome.weights else None,
         "late": False,
         "created_at": created_at,
+        "base_confidence": outcome.base_confidence,
+        "confidence_multiplier": outcome.multiplier,
+        "agreement": outcome.agreement,
+        "agreement_note": outcome.agreement_note,
+        "components_json": json.dumps(outcome.components, sort_keys=True)
+        if outcome.components
+        else None,
+        "processed_at": created_at,
     }
 
 
@@ -126,4 +152,6 @@ def from_json(row: Mapping[str, Any]) -> Row:
     out["game_date"] = date.fromisoformat(row["game_date"])
     out["run_created_at"] = from_iso(row["run_created_at"])
     out["created_at"] = from_iso(row["created_at"])
+    if row.get("processed_at"):
+        out["processed_at"] = from_iso(row["processed_at"])
     return out

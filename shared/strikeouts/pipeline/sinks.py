@@ -1,4 +1,4 @@
-"""Warehouse-backed sinks: prediction rows and rejected messages, both written by key (merge).
+"""Warehouse-backed sinks: prediction rows, rejected messages and dead letters, written by key.
 
 Replaying a run, a duplicate delivery or the same poison message twice writes nothing new.
 """
@@ -6,17 +6,20 @@ Replaying a run, a duplicate delivery or the same poison message twice writes no
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from strikeouts.pipeline.bus import DeadLetter
 from strikeouts.settings import SCHEMAS_DIR
 from strikeouts.warehouse import Warehouse
 
 PREDICTIONS = "pitcher_strikeout_predictions"
 REJECTIONS = "rejected_messages"
+DEAD_LETTERS = "dead_letters"
 LATEST_VIEW_SQL = SCHEMAS_DIR / "bigquery" / "views" / f"{PREDICTIONS}_latest.sql"
 
 
@@ -77,3 +80,37 @@ class WarehouseRejectionSink:
             "received_at": received_at,
         }
         self.warehouse.merge(REJECTIONS, pd.DataFrame([row]))
+
+
+def dead_letter_rows(
+    letters: Sequence[DeadLetter], at: datetime, id_prefix: str = ""
+) -> pd.DataFrame:
+    """``dead_letters`` rows of the in-process bus's dead letters, shaped as the cloud's.
+
+    The cloud's rows come from a Pub/Sub BigQuery subscription on the dead-letter topic
+    (metadata columns, attributes as JSON); the attribute names are the cloud entry's: the
+    message's own attributes plus the dead-letter ones. The bus numbers its messages from 1 in
+    every process, so ``id_prefix`` (one per process) keeps message ids unique across runs.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "subscription_name": letter.subscription,
+                "message_id": f"{id_prefix}{letter.message_id}",
+                "publish_time": at,
+                "data": payload_text(letter.payload),
+                "attributes": json.dumps(
+                    {
+                        **letter.attributes,
+                        "dead_letter_reason": letter.reason,
+                        "delivery_attempts": str(letter.attempts),
+                        "source_function": letter.subscription,
+                        "source_topic": letter.topic,
+                        "source_message_id": letter.message_id,
+                    },
+                    sort_keys=True,
+                ),
+            }
+            for letter in letters
+        ]
+    )

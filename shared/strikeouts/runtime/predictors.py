@@ -96,13 +96,14 @@ class ModelPredictor:
 
     def _result(self, message: Mapping[str, Any], mean: float) -> SystemResult:
         line = message["header"]["line"]
-        p = None if line is None else self._p_over(message["features"], mean, float(line["line"]))
+        p = None if line is None else self.p_over_at(message["features"], mean, float(line["line"]))
         return SystemResult(predicted_strikeouts=min(max(mean, 0.0), MAX_COUNT), p_over=p)
 
-    def _p_over(
+    def p_over_at(
         self, features: Mapping[str, float | None], mean: float, line: float
     ) -> float | None:
-        """The system's own calibrated P(over), fed the market inputs it reads from the features."""
+        """The system's own calibrated P(over ``line``), fed the market inputs it reads from
+        the features (any line: the calibration carries the opening market over to it)."""
         open_line, market_p = (_number(features.get(name)) for name in MARKET)
         p = self.system.p_over_one(mean, line, open_line, market_p)
         return p if math.isfinite(p) else None

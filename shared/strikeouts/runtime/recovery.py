@@ -102,10 +102,9 @@ def redrive_embedded(
         records = runner.dead_letters.pending(where)
         if not records:
             return [], ""
-        started = runner.clock.now()
         settled = runner.deliver([(r.topic, r.payload, dict(r.attributes)) for r in records])
-        # after the rows are durable; one that failed again was saved anew since: still pending
-        runner.dead_letters.mark_redriven(records, started, runner.clock.now())
+        # after the rows are durable; one that failed again is a new dead letter, pending
+        runner.dead_letters.mark_redriven(records, runner.clock.now())
     return records, f": {describe(settled)}"
 
 

@@ -225,11 +225,24 @@ class BigQueryWarehouse:
             table.time_partitioning = bigquery.TimePartitioning(field=schema.partition)
         if schema.cluster:
             table.clustering_fields = list(schema.cluster)
-        self._call(
+        made = self._call(
             f"create table {schema.name}",
             lambda: self.client.create_table(
                 table, exists_ok=True, retry=self._retry, timeout=self.timeout
             ),
+        )
+        self._add_missing_fields(schema, made)
+
+    def _add_missing_fields(self, schema: TableSchema, table: bigquery.Table) -> None:
+        """A table made by an older schema gains the NULLABLE fields added since."""
+        have = {f.name for f in table.schema}
+        missing = [f for f in schema_fields(schema) if f.name not in have]
+        if not missing:
+            return
+        table.schema = [*table.schema, *missing]
+        self._call(
+            f"add fields to {schema.name}",
+            lambda: self.client.update_table(table, ["schema"], timeout=self.timeout),
         )
 
     def _create_staging(self, schema: TableSchema) -> str:

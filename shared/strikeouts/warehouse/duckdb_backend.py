@@ -27,10 +27,19 @@ class DuckDBWarehouse:
             self.con = duckdb.connect(self.path)
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB warehouse {self.path}: {exc}") from exc
+        self._ready: set[str] = set()
 
     def ensure_tables(self, names: Iterable[str] | None = None) -> None:
         for name in names if names is not None else table_names():
-            self.con.execute(load_schema(name).duckdb_ddl())
+            if name in self._ready:
+                continue
+            schema = load_schema(name)
+            self.con.execute(schema.duckdb_ddl())
+            # a table made by an older schema gains the NULLABLE columns added since
+            have = {r[0] for r in self.con.execute(f'DESCRIBE "{name}"').fetchall()}
+            for statement in schema.duckdb_added_columns(have):
+                self.con.execute(statement)
+            self._ready.add(name)
 
     def replace_table(self, table: str, frame: pd.DataFrame) -> int:
         rows = conform(table, frame)

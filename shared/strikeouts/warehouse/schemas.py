@@ -107,6 +107,19 @@ class TableSchema:
         )
         return f'CREATE TABLE IF NOT EXISTS "{table or self.name}" (\n  {cols}\n)'
 
+    def duckdb_added_columns(self, existing: set[str]) -> list[str]:
+        """``ALTER TABLE`` statements adding the schema's columns missing from ``existing``
+        (schemas only ever gain NULLABLE columns; a missing REQUIRED one is an error)."""
+        missing = [c for c in self.columns if c.name not in existing]
+        required = [c.name for c in missing if c.required]
+        if required:
+            raise ValueError(
+                f"table {self.name} lacks REQUIRED columns {required}: rebuild it (ingest)"
+            )
+        return [
+            f'ALTER TABLE "{self.name}" ADD COLUMN "{c.name}" {c.duckdb_type()}' for c in missing
+        ]
+
     def bigquery_fields(self) -> list[dict[str, Any]]:
         """The raw BigQuery JSON schema (as in the file)."""
         return _raw_fields(self.name)

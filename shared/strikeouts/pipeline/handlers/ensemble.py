@@ -132,7 +132,7 @@ class EnsembleHandler:
         if system in state["late"]:
             # rewritten on every delivery of it: a late row has no "written" mark of its own
             result = state["late"][system]
-            self.sink.write([system_row(result, self.config, self._produced(result), late=True)])
+            self.sink.write([self._late_row(result)])
         if state["outcome"] is None and set(header["expected_systems"]) <= set(state["results"]):
             self.finalize(key)
         elif state["outcome"] is not None and not state["written"]:
@@ -216,16 +216,21 @@ class EnsembleHandler:
     def _rows(self, state: State, *, late: bool = False) -> list[dict[str, Any]]:
         """The on-time system rows and the ensemble row of a decided pitcher-game (and, with
         ``late``, the rows of results that arrived after it was decided)."""
+        # processed when the pitcher-game was decided: the same however often rows are rebuilt
+        decided = from_iso(state["finalized_at"])
         systems = [
-            system_row(result, self.config, self._produced(result), late=False)
+            system_row(
+                result, self.config, self._produced(result), late=False, processed_at=decided
+            )
             for _, result in sorted(state["results"].items())
         ]
-        late_rows = [
-            system_row(result, self.config, self._produced(result), late=True)
-            for _, result in sorted(state["late"].items())
-            if late
-        ]
+        late_rows = [self._late_row(result) for _, result in sorted(state["late"].items()) if late]
         return [*systems, from_json(state["outcome"]), *late_rows]
+
+    def _late_row(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        """The row of a result that came after the decision (processed when it arrived)."""
+        produced = self._produced(result)
+        return system_row(result, self.config, produced, late=True, processed_at=produced)
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ from strikeouts.pipeline.ports import (
     Publisher,
 )
 
+INJURED_LIST_FEATURE = "on_injured_list"
+
 
 class Fanout:
     """Handler of ``game-schedule`` events."""
@@ -113,12 +115,20 @@ class Fanout:
                 ),
                 "line": None if line is None else line.as_message(),
             },
-            "features": {name: json_number(v) for name, v in sorted(row.features.items())},
+            "features": _features(row, ref),
             "feature_set_versions": dict(versions),
             "feature_coverage": {k: float(v) for k, v in sorted(row.coverage.items())},
         }
         validate("pitcher-game", message)
         return message
+
+
+def _features(row: FeatureRow, ref: PitcherGameRef) -> dict[str, float | None]:
+    """The snapshot's features, plus the event's explicit injured-list input when given."""
+    features = {name: json_number(v) for name, v in row.features.items()}
+    if ref.injured_list is not None:
+        features[INJURED_LIST_FEATURE] = 1.0 if ref.injured_list else 0.0
+    return dict(sorted(features.items()))
 
 
 def _starters(
@@ -151,6 +161,7 @@ def _starters(
                 is_home=team == home,
                 game_pk=game.get("game_pk"),
                 pitcher_name=starter.get("pitcher_name"),
+                injured_list=starter.get("injured_list"),
             )
             raw_line = starter.get("line")
             line = (

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from strikeouts.logs import get_logger
-from strikeouts.pipeline.assessment import assess, base_confidence, clamp_confidence
+from strikeouts.pipeline.assessment import assess, base_confidence, favoured_side, scaled
 from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import Clock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
@@ -136,26 +136,31 @@ class SystemHandler:
             return result
         features = message["features"]
         assessment = assess(features, self.config)
+        has_line = message["header"]["line"] is not None
+        p_over = result.p_over if has_line else None
         coverage = message["feature_coverage"].get(self.predictor.feature_set)
-        confidence = (
+        base = (
             result.confidence
             if result.confidence is not None
-            else base_confidence(features, coverage, self.config)
+            else base_confidence(p_over, coverage)
         )
+        multiplier = assessment.multiplier(favoured_side(p_over)) if p_over is not None else 1.0
         flags = tuple(dict.fromkeys((*result.red_flags, *assessment.red_flags)))
         skip_reason = (
             (result.reason or "skipped by the system")
             if result.status == "skip"
             else assessment.skip_reason
         )
-        has_line = message["header"]["line"] is not None
         return SystemResult(
             predicted_strikeouts=result.predicted_strikeouts,
-            p_over=result.p_over if has_line else None,
-            confidence=clamp_confidence(confidence * assessment.multiplier),
+            p_over=p_over,
+            # a skipped row claims nothing about a side
+            confidence=None if skip_reason else scaled(base, multiplier, self.config),
             red_flags=flags,
             status="skip" if skip_reason else "ok",
             reason=skip_reason,
+            base_confidence=None if skip_reason else base,
+            multiplier=None if skip_reason or base is None else multiplier,
         )
 
     def _result_message(self, message: Mapping[str, Any], result: SystemResult) -> dict[str, Any]:
@@ -175,6 +180,8 @@ class SystemHandler:
             "predicted_strikeouts": result.predicted_strikeouts,
             "p_over": result.p_over,
             "confidence": result.confidence,
+            "base_confidence": result.base_confidence,
+            "confidence_multiplier": result.multiplier,
             "red_flags": list(result.red_flags),
             "produced_at": to_iso(self.clock.now()),
         }

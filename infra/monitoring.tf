@@ -1,0 +1,235 @@
+# Monitoring (issue "Monitoring"): the views from schemas/bigquery/views, the dead letters in
+# BigQuery, the scheduled `monitor` function, log-based metrics and alert policies.
+
+locals {
+  # creation order: BigQuery checks a view's query against what exists when it is created
+  monitoring_views = {
+    base     = ["graded_predictions"]
+    derived  = ["todays_picks", "system_comparison", "system_performance", "confidence_calibration"]
+    combined = ["daily_coverage", "system_agreement"]
+  }
+  dataset_names = concat(
+    local.table_names,
+    ["pitcher_strikeout_predictions_latest"],
+    flatten(values(local.monitoring_views)),
+  )
+}
+
+module "view_query" {
+  for_each    = toset(flatten(values(local.monitoring_views)))
+  source      = "./modules/view_query"
+  sql         = file("${local.schemas}/views/${each.key}.sql")
+  names       = local.dataset_names
+  dataset_ref = "${var.project_id}.${var.dataset}"
+}
+
+resource "google_bigquery_table" "view_base" {
+  for_each            = toset(local.monitoring_views.base)
+  dataset_id          = google_bigquery_dataset.warehouse.dataset_id
+  table_id            = each.key
+  deletion_protection = false
+  view {
+    use_legacy_sql = false
+    query          = module.view_query[each.key].query
+  }
+  depends_on = [google_bigquery_table.table, google_bigquery_table.predictions_latest]
+}
+
+resource "google_bigquery_table" "view_derived" {
+  for_each            = toset(local.monitoring_views.derived)
+  dataset_id          = google_bigquery_dataset.warehouse.dataset_id
+  table_id            = each.key
+  deletion_protection = false
+  view {
+    use_legacy_sql = false
+    query          = module.view_query[each.key].query
+  }
+  depends_on = [google_bigquery_table.view_base]
+}
+
+resource "google_bigquery_table" "view_combined" {
+  for_each            = toset(local.monitoring_views.combined)
+  dataset_id          = google_bigquery_dataset.warehouse.dataset_id
+  table_id            = each.key
+  deletion_protection = false
+  view {
+    use_legacy_sql = false
+    query          = module.view_query[each.key].query
+  }
+  depends_on = [google_bigquery_table.view_derived]
+}
+
+# Dead letters land in the dead_letters table (its columns are the subscription's metadata).
+resource "google_pubsub_subscription" "dead_letter_to_bigquery" {
+  name  = "dead-letter-to-bigquery"
+  topic = google_pubsub_topic.topic["dead_letter"].id
+  bigquery_config {
+    table            = "${var.project_id}.${var.dataset}.dead_letters"
+    use_table_schema = false
+    write_metadata   = true
+  }
+  depends_on = [google_bigquery_dataset_iam_member.pubsub_writes_dead_letters]
+}
+
+resource "google_bigquery_dataset_iam_member" "pubsub_writes_dead_letters" {
+  dataset_id = google_bigquery_dataset.warehouse.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = local.pubsub_agent
+}
+
+# The nightly report (STRIKEOUTS_REPORT_BUCKET of the monitor function).
+resource "google_storage_bucket" "reports" {
+  name                        = "${var.project_id}-strikeouts-reports"
+  location                    = var.region
+  uniform_bucket_level_access = true
+}
+
+resource "google_storage_bucket_iam_member" "monitor_writes_reports" {
+  bucket = google_storage_bucket.reports.name
+  role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${google_service_account.function["monitor"].email}"
+}
+
+# The monitor function runs every night after the results and again before first pitch.
+resource "google_cloud_scheduler_job" "monitor" {
+  for_each  = toset(var.monitor_schedules)
+  name      = "strikeouts-monitor-${index(var.monitor_schedules, each.key)}"
+  region    = var.region
+  schedule  = each.key
+  time_zone = "America/New_York"
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.function["monitor"].service_config[0].uri
+    oidc_token {
+      service_account_email = google_service_account.pusher.email
+    }
+  }
+}
+
+# One log entry per check (strikeouts.monitoring.service.log_results) -> counted by name.
+resource "google_logging_metric" "failed_critical_checks" {
+  name   = "strikeouts/failed_critical_checks"
+  filter = "jsonPayload.message=\"monitoring check\" AND jsonPayload.status=\"fail\" AND jsonPayload.check_severity=\"critical\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    labels {
+      key        = "check"
+      value_type = "STRING"
+    }
+  }
+  label_extractors = { check = "EXTRACT(jsonPayload.check)" }
+}
+
+resource "google_logging_metric" "dead_letters" {
+  name   = "strikeouts/dead_letters"
+  filter = "jsonPayload.message=\"message dead-lettered\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+  }
+}
+
+resource "google_logging_metric" "tick_heartbeat" {
+  name   = "strikeouts/tick_runs"
+  filter = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"ensemble-tick\" AND httpRequest.status>=200 AND httpRequest.status<300"
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+  }
+}
+
+resource "google_monitoring_alert_policy" "failed_critical_check" {
+  display_name          = "strikeouts: a critical monitoring check failed"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "failed critical check"
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failed_critical_checks.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.check"]
+      }
+    }
+  }
+  documentation {
+    content   = "A critical check of `strikeouts monitor` failed; the label names it. Runbook: README, Monitoring."
+    mime_type = "text/markdown"
+  }
+}
+
+resource "google_monitoring_alert_policy" "dead_letters" {
+  display_name          = "strikeouts: messages dead-lettered"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "dead letters"
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.dead_letters.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "tick_silent" {
+  display_name          = "strikeouts: the ensemble tick has not run for 3 minutes"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "no tick"
+    condition_absent {
+      filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.tick_heartbeat.name}\" AND resource.type=\"cloud_run_revision\""
+      duration = "180s"
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_SUM"
+      }
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "function_errors" {
+  display_name          = "strikeouts: function error rate"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "share of 5xx answers above ${var.function_error_rate_max} over 5 minutes"
+    condition_threshold {
+      filter             = "${local.run_requests} AND metric.label.response_code_class=\"5xx\""
+      denominator_filter = local.run_requests
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.function_error_rate_max
+      duration           = "300s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+      denominator_aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.label.service_name"]
+      }
+    }
+  }
+}
+
+locals {
+  run_services = join(", ", [for f in keys(local.functions) : "\"${replace(f, "_", "-")}\""])
+  run_requests = "metric.type=\"run.googleapis.com/request_count\" AND resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${local.run_services})"
+}

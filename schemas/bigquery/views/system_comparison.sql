@@ -1,0 +1,106 @@
+-- One row per pitcher-game: each system side by side. A system that did not answer is NULL in
+-- its value columns and 'missing' in its state column: never 0 and never a disagreement.
+-- Expected systems of a pitcher-game: every system with a row, the members the ensemble named
+-- (contributing + missing) and the ensemble itself. Spread and agreement use the component
+-- systems that produced a count (status ok), as the ensemble's agreement factor does:
+-- STRONG spread <= 1.0 K, MODERATE <= 2.0, WEAK beyond; SINGLE with one, NONE with none.
+-- Adding a system: add its five side-by-side columns below (nothing else changes).
+-- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
+CREATE OR REPLACE VIEW system_comparison AS
+WITH members AS (
+  SELECT game_id, pitcher_id, system_id FROM graded_predictions
+  UNION DISTINCT
+  SELECT game_id, pitcher_id, 'ensemble_v1' FROM graded_predictions
+  UNION DISTINCT
+  SELECT g.game_id, g.pitcher_id, m
+  FROM graded_predictions AS g
+  CROSS JOIN UNNEST(ARRAY_CONCAT(g.contributing_systems, g.missing_systems)) AS m
+  WHERE STARTS_WITH(g.system_id, 'ensemble')
+),
+expected AS (
+  SELECT
+    m.game_id,
+    m.pitcher_id,
+    m.system_id,
+    g.system_id IS NOT NULL AS present,
+    g.status,
+    g.predicted_strikeouts,
+    g.p_over,
+    g.confidence,
+    g.recommendation,
+    STARTS_WITH(m.system_id, 'ensemble') AS is_ensemble
+  FROM members AS m
+  LEFT JOIN graded_predictions AS g
+    ON g.game_id = m.game_id AND g.pitcher_id = m.pitcher_id AND g.system_id = m.system_id
+),
+context AS (
+  SELECT
+    game_id,
+    pitcher_id,
+    MAX(game_date) AS game_date,
+    MAX(pitcher_name) AS pitcher_name,
+    MAX(team) AS team,
+    MAX(opponent) AS opponent,
+    MAX(line) AS line,
+    MAX(actual_strikeouts) AS actual_strikeouts
+  FROM graded_predictions
+  GROUP BY game_id, pitcher_id
+),
+per_game AS (
+  SELECT
+    game_id,
+    pitcher_id,
+    COUNT(*) AS systems_expected,
+    COUNTIF(present) AS systems_present,
+    STRING_AGG(IF(present, NULL, system_id), "," ORDER BY system_id) AS systems_missing,
+    COUNTIF(
+      IFNULL(NOT is_ensemble AND status = 'ok' AND predicted_strikeouts IS NOT NULL, FALSE)
+    )
+      AS components_predicting,
+    MAX(IF(NOT is_ensemble AND status = 'ok', predicted_strikeouts, NULL))
+      - MIN(IF(NOT is_ensemble AND status = 'ok', predicted_strikeouts, NULL)) AS raw_spread,
+    COUNT(DISTINCT IF(NOT is_ensemble AND status = 'ok', recommendation, NULL)) AS component_calls,
+    MAX(IF(system_id = 'v1_baseline', predicted_strikeouts, NULL)) AS v1_baseline_predicted,
+    MAX(IF(system_id = 'v1_baseline', p_over, NULL)) AS v1_baseline_p_over,
+    MAX(IF(system_id = 'v1_baseline', confidence, NULL)) AS v1_baseline_confidence,
+    MAX(IF(system_id = 'v1_baseline', recommendation, NULL)) AS v1_baseline_call,
+    COALESCE(MAX(IF(system_id = 'v1_baseline', status, NULL)), 'missing') AS v1_baseline_state,
+    MAX(IF(system_id = 'v1_6_rolling', predicted_strikeouts, NULL)) AS v1_6_rolling_predicted,
+    MAX(IF(system_id = 'v1_6_rolling', p_over, NULL)) AS v1_6_rolling_p_over,
+    MAX(IF(system_id = 'v1_6_rolling', confidence, NULL)) AS v1_6_rolling_confidence,
+    MAX(IF(system_id = 'v1_6_rolling', recommendation, NULL)) AS v1_6_rolling_call,
+    COALESCE(MAX(IF(system_id = 'v1_6_rolling', status, NULL)), 'missing') AS v1_6_rolling_state,
+    MAX(IF(system_id = 'ensemble_v1', predicted_strikeouts, NULL)) AS ensemble_v1_predicted,
+    MAX(IF(system_id = 'ensemble_v1', p_over, NULL)) AS ensemble_v1_p_over,
+    MAX(IF(system_id = 'ensemble_v1', confidence, NULL)) AS ensemble_v1_confidence,
+    MAX(IF(system_id = 'ensemble_v1', recommendation, NULL)) AS ensemble_v1_call,
+    COALESCE(MAX(IF(system_id = 'ensemble_v1', status, NULL)), 'missing') AS ensemble_v1_state
+  FROM expected
+  GROUP BY game_id, pitcher_id
+)
+SELECT
+  c.game_date,
+  c.game_id,
+  c.pitcher_id,
+  c.pitcher_name,
+  c.team,
+  c.opponent,
+  c.line,
+  c.actual_strikeouts,
+  p.systems_expected,
+  p.systems_present,
+  p.systems_missing,
+  p.components_predicting,
+  IF(p.components_predicting >= 2, p.raw_spread, NULL) AS spread,
+  CASE
+    WHEN p.components_predicting = 0 THEN 'NONE'
+    WHEN p.components_predicting = 1 THEN 'SINGLE'
+    WHEN p.raw_spread <= 1.0 THEN 'STRONG'
+    WHEN p.raw_spread <= 2.0 THEN 'MODERATE'
+    ELSE 'WEAK'
+  END AS agreement,
+  IF(p.components_predicting >= 2, p.component_calls = 1, NULL) AS same_call,
+  p.* EXCEPT (game_id, pitcher_id, systems_expected, systems_present, systems_missing,
+    components_predicting, raw_spread, component_calls)
+FROM per_game AS p
+JOIN context AS c ON c.game_id = p.game_id AND c.pitcher_id = p.pitcher_id

@@ -1,0 +1,43 @@
+-- Per game date and system: counts and additive sums, so any window is a SUM over dates
+-- (strikeouts.monitoring.views.rollup), plus the day's own ratios.
+-- Hit rate excludes pushes and voids; ROI = profit / units staked (a push returns the stake,
+-- a void is no bet); Brier of p_over excludes pushes. close_* compare the closing line with the
+-- same rows (a prediction, an actual and a closing line): close_mae vs mae_on_close_rows.
+-- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
+CREATE OR REPLACE VIEW system_performance AS
+WITH sums AS (
+  SELECT
+    game_date,
+    system_id,
+    COUNT(*) AS predictions,
+    COUNTIF(IFNULL(recommendation IN ('OVER', 'UNDER'), FALSE)) AS actionable,
+    COUNTIF(status = 'skip') AS skips,
+    COUNTIF(status = 'fallback') AS fallbacks,
+    COUNTIF(status = 'error') AS errors,
+    COUNTIF(error IS NOT NULL) AS graded,
+    COALESCE(SUM(ABS(error)), 0) AS sum_abs_error,
+    COALESCE(SUM(error), 0) AS sum_error,
+    COUNTIF(IFNULL(p_over IS NOT NULL AND over_hit IS NOT NULL, FALSE)) AS brier_n,
+    COALESCE(SUM(IF(over_hit IS NOT NULL, POW(p_over - over_hit, 2), NULL)), 0) AS brier_sum,
+    COUNTIF(IFNULL(bet_result = 'WIN', FALSE)) AS wins,
+    COUNTIF(IFNULL(bet_result = 'LOSS', FALSE)) AS losses,
+    COUNTIF(IFNULL(bet_result = 'PUSH', FALSE)) AS pushes,
+    COUNTIF(IFNULL(bet_result = 'VOID', FALSE)) AS voids,
+    COALESCE(SUM(IF(bet_result IN ('WIN', 'LOSS', 'PUSH'), bet_profit, NULL)), 0) AS profit,
+    COUNTIF(IFNULL(error IS NOT NULL AND close_line IS NOT NULL, FALSE)) AS close_n,
+    COALESCE(SUM(IF(close_line IS NOT NULL, ABS(error), NULL)), 0) AS close_rows_sum_abs_error,
+    COALESCE(SUM(IF(error IS NOT NULL, ABS(close_line - actual_strikeouts), NULL)), 0)
+      AS close_sum_abs_error
+  FROM graded_predictions
+  GROUP BY game_date, system_id
+)
+SELECT
+  *,
+  SAFE_DIVIDE(sum_abs_error, graded) AS mae,
+  SAFE_DIVIDE(sum_error, graded) AS bias,
+  SAFE_DIVIDE(brier_sum, brier_n) AS brier,
+  SAFE_DIVIDE(wins, wins + losses) AS hit_rate,
+  SAFE_DIVIDE(profit, wins + losses + pushes) AS roi,
+  SAFE_DIVIDE(close_rows_sum_abs_error, close_n) AS mae_on_close_rows,
+  SAFE_DIVIDE(close_sum_abs_error, close_n) AS close_mae
+FROM sums

@@ -1,0 +1,1 @@
+"""Monitoring: views over the predictions and their grades, checks, alerts and the report."""

@@ -1,0 +1,185 @@
+"""The catalog: every named check with its severity, what passing means and what to do.
+
+Invariant: the order here is the order of ``monitor``'s output and of the README's runbook; a
+name is unique and stable (log-based metrics and alert policies filter on it).
+"""
+
+from __future__ import annotations
+
+from strikeouts.monitoring import catalog_pipeline as pipe
+from strikeouts.monitoring import catalog_rows as rows
+from strikeouts.monitoring import catalog_window as window
+from strikeouts.monitoring.checks import Check
+
+CATALOG: tuple[Check, ...] = (
+    Check(
+        "coverage_complete",
+        "critical",
+        "every pitcher-game of the date has a row from every expected system and the ensemble",
+        "find the missing system in system_comparison (state 'missing'); check its function's "
+        "errors and dead letters; republish the date's game-schedule event with a new run id",
+        rows.coverage_complete,
+    ),
+    Check(
+        "system_silent",
+        "critical",
+        "every expected system wrote at least one row on the date",
+        "the system is down or not subscribed: check its function, model alias and breaker; "
+        "redeploy or roll back its model alias, then rerun the date",
+        rows.system_silent,
+    ),
+    Check(
+        "ensemble_weighted_average",
+        "critical",
+        "each ensemble prediction equals the renormalized weighted average of its components",
+        "a combine defect or components rewritten after the ensemble: compare weights_json with "
+        "the component rows; stop publishing picks until fixed",
+        rows.ensemble_weighted_average,
+    ),
+    Check(
+        "duplicate_keys",
+        "critical",
+        "no (run, game, pitcher, system) key is stored twice in the window",
+        "a write bypassed the keyed MERGE: delete the extra rows keeping one per key, and find "
+        "the writer (staging merge, manual load)",
+        rows.duplicate_keys,
+    ),
+    Check(
+        "null_system_ids",
+        "critical",
+        "no row lacks a system id",
+        "a writer bypassed schema conformance: delete the rows and fix the writer",
+        rows.null_system_ids,
+    ),
+    Check(
+        "orphan_pitcher_games",
+        "warning",
+        "every pitcher-game with a system row has an ensemble row",
+        "the ensemble never finalized them: check the tick (tick_recent) and the ensemble's "
+        "dead letters; the tick finalizes overdue pitcher-games",
+        rows.orphan_pitcher_games,
+    ),
+    Check(
+        "agreement_rate",
+        "warning",
+        "most pitcher-games' component systems agree within 1 K",
+        "read system_comparison for the date: one system drifting (a feature broken, a model "
+        "swapped) shows as the same system far from the others",
+        rows.agreement_rate,
+    ),
+    Check(
+        "dead_letters_24h",
+        "critical",
+        "no message was dead-lettered in the last 24 hours",
+        "read dead_letters (attributes hold the reason), fix the cause, republish the payloads",
+        pipe.dead_letters_24h,
+    ),
+    Check(
+        "rejected_messages_24h",
+        "warning",
+        "no message was rejected as malformed in the last 24 hours",
+        "read rejected_messages (raw payload and reason): fix the publisher or the schema",
+        pipe.rejected_messages_24h,
+    ),
+    Check(
+        "tick_recent",
+        "critical",
+        "the ensemble tick ran within the last 3 minutes (cloud)",
+        "check the Cloud Scheduler job and the ensemble_tick function's errors; overdue "
+        "pitcher-games wait without it",
+        pipe.tick_recent,
+    ),
+    Check(
+        "staged_rows_unmerged",
+        "critical",
+        "no row staged more than 5 minutes ago is missing from the final table (cloud)",
+        "the tick's MERGE is failing or a lease is stuck: run `strikeouts stack merge` (or the "
+        "tick by hand) and read its error",
+        pipe.staged_rows_unmerged,
+    ),
+    Check(
+        "fallback_rate",
+        "warning",
+        "few pitcher-games fell back to a partial ensemble",
+        "daily_coverage and the ensemble rows' fallback_reason name the late or failing system",
+        pipe.fallback_rate,
+    ),
+    Check(
+        "schedule_to_last_row",
+        "warning",
+        "every run wrote its last row within the SLO of its game-schedule event",
+        "a slow system or a stalled tick: compare created_at per system for the run",
+        pipe.schedule_to_last_row,
+    ),
+    Check(
+        "data_freshness",
+        "critical",
+        "the newest ingested start is at most 2 days before the date",
+        "the results intake did not run: run it (or `strikeouts ingest`) before predicting",
+        pipe.data_freshness,
+    ),
+    Check(
+        "feature_coverage_drop",
+        "warning",
+        "each system's share of real inputs on the date is close to the window's",
+        "an input source stopped (lines, umpires, pitch counts): find the NaN features of the "
+        "date's pitcher-game messages",
+        window.feature_coverage_drop,
+    ),
+    Check(
+        "p_over_calibration_drift",
+        "warning",
+        "each system's mean p_over over the window is within 0.05 of the observed over rate "
+        "beyond sampling noise",
+        "recalibrate (retrain) the system; until then read its p_over with caution",
+        window.p_over_calibration_drift,
+    ),
+    Check(
+        "win_rate_per_system",
+        "warning",
+        "each system's calls over the window hit at least 45% (pushes and voids excluded)",
+        "read system_performance and the report's edge buckets; consider raising the edge "
+        "threshold or pausing the system's picks",
+        window.win_rate_per_system,
+    ),
+    Check(
+        "ensemble_vs_best",
+        "warning",
+        "the ensemble's MAE over the window is within 0.05 K of its best component",
+        "weights no longer suit the systems: review base weights or enable adaptive weights",
+        window.ensemble_vs_best,
+    ),
+    Check(
+        "weekly_trend",
+        "warning",
+        "the ensemble's MAE over the last 7 days has not risen sharply over the window's",
+        "look for a model or feature change that week (model_version, feature_set_version)",
+        window.weekly_trend,
+    ),
+    Check(
+        "recommendation_mix",
+        "warning",
+        "no system calls one side (OVER or UNDER) on more than 85% of its calls",
+        "a one-sided mix usually means a broken line or a biased model: check bias in "
+        "system_performance and the lines of the window",
+        window.recommendation_mix,
+    ),
+    Check(
+        "top_red_flags",
+        "info",
+        "no red flag is raised on more than half of the predictions",
+        "a flag on most rows means its input is broken (NaN or a unit change): check the feature",
+        window.top_red_flags,
+    ),
+)
+
+
+def by_name(names: list[str] | None = None) -> tuple[Check, ...]:
+    """The checks named (catalog order), every check when ``names`` is empty; unknown raises."""
+    if not names:
+        return CATALOG
+    known = {c.name for c in CATALOG}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown check(s) {unknown}; known: {sorted(known)}")
+    return tuple(c for c in CATALOG if c.name in names)

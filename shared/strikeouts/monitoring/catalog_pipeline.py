@@ -1,0 +1,116 @@
+"""Checks of the event pipeline: dead letters, rejections, the tick, staging, fallbacks, latency.
+
+Invariant: "recent" is measured from the context's ``now`` (the wall clock in production);
+a check whose source does not exist on this warehouse (the staging table and the heartbeats
+exist in the cloud only) is skipped with the reason, never passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from strikeouts.monitoring.checks import CheckContext, Finding, at_most, scalar, skipped
+from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK
+
+STAGING = "pitcher_strikeout_predictions_staging"
+DAY = dt.timedelta(hours=24)
+
+
+def _last_day(context: CheckContext, table: str, stamp: str, source: str, what: str) -> Finding:
+    """Pass when ``table`` has no row stamped in the last 24 h; the detail names the sources."""
+    frame = context.query(
+        f"SELECT COUNT(*) AS n, STRING_AGG(DISTINCT {source}, ', ') AS sources "
+        f"FROM {table} WHERE {stamp} > @since",
+        since=context.now - DAY,
+    )
+    n = scalar(frame, "n") or 0
+    sources = f" from {frame['sources'].iloc[0]}" if n else ""
+    return at_most(n, 0, f"{n:.0f} {what} in 24 h{sources}")
+
+
+def dead_letters_24h(context: CheckContext) -> Finding:
+    """No message was dead-lettered in the last 24 hours."""
+    return _last_day(context, "dead_letters", "publish_time", "subscription_name", "dead letters")
+
+
+def rejected_messages_24h(context: CheckContext) -> Finding:
+    """No message was rejected as malformed in the last 24 hours."""
+    return _last_day(context, "rejected_messages", "received_at", "handler", "rejected")
+
+
+def tick_recent(context: CheckContext) -> Finding:
+    """The ensemble tick completed within the last ``monitor_tick_max_age_seconds``."""
+    threshold = context.settings.monitor_tick_max_age_seconds
+    frame = context.optional_query(
+        f"SELECT MAX(beat_at) AS last FROM {HEARTBEATS} WHERE component = @component",
+        component=TICK,
+    )
+    if frame is None:
+        return skipped(
+            "no heartbeat table: the embedded runner ticks synchronously at the end of a run",
+            threshold,
+        )
+    if frame.empty or frame["last"].isna().iloc[0]:
+        return Finding(False, None, threshold, "the tick never recorded a heartbeat")
+    age = (context.now - frame["last"].iloc[0].to_pydatetime()).total_seconds()
+    return at_most(age, threshold, f"last tick {age:.0f} s ago")
+
+
+def staged_rows_unmerged(context: CheckContext) -> Finding:
+    """No staged row older than ``monitor_staged_max_age_seconds`` is missing from the table."""
+    threshold = context.settings.monitor_staged_max_age_seconds
+    frame = context.optional_query(
+        f"SELECT COUNT(*) AS n, MIN(s.staged_at) AS oldest FROM {STAGING} AS s "
+        "WHERE s.staged_at < @cutoff AND NOT EXISTS (SELECT 1 FROM pitcher_strikeout_predictions "
+        "AS t WHERE t.run_id = s.run_id AND t.game_id = s.game_id "
+        "AND t.pitcher_id = s.pitcher_id AND t.system_id = s.system_id)",
+        cutoff=context.now - dt.timedelta(seconds=threshold),
+    )
+    if frame is None:
+        return skipped("no staging table: the embedded path writes the final table directly", 0)
+    n = scalar(frame, "n") or 0
+    return at_most(n, 0, f"{n:.0f} rows staged over {threshold:.0f} s ago and not merged")
+
+
+def fallback_rate(context: CheckContext) -> Finding:
+    """At most ``monitor_fallback_rate_max`` of the date's pitcher-games fell back."""
+    day = context.query(
+        "SELECT pitcher_games, fallbacks FROM daily_coverage WHERE game_date = @date"
+    )
+    threshold = context.settings.monitor_fallback_rate_max
+    games = scalar(day, "pitcher_games") or 0
+    if games == 0:
+        return skipped(f"no pitcher-games on {context.date}", threshold)
+    fallbacks = scalar(day, "fallbacks") or 0
+    return at_most(
+        fallbacks / games, threshold, f"{fallbacks:.0f} of {games:.0f} pitcher-games fell back"
+    )
+
+
+def schedule_to_last_row(context: CheckContext) -> Finding:
+    """Every run of the date wrote its last row within the SLO of its game-schedule event."""
+    frame = context.query(
+        "SELECT run_id, TIMESTAMP_DIFF(MAX(created_at), MIN(run_created_at), SECOND) AS seconds "
+        "FROM pitcher_strikeout_predictions_latest WHERE game_date = @date "
+        "GROUP BY run_id ORDER BY seconds DESC"
+    )
+    threshold = context.settings.monitor_slo_seconds
+    if frame.empty:
+        return skipped(f"no run on {context.date}", threshold)
+    worst = float(frame["seconds"].iloc[0])
+    detail = f"slowest run {frame['run_id'].iloc[0]}: {worst:.0f} s from event to last row"
+    return at_most(worst, threshold, detail)
+
+
+def data_freshness(context: CheckContext) -> Finding:
+    """The newest ingested start is at most ``monitor_freshness_max_days`` before the date."""
+    frame = context.query("SELECT MAX(game_date) AS last FROM pitcher_starts")
+    threshold = float(context.settings.monitor_freshness_max_days)
+    if frame.empty or frame["last"].isna().iloc[0]:
+        return Finding(False, None, threshold, "no start ingested at all")
+    last = frame["last"].iloc[0]
+    last_date = last.date() if hasattr(last, "date") else last
+    lag = (context.date - last_date).days
+    return at_most(
+        lag, threshold, f"newest ingested start {last_date}: {lag} day(s) before the date"
+    )

@@ -1,0 +1,160 @@
+"""Checks of the rows themselves on the checked date: coverage, silence, keys, the ensemble.
+
+Invariant: the expected systems come from the pipeline configuration, never from the rows
+present, so a system that wrote nothing is seen as missing (the replaced system's alert read
+"no rows" as "nothing to check").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from strikeouts.monitoring.checks import (
+    CheckContext,
+    Finding,
+    at_least,
+    at_most,
+    scalar,
+    skipped,
+)
+
+LATEST = "pitcher_strikeout_predictions_latest"
+
+
+def _no_rows(context: CheckContext) -> Finding:
+    """No prediction on the date: a failure when the warehouse knows games that day."""
+    games = context.query("SELECT COUNT(*) AS n FROM games WHERE game_date = @date")
+    if (scalar(games, "n") or 0) > 0:
+        return Finding(
+            False, None, None, f"no prediction rows on {context.date} though games exist"
+        )
+    return skipped(f"no prediction rows and no games on {context.date}")
+
+
+def coverage_complete(context: CheckContext) -> Finding:
+    """Every pitcher-game of the date has a row from every expected system."""
+    day = context.query("SELECT * FROM daily_coverage WHERE game_date = @date")
+    if day.empty or int(day["pitcher_games"].iloc[0]) == 0:
+        return _no_rows(context)
+    row = day.iloc[0]
+    expected = max(int(row["expected_systems"]), len(context.expected_systems))
+    incomplete = int(row["incomplete_pitcher_games"])
+    if int(row["max_systems"]) < expected:
+        incomplete = int(row["pitcher_games"])
+    detail = (
+        f"{incomplete} of {int(row['pitcher_games'])} pitcher-games incomplete; systems per "
+        f"pitcher-game min {int(row['min_systems'])} max {int(row['max_systems'])} of {expected}"
+    )
+    return at_most(incomplete, 0, detail)
+
+
+def system_silent(context: CheckContext) -> Finding:
+    """No expected system wrote nothing on the date."""
+    counts = context.query(
+        f"SELECT system_id, COUNT(*) AS n FROM {LATEST} WHERE game_date = @date GROUP BY system_id"
+    )
+    if counts.empty:
+        return _no_rows(context)
+    present = dict(zip(counts["system_id"], counts["n"], strict=True))
+    silent = [s for s in context.expected_systems if present.get(s, 0) == 0]
+    detail = f"silent: {', '.join(silent)}" if silent else "every expected system wrote rows"
+    return at_most(len(silent), 0, detail)
+
+
+def agreement_rate(context: CheckContext) -> Finding:
+    """Share of the date's pitcher-games whose systems agree strongly (spread <= 1 K)."""
+    frame = context.query(
+        "SELECT COUNTIF(agreement = 'STRONG') AS strong, "
+        "COUNTIF(agreement IN ('STRONG', 'MODERATE', 'WEAK')) AS compared "
+        "FROM system_comparison WHERE game_date = @date"
+    )
+    compared = scalar(frame, "compared") or 0
+    threshold = context.settings.monitor_agreement_min
+    if compared == 0:
+        return skipped("no pitcher-game with two component predictions", threshold)
+    rate = (scalar(frame, "strong") or 0) / compared
+    return at_least(rate, threshold, f"{rate:.1%} of {compared:.0f} pitcher-games agree strongly")
+
+
+ENSEMBLE_SQL = f"""
+SELECT e.game_id, e.pitcher_id, e.predicted_strikeouts AS ensemble, e.weights_json,
+  c.system_id, c.predicted_strikeouts AS component
+FROM {LATEST} AS e
+LEFT JOIN {LATEST} AS c
+  ON c.game_id = e.game_id AND c.pitcher_id = e.pitcher_id AND c.system_id != e.system_id
+WHERE e.game_date = @date AND e.system_id = @ensemble AND e.predicted_strikeouts IS NOT NULL
+"""
+
+
+def ensemble_weighted_average(context: CheckContext) -> Finding:
+    """The ensemble equals the weighted average of its components, weights summing to 1."""
+    rows = context.query(ENSEMBLE_SQL, ensemble=context.config.ensemble_system_id)
+    if rows.empty:
+        return skipped(f"no ensemble prediction on {context.date}")
+    worst, problems, games = 0.0, [], 0
+    for (game, pitcher), group in rows.groupby(["game_id", "pitcher_id"]):
+        games += 1
+        gap = _ensemble_gap(group)
+        if math.isnan(gap):
+            problems.append(f"{game}/{pitcher}")
+        worst = max(worst, gap if not math.isnan(gap) else math.inf)
+    detail = f"largest |ensemble − weighted components| {worst:.2g} K over {games} pitcher-games"
+    if problems:
+        detail += (
+            f"; weights not summing to 1 or naming a system without a prediction: {problems[:3]}"
+        )
+    return at_most(worst, context.settings.monitor_ensemble_tolerance, detail)
+
+
+def _ensemble_gap(group: pd.DataFrame) -> float:
+    """|ensemble − Σ w·prediction| for one pitcher-game; NaN when its weights are unusable."""
+    weights = json.loads(group["weights_json"].iloc[0] or "{}")
+    components = dict(zip(group["system_id"], group["component"], strict=True))
+    if not weights or abs(sum(weights.values()) - 1.0) > 1e-6:
+        return math.nan
+    if any(pd.isna(components.get(s)) for s in weights):
+        return math.nan
+    combined = sum(w * float(components[s]) for s, w in weights.items())
+    return abs(float(group["ensemble"].iloc[0]) - combined)
+
+
+def duplicate_keys(context: CheckContext) -> Finding:
+    """No (run, game, pitcher, system) key twice in the final table over the window."""
+    frame = context.query(
+        "SELECT COUNT(*) AS keys, COALESCE(SUM(n - 1), 0) AS extra FROM ("
+        "SELECT run_id, game_id, pitcher_id, system_id, COUNT(*) AS n "
+        "FROM pitcher_strikeout_predictions WHERE game_date BETWEEN @start AND @date "
+        "GROUP BY run_id, game_id, pitcher_id, system_id HAVING COUNT(*) > 1)"
+    )
+    keys = scalar(frame, "keys") or 0
+    return at_most(
+        keys,
+        0,
+        f"{keys:.0f} keys stored more than once ({scalar(frame, 'extra') or 0:.0f} extra rows)",
+    )
+
+
+def null_system_ids(context: CheckContext) -> Finding:
+    """No row without a system id over the window."""
+    frame = context.query(
+        "SELECT COUNTIF(system_id IS NULL OR system_id = '') AS n "
+        "FROM pitcher_strikeout_predictions WHERE game_date BETWEEN @start AND @date"
+    )
+    n = scalar(frame, "n") or 0
+    return at_most(n, 0, f"{n:.0f} rows without a system id")
+
+
+def orphan_pitcher_games(context: CheckContext) -> Finding:
+    """Every pitcher-game with a system row has an ensemble row, and none has a single row."""
+    frame = context.query(
+        "SELECT COUNTIF(ensemble_v1_state = 'missing' OR systems_present = 1) AS n, "
+        "COUNT(*) AS games FROM system_comparison WHERE game_date = @date"
+    )
+    games = scalar(frame, "games") or 0
+    if games == 0:
+        return _no_rows(context)
+    n = scalar(frame, "n") or 0
+    return at_most(n, 0, f"{n:.0f} of {games:.0f} pitcher-games without an ensemble row or alone")

@@ -1,0 +1,55 @@
+"""Run the catalog for a date and log one structured entry per check.
+
+Invariant: the log entry's fields (``check``, ``check_severity``, ``status``) are what the
+log-based metrics in ``infra/monitoring.tf`` filter on; renaming one breaks the alerts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from strikeouts.logs import get_logger
+from strikeouts.monitoring.catalog import by_name
+from strikeouts.monitoring.checks import CheckContext, CheckResult, run_checks
+from strikeouts.monitoring.views import ensure_views
+from strikeouts.settings import Settings
+from strikeouts.warehouse.base import Warehouse
+
+LOG_MESSAGE = "monitoring check"
+log = get_logger(__name__)
+
+
+def monitor(
+    warehouse: Warehouse,
+    date: dt.date,
+    settings: Settings,
+    *,
+    now: dt.datetime | None = None,
+    names: Sequence[str] | None = None,
+    create_views: bool = True,
+) -> list[CheckResult]:
+    """Every check (or those named) for ``date``; views are (re)created first unless told not."""
+    checks = by_name(list(names or []))
+    if create_views:
+        ensure_views(warehouse)
+    context = CheckContext(warehouse, date, settings, now or dt.datetime.now(dt.UTC))
+    return run_checks(checks, context)
+
+
+def log_results(results: Sequence[CheckResult], date: dt.date) -> None:
+    """One entry per check: ERROR for a failed critical check, WARNING for other failures."""
+    for result in results:
+        emit = log.info
+        if result.status == "fail":
+            emit = log.error if result.severity == "critical" else log.warning
+        emit(
+            LOG_MESSAGE,
+            check=result.check,
+            check_severity=result.severity,
+            status=result.status,
+            value=result.value,
+            threshold=result.threshold,
+            detail=result.detail,
+            checked_date=date.isoformat(),
+        )

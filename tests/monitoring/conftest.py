@@ -1,0 +1,112 @@
+"""Real replayed rows for the monitoring tests, loadable into a fresh DuckDB or BigQuery warehouse.
+
+A week of real dates is replayed once per session through the embedded pipeline (champions
+trained on starts before the first date); the prediction rows and the same dates' starts,
+lines and games are then the inputs every backend receives, so results can be compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from strikeouts.emulators import ServerProcess
+from strikeouts.emulators.bigquery import DEFAULT_PROJECT
+from strikeouts.models.service import ensure_champions
+from strikeouts.models.store import open_model_store
+from strikeouts.monitoring.views import ensure_views
+from strikeouts.runtime.runner import load_predictors, replay
+from strikeouts.settings import Settings
+from strikeouts.warehouse import Warehouse
+from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
+
+FIRST, LAST = dt.date(2025, 6, 10), dt.date(2025, 6, 16)
+SOURCES = ("games", "pitcher_starts", "prop_lines")
+BACKENDS = ["duckdb", pytest.param("bigquery", marks=pytest.mark.emulator)]
+Rows = dict[str, pd.DataFrame]
+OpenLoaded = Callable[[str], Warehouse]
+
+
+@pytest.fixture(scope="session")
+def replayed_rows(ingested: DuckDBWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Rows:
+    """The replayed week's prediction rows and its games, starts and lines."""
+    folder = tmp_path_factory.mktemp("monitoring-replay")
+    store = open_model_store(Settings(model_store=str(folder / "models")))
+    ensure_champions(ingested, store, FIRST)
+    warehouse = DuckDBWarehouse(folder / "warehouse.duckdb")
+    try:
+        for table in SOURCES:
+            warehouse.replace_table(table, ingested.query(f"SELECT * FROM {table}"))
+        replay(warehouse, load_predictors(store), FIRST, LAST, folder / "state.duckdb")
+        span = {"first": FIRST, "last": LAST}
+        rows = {
+            table: warehouse.query(
+                f"SELECT * FROM {table} WHERE game_date BETWEEN @first AND @last", span
+            )
+            for table in (*SOURCES, "pitcher_strikeout_predictions")
+        }
+    finally:
+        warehouse.close()
+    return rows
+
+
+def load(warehouse: Warehouse, rows: Rows) -> Warehouse:
+    """``warehouse`` holding ``rows`` and every monitoring view."""
+    for table, frame in rows.items():
+        warehouse.replace_table(table, frame)
+    ensure_views(warehouse)
+    return warehouse
+
+
+@pytest.fixture
+def open_loaded(request: pytest.FixtureRequest, replayed_rows: Rows) -> Iterator[OpenLoaded]:
+    """Opens a fresh warehouse of a named backend loaded with the replayed rows."""
+    opened: list[Warehouse] = []
+
+    def open_(backend: str) -> Warehouse:
+        warehouse: Warehouse
+        if backend == "duckdb":
+            warehouse = DuckDBWarehouse(":memory:")
+        else:
+            from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+
+            server: ServerProcess = request.getfixturevalue("bigquery_emulator")
+            warehouse = BigQueryWarehouse(
+                DEFAULT_PROJECT, f"m_{uuid.uuid4().hex[:10]}", endpoint=server.endpoint, timeout=60
+            )
+        opened.append(warehouse)
+        return load(warehouse, replayed_rows)
+
+    yield open_
+    for warehouse in opened:
+        warehouse.close()
+
+
+@pytest.fixture(scope="session")
+def both_loaded(
+    replayed_rows: Rows, bigquery_emulator: ServerProcess
+) -> Iterator[tuple[Warehouse, Warehouse]]:
+    """One DuckDB and one BigQuery (emulator) warehouse with the same rows, for read-only tests."""
+    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+
+    duck = load(DuckDBWarehouse(":memory:"), replayed_rows)
+    bq = load(
+        BigQueryWarehouse(
+            DEFAULT_PROJECT, "monitoring", endpoint=bigquery_emulator.endpoint, timeout=60
+        ),
+        replayed_rows,
+    )
+    yield duck, bq
+    duck.close()
+    bq.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings whose window checks judge on a week of data (a smaller minimum sample)."""
+    return Settings(state_dir=tmp_path, monitor_window_days=7, monitor_min_sample=40)

@@ -1,0 +1,140 @@
+"""The check catalog on real replayed rows: a clean date passes on both backends alike, and each
+fault (a system's rows removed, a duplicate key, a dead letter, a stalled tick or merge, an
+ensemble off its components) fails the check meant to see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from strikeouts.monitoring.catalog import CATALOG, by_name
+from strikeouts.monitoring.checks import CheckResult, failed_critical
+from strikeouts.monitoring.service import monitor
+from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
+from strikeouts.settings import PROJECT_ROOT, Settings
+from strikeouts.warehouse import Warehouse
+
+from .conftest import BACKENDS, LAST, OpenLoaded
+
+pytestmark = pytest.mark.data
+NOW = dt.datetime(2025, 6, 17, 12, tzinfo=dt.UTC)
+CLOUD_ONLY = {"tick_recent", "staged_rows_unmerged"}
+
+
+def _run(warehouse: Warehouse, settings: Settings, *names: str) -> dict[str, CheckResult]:
+    results = monitor(warehouse, LAST, settings, now=NOW, names=list(names), create_views=False)
+    return {r.check: r for r in results}
+
+
+def test_catalog_names_are_unique_and_documented() -> None:
+    names = [c.name for c in CATALOG]
+    assert len(names) == len(set(names)) == 21
+    assert all(c.summary and c.runbook for c in CATALOG)
+    runbook = (PROJECT_ROOT / "README.md").read_text().split("## Monitoring", 1)[1]
+    assert [n for n in names if f"| `{n}` |" not in runbook] == []
+    with pytest.raises(ValueError, match="nope"):
+        by_name(["nope"])
+
+
+@pytest.mark.emulator
+def test_a_clean_replayed_date_passes_every_check_alike_on_both_backends(
+    both_loaded: tuple[Warehouse, Warehouse], settings: Settings
+) -> None:
+    duck, bq = (_run(w, settings) for w in both_loaded)
+    assert [r for r in duck.values() if r.status == "fail"] == []
+    assert {n for n, r in duck.items() if r.status == "skipped"} == CLOUD_ONLY
+    assert {n: (r.status, r.value, r.detail) for n, r in duck.items()} == {
+        n: (r.status, r.value, r.detail) for n, r in bq.items()
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_system_removed_for_a_date_fails_coverage_and_silence(
+    open_loaded: OpenLoaded, backend: str, settings: Settings
+) -> None:
+    warehouse = open_loaded(backend)
+    warehouse.execute(
+        "DELETE FROM pitcher_strikeout_predictions WHERE game_date = @d AND system_id = 'v1_6_rolling'",
+        {"d": LAST},
+    )
+    results = _run(warehouse, settings)
+    assert results["system_silent"].status == "fail"
+    assert "v1_6_rolling" in results["system_silent"].detail
+    assert results["coverage_complete"].status == "fail"
+    assert {"coverage_complete", "system_silent"} <= set(failed_critical(list(results.values())))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_duplicate_key_fails_the_duplicate_check(
+    open_loaded: OpenLoaded, backend: str, settings: Settings
+) -> None:
+    warehouse = open_loaded(backend)
+    assert _run(warehouse, settings, "duplicate_keys")["duplicate_keys"].status == "pass"
+    warehouse.execute(
+        "INSERT INTO pitcher_strikeout_predictions SELECT * FROM pitcher_strikeout_predictions "
+        "WHERE game_date = @d AND system_id = 'v1_baseline' AND pitcher_id = ("
+        "SELECT MIN(pitcher_id) FROM pitcher_strikeout_predictions WHERE game_date = @d)",
+        {"d": LAST},
+    )
+    result = _run(warehouse, settings, "duplicate_keys")["duplicate_keys"]
+    assert (result.status, result.value) == ("fail", 1.0)
+
+
+def test_an_ensemble_off_its_components_fails(open_loaded: OpenLoaded, settings: Settings) -> None:
+    warehouse = open_loaded("duckdb")
+    warehouse.execute(
+        "UPDATE pitcher_strikeout_predictions SET predicted_strikeouts = predicted_strikeouts + 0.5 "
+        "WHERE game_date = @d AND system_id = 'ensemble_v1' AND pitcher_id = ("
+        "SELECT MIN(pitcher_id) FROM pitcher_strikeout_predictions WHERE game_date = @d "
+        "AND system_id = 'ensemble_v1' AND predicted_strikeouts IS NOT NULL)",
+        {"d": LAST},
+    )
+    result = _run(warehouse, settings, "ensemble_weighted_average")["ensemble_weighted_average"]
+    assert result.status == "fail" and result.value == pytest.approx(0.5)
+
+
+def test_a_recent_dead_letter_fails_an_old_one_does_not(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    warehouse = open_loaded("duckdb")
+    letter = {"subscription_name": "pitcher-games--predict_v1_baseline", "data": "{}"}
+    old = {**letter, "message_id": "1", "publish_time": NOW - dt.timedelta(days=2)}
+    warehouse.merge("dead_letters", pd.DataFrame([old]))
+    assert _run(warehouse, settings, "dead_letters_24h")["dead_letters_24h"].status == "pass"
+    new = {**letter, "message_id": "2", "publish_time": NOW - dt.timedelta(hours=1)}
+    warehouse.merge("dead_letters", pd.DataFrame([new]))
+    result = _run(warehouse, settings, "dead_letters_24h")["dead_letters_24h"]
+    assert result.status == "fail" and "predict_v1_baseline" in result.detail
+    day = warehouse.query(
+        "SELECT dead_letters FROM daily_coverage WHERE game_date = @d", {"d": NOW.date()}
+    )
+    assert day["dead_letters"].tolist() == [1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_stalled_tick_and_an_unmerged_staged_row_fail(
+    open_loaded: OpenLoaded, backend: str, settings: Settings
+) -> None:
+    warehouse = open_loaded(backend)
+    warehouse.ensure_tables([HEARTBEATS])
+    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "fail"  # never beat
+    record_heartbeat(warehouse, TICK, NOW - dt.timedelta(minutes=10))
+    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "fail"
+    record_heartbeat(warehouse, TICK, NOW - dt.timedelta(seconds=30))
+    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "pass"
+
+    warehouse.execute(
+        "CREATE TABLE pitcher_strikeout_predictions_staging AS SELECT *, @at AS staged_at, "
+        "'b1' AS batch_id FROM pitcher_strikeout_predictions WHERE game_date = @d",
+        {"at": NOW - dt.timedelta(minutes=10), "d": LAST},
+    )
+    staged = _run(warehouse, settings, "staged_rows_unmerged")["staged_rows_unmerged"]
+    assert staged.status == "pass"  # every staged key is already in the final table
+    warehouse.execute(
+        "UPDATE pitcher_strikeout_predictions_staging SET run_id = 'never-merged' "
+        "WHERE system_id = 'v1_baseline'"
+    )
+    staged = _run(warehouse, settings, "staged_rows_unmerged")["staged_rows_unmerged"]
+    assert staged.status == "fail" and staged.value and staged.value > 0
