@@ -42,9 +42,8 @@ def test_red_flag_inputs_are_features() -> None:
     from strikeouts.pipeline.config import PipelineConfig
 
     config = PipelineConfig()
-    read = {rule.feature for rule in config.red_flags.values()}
-    read |= {config.history_feature, config.volatility_feature}
-    # the injured list is not in our data: a missing feature never raises its flag
+    read = {c.feature for rule in config.red_flags.values() for c in rule.conditions}
+    # the injured list is not in our data: fanout adds it only when the event says so
     assert read - set(SUPERSET) == {"on_injured_list"}
 
 

@@ -19,6 +19,7 @@ from strikeouts.pipeline.ports import (
     SystemResult,
     Versioned,
 )
+from strikeouts.pipeline.recording import RecordingPublisher
 
 # Features of a well-established starter: no red flag fires.
 STEADY = {
@@ -128,17 +129,7 @@ def two_systems(baseline: float = 6.0, rolling: float = 7.0) -> list[StubPredict
     ]
 
 
-class Recorder:
-    """A Publisher that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def publish(
-        self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
-    ) -> str:
-        self.sent.append(dict(message))
-        return str(len(self.sent))
+Recorder = RecordingPublisher  # a Publisher that keeps what it is given
 
 
 class CountingStore:

@@ -13,6 +13,7 @@ import pytest
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout
+from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import Runner, RunSummary
@@ -27,15 +28,7 @@ SYSTEMS = {"v1_baseline", "v1_6_rolling"}
 ENSEMBLE = "ensemble_v1"
 
 
-class Recorder:
-    """A Publisher that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, object]] = []
-
-    def publish(self, topic: str, message: dict[str, object], attributes: object = None) -> str:
-        self.sent.append(dict(message))
-        return str(len(self.sent))
+Recorder = RecordingPublisher
 
 
 @pytest.fixture(scope="module")

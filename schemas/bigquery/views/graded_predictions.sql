@@ -30,8 +30,11 @@ joined AS (
 resulted AS (
   SELECT
     *,
-    predicted_strikeouts - actual_strikeouts AS error,
+    -- a skipped row (a hard red flag) stands behind no number: never graded, for any system
+    -- alike, so systems and the ensemble are judged on the same pitcher-games
+    IF(status = 'skip', NULL, predicted_strikeouts - actual_strikeouts) AS error,
     CASE
+      WHEN status = 'skip' THEN NULL
       WHEN line IS NULL OR actual_strikeouts IS NULL OR actual_strikeouts = line THEN NULL
       WHEN actual_strikeouts > line THEN 1
       ELSE 0

@@ -62,13 +62,16 @@ def _nan(value: float | None) -> float:
     return np.nan if value is None else value
 
 
-def confidence_buckets(rows: pd.DataFrame) -> pd.DataFrame:
+def confidence_buckets(
+    rows: pd.DataFrame, line_column: str = "open_line", p_column: str = "p_over_open"
+) -> pd.DataFrame:
     """Per system and 10-point confidence bucket: rows, mean confidence, the favoured side's
-    hit rate against the line (pushes excluded), and the count MAE."""
-    lined = rows[rows["confidence"].notna() & rows["line"].notna() & rows["p_over"].notna()]
+    hit rate against the line the confidence was computed for (the opening line, as served;
+    pushes excluded), and the count MAE."""
+    lined = rows[rows["confidence"].notna() & rows[line_column].notna() & rows[p_column].notna()]
     lined = lined[lined["actual_strikeouts"].notna()]
-    over = lined["p_over"] >= 0.5
-    actual, line = lined["actual_strikeouts"], lined["line"]
+    over = lined[p_column] >= 0.5
+    actual, line = lined["actual_strikeouts"], lined[line_column]
     decided = actual != line
     won = (over & (actual > line)) | (~over & (actual < line))
     lower = (lined["confidence"] // BUCKET_WIDTH * BUCKET_WIDTH).clip(upper=100 - BUCKET_WIDTH)

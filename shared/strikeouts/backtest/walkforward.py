@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from strikeouts.backtest.alternates import system_alternates
 from strikeouts.backtest.confidence import system_confidence
 from strikeouts.features.history import History
 from strikeouts.models.service import labelled_features, train
@@ -33,7 +34,8 @@ NAIVE_ID = "naive_season_avg"
 
 # The closing market and the names are attached after prediction, for evaluation only.
 CLOSING_SQL = """
-SELECT s.game_id, s.pitcher_id, s.pitcher_name, l.close_line, l.close_over, l.close_under
+SELECT s.game_id, s.pitcher_id, s.pitcher_name, l.close_line, l.close_over, l.close_under,
+       l.close_all_lines_json
 FROM pitcher_starts AS s
 LEFT JOIN prop_lines AS l ON l.game_id = s.game_id AND l.pitcher_id = s.pitcher_id
 WHERE s.game_date >= @start AND s.game_date <= @end
@@ -112,13 +114,16 @@ def walk_forward(
     retrain: Retrain = "monthly",
     systems: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    alternates: list[pd.DataFrame] | None = None,
     line_snapshot: LineSnapshot = "first",
 ) -> pd.DataFrame:
     """One row per start in ``start..end`` and system (the ensemble and a naive baseline too).
 
-    ``line_snapshot`` is the line the features may see, in training and prediction alike: the
-    first snapshot of the day (what a morning slate knows) or the last one before first pitch
-    (what a slate run just before the game knows; in the bulk lines that is the close).
+    With ``alternates``, each system's P(over) on every priced closing line is appended there
+    (:mod:`strikeouts.backtest.alternates`). ``line_snapshot`` is the line the features may
+    see, in training and prediction alike: the first snapshot of the day (what a morning slate
+    knows) or the last one before first pitch (what a slate run just before the game knows; in
+    the bulk lines that is the close).
     """
     system_ids = list(systems or SYSTEMS)
     config = PipelineConfig()
@@ -157,13 +162,18 @@ def walk_forward(
             model = train(frame, system_id, period.start)
             mean = model.predict_mean(test)
             p_over = model.p_over(test, mean, test["close_line"].to_numpy(dtype=float))
-            confidence = system_confidence(test, p_over, get_system(system_id).feature_set, config)
+            # the confidence a user saw: against the opening line, the one the pipeline gets
+            p_open = model.p_over(test, mean, test["line"].to_numpy(dtype=float))
+            confidence = system_confidence(test, p_open, get_system(system_id).feature_set, config)
+            if alternates is not None:
+                alternates.append(system_alternates(test, model, mean, system_id))
             out.append(
                 base.assign(
                     system_id=system_id,
                     model_version=f"walkforward@{period.start}",
                     predicted_strikeouts=mean,
                     p_over=p_over,
+                    p_over_open=p_open,
                     **{c: confidence[c].to_numpy() for c in confidence.columns},
                 )
             )
@@ -196,9 +206,12 @@ def ensemble_rows(
         by_start.setdefault(key, []).append({str(k): v for k, v in record.items()})
     combined = []
     for group in by_start.values():
-        results = {str(r["system_id"]): _as_result(r) for r in group}
+        results = {str(r["system_id"]): _as_result(r, "p_over") for r in group}
         line = None if pd.isna(group[0]["line"]) else float(group[0]["line"])
         outcome = combine(results, list(system_ids), line, config)
+        opening = {str(r["system_id"]): _as_result(r, "p_over_open") for r in group}
+        open_line = None if pd.isna(group[0]["open_line"]) else float(group[0]["open_line"])
+        at_open = combine(opening, list(system_ids), open_line, config)
         skipped = any(bool(r.get("skipped", False)) for r in group)
         combined.append(
             {
@@ -206,10 +219,11 @@ def ensemble_rows(
                 "system_id": ENSEMBLE_ID,
                 "model_version": "+".join(sorted(results)),
                 "predicted_strikeouts": outcome.predicted_strikeouts,
-                "p_over": np.nan if outcome.p_over is None else outcome.p_over,
-                "confidence": _number(None if skipped else outcome.confidence),
-                "base_confidence": _number(None if skipped else outcome.base_confidence),
-                "confidence_multiplier": _number(None if skipped else outcome.multiplier),
+                "p_over": _number(outcome.p_over),
+                "p_over_open": _number(at_open.p_over),
+                "confidence": _number(None if skipped else at_open.confidence),
+                "base_confidence": _number(None if skipped else at_open.base_confidence),
+                "confidence_multiplier": _number(None if skipped else at_open.multiplier),
                 "red_flags": "|".join(outcome.red_flags),
                 "skipped": skipped,
                 "agreement": outcome.agreement,
@@ -218,13 +232,14 @@ def ensemble_rows(
     return pd.DataFrame(combined)
 
 
-def _as_result(row: dict[str, Any]) -> dict[str, Any]:
-    """A backtest row as the system-prediction message the ensemble combines."""
+def _as_result(row: dict[str, Any], p_column: str) -> dict[str, Any]:
+    """A backtest row as the system-prediction message the ensemble combines (its P(over)
+    from ``p_column``: at the closing or the opening line)."""
     flags = str(row.get("red_flags") or "")
     return {
         "status": "ok",
         "predicted_strikeouts": float(row["predicted_strikeouts"]),
-        "p_over": None if pd.isna(row["p_over"]) else float(row["p_over"]),
+        "p_over": None if pd.isna(row[p_column]) else float(row[p_column]),
         "confidence": None if pd.isna(row.get("confidence")) else float(row["confidence"]),
         "feature_coverage": None
         if pd.isna(row.get("feature_coverage"))
@@ -247,14 +262,24 @@ def snapshot_rows(
     retrain: Retrain,
     line_snapshot: str,
     progress: Callable[[str], None] | None = None,
+    alternates: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Backtest rows seeing the first or last line snapshot, or both on the same starts."""
+    """Backtest rows seeing the first or last line snapshot, or both on the same starts.
+
+    ``alternates`` (see :func:`walk_forward`) come from the single run, or from the
+    first-snapshot run when both are asked for."""
     if line_snapshot != "both":
         snapshot: LineSnapshot = "last" if line_snapshot == "last" else "first"
         return walk_forward(
-            warehouse, start, end, retrain, progress=progress, line_snapshot=snapshot
+            warehouse,
+            start,
+            end,
+            retrain,
+            progress=progress,
+            alternates=alternates,
+            line_snapshot=snapshot,
         )
-    first = walk_forward(warehouse, start, end, retrain, progress=progress)
+    first = walk_forward(warehouse, start, end, retrain, progress=progress, alternates=alternates)
     last = walk_forward(warehouse, start, end, retrain, progress=progress, line_snapshot="last")
     last = last[last["system_id"] != NAIVE_ID]  # the naive baseline sees no line
     last = last.assign(system_id=last["system_id"] + "@last")

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.backtest.alternates import score_alternates
 from strikeouts.backtest.confidence import confidence_buckets
 from strikeouts.backtest.walkforward import (
     SNAPSHOT_CHOICES,
@@ -113,6 +114,7 @@ def backtest(
     settings = settings_with(warehouse=warehouse)
     try:
         with console.status("walk-forward backtest") as status:
+            alternates: list[pd.DataFrame] = []
             rows = snapshot_rows(
                 open_warehouse(settings),
                 start,
@@ -120,11 +122,13 @@ def backtest(
                 _retrain(retrain),
                 line_snapshot,
                 lambda msg: status.update(msg),
+                alternates=alternates,
             )
     except USER_ERRORS as exc:
         raise fail(console, str(exc)) from None
     table, by_system = summarize(rows)
     buckets = confidence_buckets(rows)
+    scores = score_alternates(alternates)
     summary: dict[str, object] = {
         "start": str(start),
         "end": str(end),
@@ -133,11 +137,13 @@ def backtest(
         "line_snapshot": line_snapshot,
         "systems": by_system,
         "confidence_buckets": buckets.to_dict("records"),
+        "alternate_lines": scores.to_dict("records"),
         "notice": RETROSHEET_NOTICE,
     }
     outputs = write_outputs(rows, summary, predictions_out, summary_out)
     wide(console).print(summary_table(table, start, end))
     wide(console).print(buckets_table(buckets))
+    wide(console).print(alternates_table(scores))
     for label, path in outputs.items():
         console.print(f"{label}: {path}")
     console.print(RETROSHEET_NOTICE, style="dim")
@@ -197,8 +203,9 @@ def buckets_table(buckets: pd.DataFrame) -> Table:
     """Hit rate and MAE by 10-point confidence bucket: does the confidence mean what it says?"""
     out = Table(
         title="Confidence buckets",
-        caption="confidence = 100 × P(favoured side wins), shrunk; hit = that side's wins over "
-        "decided bets against the closing line (± one standard error)",
+        caption="confidence = 100 × P(favoured side wins) at the opening line (what the "
+        "pipeline sees), shrunk; hit = that side's wins over decided bets against that line "
+        "(± one standard error)",
     )
     for column in ("system", "bucket", "n", "mean conf", "hit rate", "± se", "MAE"):
         out.add_column(column, justify="right" if column != "system" else "left")
@@ -211,6 +218,28 @@ def buckets_table(buckets: pd.DataFrame) -> Table:
             _fmt(row["hit_rate"]),
             _fmt(row["hit_rate_se"]),
             _fmt(row["mae"]),
+        )
+    return out
+
+
+def alternates_table(scores: pd.DataFrame) -> Table:
+    """Brier and log loss on every priced closing line, next to the de-vigged books'."""
+    out = Table(
+        title="Every priced closing line",
+        caption="P(over) of each system at the main and the alternate lines the books priced "
+        "at close, against the books' median de-vigged P(over) on the same lines (pushes out)",
+    )
+    for column in ("system", "lines", "n", "Brier", "book", "logloss", "book"):
+        out.add_column(column, justify="right" if column not in ("system", "lines") else "left")
+    for row in scores.to_dict("records"):
+        out.add_row(
+            str(row["system_id"]),
+            str(row["lines"]),
+            f"{row['n']}",
+            _fmt(row["brier"]),
+            _fmt(row["book_brier"]),
+            _fmt(row["log_loss"]),
+            _fmt(row["book_log_loss"]),
         )
     return out
 

@@ -24,6 +24,7 @@ from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import base_weights, renormalize
 from strikeouts.pipeline.handlers import Fanout
+from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.schedule import ScheduleError, schedule_event, slate
@@ -92,19 +93,6 @@ class Quote:
     systems: list[SystemQuote]
 
 
-class _Keep:
-    """A Publisher that keeps the messages fanout builds."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def publish(
-        self, topic: str, message: Mapping[str, Any], attributes: Mapping[str, str] | None = None
-    ) -> str:
-        self.sent.append(dict(message))
-        return str(len(self.sent))
-
-
 def pitcher_game_message(
     warehouse: Warehouse, pitcher: str, game_date: dt.date, systems: Sequence[str]
 ) -> dict[str, Any]:
@@ -125,7 +113,7 @@ def pitcher_game_message(
     event = schedule_event(
         rows.to_dict("records"), game_date, "quote", SystemClock().now(), list(systems)
     )
-    keep = _Keep()
+    keep = RecordingPublisher()
     Fanout(WarehouseFeatureSource(warehouse), keep, PipelineConfig())(event)
     return keep.sent[0]
 
