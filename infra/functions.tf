@@ -41,7 +41,21 @@ resource "google_cloudfunctions2_function" "function" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function[each.key].email
-    environment_variables            = local.function_env
+    environment_variables = merge(
+      local.function_env,
+      contains(local.gameday_functions, each.key) ? local.gameday_env : {}
+    )
+
+    # only the schedule function sees the Odds API key, read from Secret Manager at start-up
+    dynamic "secret_environment_variables" {
+      for_each = each.key == "schedule" ? [1] : []
+      content {
+        key        = "STRIKEOUTS_ODDS_API_KEY"
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.odds_api_key.secret_id
+        version    = "latest"
+      }
+    }
   }
 }
 

@@ -8,6 +8,8 @@ locals {
     system_predictions = "system-predictions"
     ensemble_ticks     = "ensemble-ticks"
     dead_letter        = "dead-letter"
+    gameday_schedule   = "gameday-schedule"
+    gameday_results    = "gameday-results"
   }
 
   # one push subscription per (function, topic), as ROUTES in strikeouts/cloud/stack.py
@@ -18,6 +20,8 @@ locals {
     "pitcher-games--ensemble"             = { function = "ensemble", topic = "pitcher_games" }
     "system-predictions--ensemble"        = { function = "ensemble", topic = "system_predictions" }
     "ensemble-ticks--ensemble_tick"       = { function = "ensemble_tick", topic = "ensemble_ticks" }
+    "gameday-schedule--schedule"          = { function = "schedule", topic = "gameday_schedule" }
+    "gameday-results--results"            = { function = "results", topic = "gameday_results" }
   }
 
   functions = {
@@ -27,7 +31,12 @@ locals {
     ensemble             = { memory = "1Gi", publishes = [], models = false, state = true }
     ensemble_tick        = { memory = "1Gi", publishes = [], models = false, state = true }
     monitor              = { memory = "1Gi", publishes = [], models = false, state = false }
+    # game day (gameday.tf): schedule reads the champions' versions and the odds key
+    schedule = { memory = "1Gi", publishes = ["game_schedule"], models = true, state = false }
+    results  = { memory = "1Gi", publishes = [], models = false, state = false }
   }
+
+  gameday_functions = toset(["schedule", "results"])
 
   # every table with a schema file, except the aggregation state (GCS objects in the cloud)
   table_names = [
@@ -50,5 +59,15 @@ locals {
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
     STRIKEOUTS_REPORT_BUCKET            = google_storage_bucket.reports.name
+  }
+
+  # the game-day functions also read the team codes packaged with them and the live sources
+  gameday_env = {
+    STRIKEOUTS_DATA_DIR               = "data"
+    STRIKEOUTS_STATSAPI_URL           = var.statsapi_url
+    STRIKEOUTS_ODDS_API_URL           = var.odds_api_url
+    STRIKEOUTS_LEAGUE_TIME_ZONE       = var.league_time_zone
+    STRIKEOUTS_TOPIC_GAMEDAY_SCHEDULE = "gameday-schedule"
+    STRIKEOUTS_TOPIC_GAMEDAY_RESULTS  = "gameday-results"
   }
 }

@@ -39,6 +39,36 @@ variable "staging_partition_days" {
   default     = 2
 }
 
+variable "statsapi_url" {
+  description = "MLB Stats API base URL (public, no key)."
+  type        = string
+  default     = "https://statsapi.mlb.com"
+}
+
+variable "odds_api_url" {
+  description = "The Odds API base URL (paid, quota per month; the key is in Secret Manager)."
+  type        = string
+  default     = "https://api.the-odds-api.com"
+}
+
+variable "league_time_zone" {
+  description = "Time zone of the scheduler jobs and of the game date a trigger stands for."
+  type        = string
+  default     = "America/New_York"
+}
+
+variable "schedule_crons" {
+  description = "When the schedule function builds and publishes the slate (league time zone): e.g. the morning, and about 90 minutes before the usual first pitch. Each run with a changed slate (scratch, line move) is a new run that supersedes the earlier one."
+  type        = list(string)
+  default     = ["0 10 * * *", "35 11 * * *", "35 17 * * *"]
+}
+
+variable "results_cron" {
+  description = "When the results function takes yesterday's finals and grades them (league time zone)."
+  type        = string
+  default     = "0 5 * * *"
+}
+
 variable "predict_invokers" {
   description = "Members allowed to call the predict HTTP function (e.g. user:analyst@example.com, serviceAccount:...). Empty: only project owners via their own grants."
   type        = list(string)

@@ -41,6 +41,15 @@ def require_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def live_fixtures() -> Path:
+    """``../shared/fixtures/live`` (Stats API and Odds API shapes); fails in CI when absent."""
+    path = ROOT.parent / "shared" / "fixtures" / "live"
+    if not (path / "README.md").is_file():
+        _unavailable(f"live-source fixtures not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     return require_data()
 

@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "backtest": {"models", "features", "pipeline", "evaluation", "warehouse"},
     "runtime": {"pipeline", "models", "features", "warehouse", "data", "evaluation"},
     "monitoring": {"warehouse", "pipeline", "data"},
+    "sources": set(),
+    "gameday": {"sources", "data", "warehouse", "runtime", "pipeline", "models", "features"},
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",
@@ -33,6 +35,11 @@ DOMAIN_MODULES = [
     "strikeouts.pipeline.embedded",
     "strikeouts.pipeline.handlers.ensemble",
     "strikeouts.runtime.runner",
+    "strikeouts.sources.statsapi",
+    "strikeouts.sources.odds",
+    "strikeouts.gameday.results",
+    "strikeouts.gameday.grading",
+    "strikeouts.gameday.daily",
     "strikeouts.monitoring.service",
     "strikeouts.monitoring.report",
 ]

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -152,6 +152,41 @@ class Settings(BaseSettings):
 
     fault_duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Injected lost acknowledgements per delivery, after the handler ran (a redelivery follows)."""
+
+    # --- game day: live sources (see strikeouts.sources) --------------------------------
+    statsapi_url: str = "https://statsapi.mlb.com"
+    """Base URL of the MLB Stats API (public, no key); tests point it at a local server."""
+
+    odds_api_url: str = "https://api.the-odds-api.com"
+    """Base URL of The Odds API v4 (a paid service with a request quota)."""
+
+    odds_api_key: SecretStr | None = None
+    """The Odds API key (cloud: from Secret Manager); never logged, redacted from URLs."""
+
+    source_timeout_seconds: float = Field(default=10.0, gt=0, le=120.0)
+    """Timeout of each HTTP call to a live source (connect, read, write, pool)."""
+
+    source_attempts: int = Field(default=5, ge=1, le=20)
+    """Attempts per live-source call on 429, 5xx and timeouts before the source is down."""
+
+    source_total_seconds: float = Field(default=60.0, gt=0, le=900.0)
+    """Total time one live-source call may take, retries and waits included."""
+
+    source_backoff_max_seconds: float = Field(default=8.0, gt=0, le=300.0)
+    """Longest backoff between two attempts (a longer Retry-After is still honoured)."""
+
+    topic_gameday_schedule: str = "gameday-schedule"
+    """Pub/Sub topic of the scheduler's triggers of the ``schedule`` function (slates)."""
+
+    topic_gameday_results: str = "gameday-results"
+    """Pub/Sub topic of the scheduler's triggers of the ``results`` function (night)."""
+
+    league_time_zone: str = "America/New_York"
+    """Time zone in which a trigger's time becomes the game date (MLB's official dates)."""
+
+    odds_window_hours: float = Field(default=6.0, gt=0, le=12.0)
+    """How far an odds event's commence time may be from its game's time to match it (the
+    nearest game of the same two teams wins; feeds slip by hours, e.g. 2025-07-04 ATH-SF)."""
 
 
 @lru_cache(maxsize=1)

@@ -125,3 +125,22 @@ def test_cli_errors_are_one_clear_line(tmp_path) -> None:
         ],
     )
     assert empty.exit_code == 2 and "strikeouts ingest" in empty.output
+
+
+def test_both_line_snapshots_are_scored_on_the_same_starts(ingested: Warehouse) -> None:
+    from strikeouts.backtest.walkforward import snapshot_rows
+
+    week = (dt.date(2025, 6, 15), dt.date(2025, 6, 21))
+    rows = snapshot_rows(ingested, *week, "once", "both")
+    first = rows[~rows["system_id"].str.endswith("@last")]
+    last = rows[rows["system_id"].str.endswith("@last")]
+    assert set(last["system_id"]) == {"v1_baseline@last", "v1_6_rolling@last", "ensemble_v1@last"}
+    keys = ["game_id", "pitcher_id"]
+    assert set(map(tuple, first[keys].values)) == set(map(tuple, last[keys].values))
+    lined = last[last["line"].notna()]
+    # the last pre-game snapshot is the close: the features saw exactly the line scored against
+    assert (lined["open_line"] == lined["line"]).all()
+    moved = first[first["line"].notna() & (first["open_line"] != first["line"])]
+    assert len(moved) > 0  # in the morning some lines were still to move
+    table, _ = summarize(rows)
+    assert {"v1_6_rolling", "v1_6_rolling@last"} <= set(table["system_id"])

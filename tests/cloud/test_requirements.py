@@ -54,4 +54,4 @@ def test_function_entry_points_import_without_cli_only_packages() -> None:
     code = blocker + "".join(f"import functions.{f}.main\n" for f in FUNCTIONS) + "print('ok')\n"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
-    assert len(FUNCTIONS) == 7  # the five of the pipeline, predict and monitor
+    assert len(FUNCTIONS) == 9  # the five of the pipeline, predict, monitor, schedule, results

@@ -116,6 +116,17 @@ def test_merge_counts_a_key_repeated_within_one_batch_once(warehouse: Warehouse)
     assert warehouse.row_count("pitcher_starts") == 3
 
 
+def test_upsert_replaces_existing_keys_and_inserts_new_ones(warehouse: Warehouse) -> None:
+    assert warehouse.upsert("pitcher_starts", rows.pitcher_starts(6)) == 6
+    corrected = rows.pitcher_starts(6, first=3)  # keys 3..5 exist, 6..8 are new
+    corrected["strikeouts"] = 99
+    assert warehouse.upsert("pitcher_starts", corrected) == 6
+    assert warehouse.upsert("pitcher_starts", corrected) == 6  # again: same content
+    assert warehouse.row_count("pitcher_starts") == 9
+    stored = warehouse.query("SELECT game_id, strikeouts FROM pitcher_starts ORDER BY game_id")
+    assert list(stored["strikeouts"]) == [0, 1, 2] + [99] * 6
+
+
 def test_merge_needs_a_table_key(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     schema = load_schema("pitcher_starts")
     keyless = type(schema)(name=schema.name, columns=schema.columns)

@@ -7,6 +7,7 @@ outcome are attached afterwards, for evaluation only.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from strikeouts.pipeline.ensemble import combine
 from strikeouts.warehouse.base import Warehouse
 
 Retrain = Literal["monthly", "weekly", "once"]
+LineSnapshot = Literal["first", "last"]
 ENSEMBLE_ID = "ensemble_v1"
 NAIVE_ID = "naive_season_avg"
 
@@ -37,6 +39,13 @@ SELECT s.game_id, s.pitcher_id, s.pitcher_name, l.close_line, l.close_over, l.cl
 FROM pitcher_starts AS s
 LEFT JOIN prop_lines AS l ON l.game_id = s.game_id AND l.pitcher_id = s.pitcher_id
 WHERE s.game_date >= @start AND s.game_date <= @end
+"""
+
+
+# The last pre-game snapshot's prices, for a backtest whose predictions may see it.
+LAST_SNAPSHOT_SQL = """
+SELECT game_id, pitcher_id, close_line, close_over, close_under
+FROM prop_lines WHERE game_id IS NOT NULL AND pitcher_id IS NOT NULL AND game_date <= @end
 """
 
 
@@ -73,6 +82,22 @@ def _boundaries(start: dt.date, end: dt.date, retrain: Retrain) -> Iterator[dt.d
     yield day
 
 
+def _seeing_last_snapshot(warehouse: Warehouse, history: History, end: dt.date) -> History:
+    """``history`` whose line features read the last pre-game snapshot instead of the first."""
+    last = warehouse.query(LAST_SNAPSHOT_SQL, {"end": end}).drop_duplicates(
+        ["game_id", "pitcher_id"]
+    )
+    lines = history.lines.drop(columns=["open_line", "open_over", "open_under"]).merge(
+        last.drop(columns=["close_line"]), on=["game_id", "pitcher_id"], how="left"
+    )
+    lines = lines.assign(
+        open_line=lines["close_line"],
+        open_over=pd.to_numeric(lines["close_over"]).astype("float64"),
+        open_under=pd.to_numeric(lines["close_under"]).astype("float64"),
+    ).drop(columns=["close_over", "close_under"])
+    return dataclasses.replace(history, lines=lines)
+
+
 def naive_prediction(frame: pd.DataFrame, fallback: float) -> pd.Series:
     """Season-to-date mean strikeouts; the last-10-starts mean before a season's first start,
     and ``fallback`` (the training-window mean) for a pitcher with no prior start at all."""
@@ -90,13 +115,21 @@ def walk_forward(
     systems: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     alternates: list[pd.DataFrame] | None = None,
+    line_snapshot: LineSnapshot = "first",
 ) -> pd.DataFrame:
-    """One row per start in ``start..end`` and system (the ensemble and a naive baseline too);
-    with ``alternates``, each system's P(over) on every priced closing line is appended there
-    (:mod:`strikeouts.backtest.alternates`)."""
+    """One row per start in ``start..end`` and system (the ensemble and a naive baseline too).
+
+    With ``alternates``, each system's P(over) on every priced closing line is appended there
+    (:mod:`strikeouts.backtest.alternates`). ``line_snapshot`` is the line the features may
+    see, in training and prediction alike: the first snapshot of the day (what a morning slate
+    knows) or the last one before first pitch (what a slate run just before the game knows; in
+    the bulk lines that is the close).
+    """
     system_ids = list(systems or SYSTEMS)
     config = PipelineConfig()
     history = History.load(warehouse, before=end + dt.timedelta(days=1))
+    if line_snapshot == "last":
+        history = _seeing_last_snapshot(warehouse, history, end)
     if history.starts.empty:
         raise BacktestError("the warehouse has no starts: run `strikeouts ingest` first")
     first = pd.Timestamp(history.starts["game_date"].min()).date()
@@ -217,3 +250,37 @@ def _as_result(row: dict[str, Any], p_column: str) -> dict[str, Any]:
 
 def _number(value: float | None) -> float:
     return np.nan if value is None else float(value)
+
+
+SNAPSHOT_CHOICES = ("first", "last", "both")
+
+
+def snapshot_rows(
+    warehouse: Warehouse,
+    start: dt.date,
+    end: dt.date,
+    retrain: Retrain,
+    line_snapshot: str,
+    progress: Callable[[str], None] | None = None,
+    alternates: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Backtest rows seeing the first or last line snapshot, or both on the same starts.
+
+    ``alternates`` (see :func:`walk_forward`) come from the single run, or from the
+    first-snapshot run when both are asked for."""
+    if line_snapshot != "both":
+        snapshot: LineSnapshot = "last" if line_snapshot == "last" else "first"
+        return walk_forward(
+            warehouse,
+            start,
+            end,
+            retrain,
+            progress=progress,
+            alternates=alternates,
+            line_snapshot=snapshot,
+        )
+    first = walk_forward(warehouse, start, end, retrain, progress=progress, alternates=alternates)
+    last = walk_forward(warehouse, start, end, retrain, progress=progress, line_snapshot="last")
+    last = last[last["system_id"] != NAIVE_ID]  # the naive baseline sees no line
+    last = last.assign(system_id=last["system_id"] + "@last")
+    return pd.concat([first, last], ignore_index=True)

@@ -7,7 +7,16 @@ from importlib import import_module
 from strikeouts.cli.app import app
 
 # Each module registers its commands on ``app``; this order is the order of ``--help``.
-COMMAND_MODULES = ("ingest", "models", "pipeline", "predict", "recovery", "cloud", "monitoring")
+COMMAND_MODULES = (
+    "ingest",
+    "models",
+    "pipeline",
+    "predict",
+    "gameday",
+    "recovery",
+    "cloud",
+    "monitoring",
+)
 for _name in COMMAND_MODULES:
     import_module(f"strikeouts.cli.{_name}")
 

@@ -41,8 +41,15 @@ def stack_up_command(
         float, typer.Option(help="Ensemble tick interval (the Cloud Scheduler job); 0 = no ticker")
     ] = 60.0,
     persist: Annotated[bool, typer.Option(help="Keep emulator data under state_dir/stack")] = False,
+    gameday: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the schedule and results functions against STRIKEOUTS_STATSAPI_URL "
+            "and STRIKEOUTS_ODDS_API_URL (e.g. a local fixture server)"
+        ),
+    ] = False,
 ) -> None:
-    """Start the emulators and the five functions on 127.0.0.1 and wire them like the cloud."""
+    """Start the emulators and the functions on 127.0.0.1 and wire them like the cloud."""
     from strikeouts.cloud.stack import StackError, stack_up
     from strikeouts.emulators import EmulatorError
 
@@ -56,6 +63,7 @@ def stack_up_command(
             tick_seconds=tick_seconds,
             persist=persist,
             progress=lambda m: console.print(f"· {m}"),
+            gameday_env=_gameday_env(settings) if gameday else None,
         )
     except (StackError, EmulatorError) as exc:
         raise fail(console, str(exc)) from None
@@ -63,6 +71,18 @@ def stack_up_command(
     for name, proc in info.processes.items():
         console.print(f"  {name:<22} pid {proc.pid:<8} port {proc.port or '-'}")
     console.print(f"  warehouse {info.warehouse} at {info.bigquery_endpoint}")
+
+
+def _gameday_env(settings: Settings) -> dict[str, str]:
+    """The live sources' settings handed to the game-day functions of the stack."""
+    env = {
+        "STRIKEOUTS_STATSAPI_URL": settings.statsapi_url,
+        "STRIKEOUTS_ODDS_API_URL": settings.odds_api_url,
+        "STRIKEOUTS_DATA_DIR": str(Path(settings.data_dir).resolve()),
+    }
+    if settings.odds_api_key is not None:
+        env["STRIKEOUTS_ODDS_API_KEY"] = settings.odds_api_key.get_secret_value()
+    return env
 
 
 @stack_app.command("down")

@@ -18,7 +18,12 @@ from rich.table import Table
 
 from strikeouts.backtest.alternates import score_alternates
 from strikeouts.backtest.confidence import confidence_buckets
-from strikeouts.backtest.walkforward import BacktestError, Retrain, walk_forward
+from strikeouts.backtest.walkforward import (
+    SNAPSHOT_CHOICES,
+    BacktestError,
+    Retrain,
+    snapshot_rows,
+)
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
     ModelStoreOpt,
@@ -91,21 +96,32 @@ def backtest(
         Path | None, typer.Option("--summary-out", help="JSON summary (default: beside the CSV)")
     ] = None,
     warehouse: WarehouseOpt = None,
+    line_snapshot: Annotated[
+        str,
+        typer.Option(
+            "--line-snapshot",
+            help="Line the predictions may see: first (morning), last (before first pitch) "
+            "or both (reported side by side; 'last' rows are SYSTEM@last)",
+        ),
+    ] = "first",
 ) -> None:
     """Walk-forward backtest: retrain each period on earlier starts only, predict the period."""
     console = Console()
     if retrain not in RETRAIN_CHOICES:
         raise fail(console, f"--retrain={retrain!r}: expected one of {', '.join(RETRAIN_CHOICES)}")
+    if line_snapshot not in SNAPSHOT_CHOICES:
+        raise fail(console, f"--line-snapshot={line_snapshot!r}: expected one of first, last, both")
     settings = settings_with(warehouse=warehouse)
     try:
         with console.status("walk-forward backtest") as status:
             alternates: list[pd.DataFrame] = []
-            rows = walk_forward(
+            rows = snapshot_rows(
                 open_warehouse(settings),
                 start,
                 end,
-                retrain=_retrain(retrain),
-                progress=lambda msg: status.update(msg),
+                _retrain(retrain),
+                line_snapshot,
+                lambda msg: status.update(msg),
                 alternates=alternates,
             )
     except USER_ERRORS as exc:
@@ -118,6 +134,7 @@ def backtest(
         "end": str(end),
         "retrain": retrain,
         "evaluation": "walk-forward; p_over and line are the closing market; pushes excluded",
+        "line_snapshot": line_snapshot,
         "systems": by_system,
         "confidence_buckets": buckets.to_dict("records"),
         "alternate_lines": scores.to_dict("records"),

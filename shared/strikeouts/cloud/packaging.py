@@ -11,18 +11,25 @@ import shutil
 from pathlib import Path
 
 from strikeouts.cloud.functions import FUNCTION_NAMES, HTTP_FUNCTIONS
-from strikeouts.settings import PROJECT_ROOT, SCHEMAS_DIR
+from strikeouts.data.files import TEAM_CODES_FILE
+from strikeouts.settings import PROJECT_ROOT, SCHEMAS_DIR, get_settings
+
+GAMEDAY_FUNCTIONS = ("schedule", "results")  # as strikeouts.cloud.gameday (not imported: cheap)
 
 FUNCTIONS_DIR = PROJECT_ROOT / "functions"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = PROJECT_ROOT / "build" / "functions"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "_schemas")
 # the event functions, plus the scheduled monitoring job (HTTP, not on the local event stack)
-DEPLOYED_FUNCTIONS = (*FUNCTION_NAMES, *HTTP_FUNCTIONS)
+DEPLOYED_FUNCTIONS = (*FUNCTION_NAMES, *HTTP_FUNCTIONS, *GAMEDAY_FUNCTIONS)
 
 
-def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
-    """Assemble ``out_dir/name`` from ``functions/name`` plus the vendored package."""
+def package_function(name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | None = None) -> Path:
+    """Assemble ``out_dir/name`` from ``functions/name`` plus the vendored package.
+
+    A game-day function also gets ``data/team_codes.csv`` from ``data_dir`` (its
+    ``STRIKEOUTS_DATA_DIR`` is ``data``): the live sources name teams in full.
+    """
     source = FUNCTIONS_DIR / name
     if not (source / "main.py").is_file():
         raise FileNotFoundError(f"function {name!r}: {source / 'main.py'} does not exist")
@@ -34,6 +41,12 @@ def package_function(name: str, out_dir: Path = DEFAULT_OUT) -> Path:
         shutil.copy2(source / item, target / item)
     shutil.copytree(PACKAGE_DIR, target / "strikeouts", ignore=_IGNORE)
     shutil.copytree(SCHEMAS_DIR, target / "strikeouts" / "_schemas")
+    if name in GAMEDAY_FUNCTIONS:
+        codes = (data_dir or get_settings().data_dir) / TEAM_CODES_FILE
+        if not codes.is_file():
+            raise FileNotFoundError(f"function {name!r} needs {codes} (set STRIKEOUTS_DATA_DIR)")
+        (target / "data").mkdir()
+        shutil.copy2(codes, target / "data" / TEAM_CODES_FILE)
     return target
 
 

@@ -31,6 +31,7 @@ from strikeouts.cloud.stack_control import (
     stop_process,
 )
 from strikeouts.cloud.stack_info import (
+    GAMEDAY_ROUTES,
     StackError,
     StackInfo,
     StackProcess,
@@ -81,7 +82,8 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
     publisher = PublisherClient()
     subscriber = SubscriberClient()
     try:
-        for attr in TOPIC_SETTINGS:
+        gameday = [attr for name, attr in GAMEDAY_ROUTES if name in info.processes]
+        for attr in (*TOPIC_SETTINGS, *gameday):
             topic = publisher.topic_path(info.project, getattr(settings, attr))
             publisher.create_topic(name=topic, retry=retry, timeout=ADMIN_TIMEOUT_SECONDS)
         for route in push_subscriptions(info, settings):
@@ -179,8 +181,13 @@ def stack_up(
     persist: bool = False,
     tick_seconds: float = 60.0,
     progress: Progress | None = None,
+    gameday_env: Mapping[str, str] | None = None,
 ) -> StackInfo:
-    """Start everything, create topics/subscriptions/tables/bucket/models; write stack.json."""
+    """Start everything, create topics/subscriptions/tables/bucket/models; write stack.json.
+
+    With ``gameday_env`` (the live sources' settings, e.g. a local fixture server's URLs) the
+    game-day functions ``schedule`` and ``results`` run too, with their topics and routes.
+    """
     path = stack_file(settings)
     if path.exists():
         running = StackInfo.load(path)
@@ -228,6 +235,14 @@ def stack_up(
             info.processes[name] = proc
             started.append(proc)
             info.save(path)
+        if gameday_env is not None:
+            say("starting the game-day functions")
+            for name, _ in GAMEDAY_ROUTES:
+                env = {**(function_env or {}), **gameday_env}
+                proc = start_function(info, name, log_dir / f"{name}.log", env)
+                info.processes[name] = proc
+                started.append(proc)
+                info.save(path)
         say("creating topics and push subscriptions")
         _create_pubsub(info, settings)
         if tick_seconds > 0:

@@ -26,6 +26,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("ensemble", "topic_system_predictions"),
     ("ensemble_tick", "topic_ensemble_ticks"),
 )
+# the game-day functions' routes, when `stack_up` started them (it got their sources)
+GAMEDAY_ROUTES: tuple[tuple[str, str], ...] = (
+    ("schedule", "topic_gameday_schedule"),
+    ("results", "topic_gameday_results"),
+)
 
 
 class StackError(RuntimeError):
@@ -141,7 +146,8 @@ class PushRoute:
 def push_subscriptions(info: StackInfo, settings: Settings) -> list[PushRoute]:
     """Every push subscription of the stack, named and addressed as ``up`` creates them."""
     routes = []
-    for function, attr in ROUTES:
+    gameday = tuple(r for r in GAMEDAY_ROUTES if r[0] in info.processes)
+    for function, attr in (*ROUTES, *gameday):
         topic_id = getattr(settings, attr)
         port = info.function_port(function)
         routes.append(

@@ -7,7 +7,8 @@ twice gives identical tables (idempotent, no duplicate keys). Files are found by
 known folder that matches no kind is an error unless ``ignore_unknown`` is set (then it is
 listed in the report). Missing required kinds, missing or unreadable files raise
 :class:`DataFileError` naming the path and what was expected. Precedence between sources
-is described in :mod:`strikeouts.data.starts` and :mod:`strikeouts.data.games`.
+is described in :mod:`strikeouts.data.starts` and :mod:`strikeouts.data.games`; rows the live
+results intake wrote are kept unless the files hold the same start (:mod:`strikeouts.data.live`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from strikeouts.data.checks import keep_first, reject_traced
 from strikeouts.data.files import KINDS, DataFileError, files_of, unknown_files
 from strikeouts.data.games import build_games, match_games, retrosheet_starters, statcast_games
 from strikeouts.data.lines import build_prop_lines
+from strikeouts.data.live import live_rows, with_live
 from strikeouts.data.register import load_register, retro_crosswalk
 from strikeouts.data.rejections import Rejections
 from strikeouts.data.retrosheet import (
@@ -84,9 +86,13 @@ def ingest_all(
             )
     with _steps(progress, len(TABLES) + 3) as step:
         tables = _build(data_dir, report, step)
+        live = live_rows(warehouse)  # the live intake's rows survive the rebuild (data.live)
         for name in TABLES:
             step(f"writing {name}")
-            report.rows[name] = warehouse.replace_table(name, _schema_columns(tables[name], name))
+            frame = _schema_columns(tables[name], name)
+            frame, checks = with_live(name, frame, live.get(name, pd.DataFrame()))
+            report.cross_checks.update(checks)
+            report.rows[name] = warehouse.replace_table(name, frame)
     report.seconds = time.perf_counter() - started
     return report
 

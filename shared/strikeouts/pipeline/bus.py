@@ -28,6 +28,8 @@ from strikeouts.pipeline.delivery import deliver
 from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
+    GAMEDAY_RESULTS,
+    GAMEDAY_SCHEDULE,
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
     MessageKind,
@@ -40,6 +42,8 @@ TOPIC_KINDS: dict[str, MessageKind] = {
     PITCHER_GAMES: "pitcher-game",
     SYSTEM_PREDICTIONS: "system-prediction",
     ENSEMBLE_TICKS: "ensemble-tick",
+    GAMEDAY_SCHEDULE: "gameday-trigger",
+    GAMEDAY_RESULTS: "gameday-trigger",
 }
 
 log = get_logger(__name__)

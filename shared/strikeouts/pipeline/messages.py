@@ -30,13 +30,18 @@ GAME_SCHEDULE = "game-schedule"
 PITCHER_GAMES = "pitcher-games"
 SYSTEM_PREDICTIONS = "system-predictions"
 ENSEMBLE_TICKS = "ensemble-ticks"
+GAMEDAY_SCHEDULE = "gameday-schedule"
+GAMEDAY_RESULTS = "gameday-results"
 
-MessageKind = Literal["game-schedule", "pitcher-game", "system-prediction", "ensemble-tick"]
+MessageKind = Literal[
+    "game-schedule", "pitcher-game", "system-prediction", "ensemble-tick", "gameday-trigger"
+]
 KINDS: tuple[MessageKind, ...] = (
     "game-schedule",
     "pitcher-game",
     "system-prediction",
     "ensemble-tick",
+    "gameday-trigger",
 )
 
 Payload = bytes | str | Mapping[str, Any]

@@ -67,6 +67,14 @@ CROSS JOIN (
 ) AS l
 """
 
+LIVE_LINES = "prop_line_snapshots"
+LIVE_OPEN_SQL = f"""
+SELECT game_id, pitcher_id, line AS open_line, over_odds AS open_over, under_odds AS open_under
+FROM {LIVE_LINES}
+WHERE game_date = @day AND game_id IS NOT NULL AND pitcher_id IS NOT NULL
+QUALIFY ROW_NUMBER() OVER (PARTITION BY game_id, pitcher_id ORDER BY snapshot_at, event_id) = 1
+"""
+
 FEATURE_SET_VERSIONS: dict[str, str] = {name: fs.version for name, fs in FEATURE_SETS.items()}
 CONTEXT_COLUMNS = (
     "game_id",
@@ -179,7 +187,26 @@ class WarehouseFeatureSource:
         )
         context = slate(self.warehouse, game_date, game_date)[list(CONTEXT_COLUMNS)]
         targets = keys.merge(context, on=["game_id", "pitcher_id"], how="left", validate="1:1")
+        targets = self._live_opening_lines(game_date, targets)
         # a starter the warehouse does not know: its game is still a regular-season game of D
         targets["season"] = targets["season"].fillna(game_date.year)
         targets["game_type"] = targets["game_type"].fillna("regular")
         return targets
+
+    def _live_opening_lines(self, game_date: dt.date, targets: pd.DataFrame) -> pd.DataFrame:
+        """Opening lines of pitcher-games the warehouse has no start for yet (a live slate).
+
+        The day's FIRST live snapshot stands in for the opening line, as the bulk lines'
+        first snapshot does in training; later snapshots move the header line only.
+        """
+        missing = targets["open_line"].isna()
+        if not bool(missing.any()) or not self.warehouse.row_count(LIVE_LINES):
+            return targets
+        first = self.warehouse.query(LIVE_OPEN_SQL, {"day": game_date})
+        filled = targets.merge(
+            first, on=["game_id", "pitcher_id"], how="left", suffixes=("", "_live")
+        )
+        for column in ("open_line", "open_over", "open_under"):
+            live = pd.to_numeric(filled[f"{column}_live"]).astype("float64")
+            filled[column] = pd.to_numeric(filled[column]).astype("float64").where(~missing, live)
+        return filled.drop(columns=[f"{c}_live" for c in ("open_line", "open_over", "open_under")])

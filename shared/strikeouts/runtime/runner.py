@@ -27,7 +27,7 @@ from strikeouts.models.service import CHAMPION
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.bus import FaultPlan
-from strikeouts.pipeline.clock import Clock
+from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE
@@ -194,24 +194,47 @@ class Runner:
             days.setdefault(pd.Timestamp(row["game_date"]).date(), []).append(row)
         run_ids = {d: self.run_id_for(d, run_id) for d in days}
         self.features.prepare(first, last, targets)
-        self.store.preload(run_ids.values())
         created = self.clock.now()
+        events = [
+            schedule_event(rows, day, run_ids[day], created, self.expected_systems)
+            for day, rows in sorted(days.items())
+        ]
+        return self._drain(events, first, last, started, progress)
+
+    def run_events(self, events: Sequence[dict[str, Any]]) -> RunSummary:
+        """Publish and drain ready-made game-schedule events (a live slate), then finalize."""
+        if not events:
+            raise ScheduleError("no game-schedule event to run")
+        dates = [dt.date.fromisoformat(e["game_date"]) for e in events]
+        with fewer_collections():
+            return self._drain(events, min(dates), max(dates), time.perf_counter(), None)
+
+    def _drain(
+        self,
+        events: Sequence[dict[str, Any]],
+        first: dt.date,
+        last: dt.date,
+        started: float,
+        progress: Progress | None,
+    ) -> RunSummary:
+        run_ids = {str(e["run_id"]) for e in events}
+        self.store.preload(run_ids)
+        created = min(from_iso(e["run_created_at"]) for e in events)
         bus = self.pipeline.bus
         counts: Counter[str] = Counter()
-        for i, (day, day_rows) in enumerate(sorted(days.items()), start=1):
-            event = schedule_event(day_rows, day, run_ids[day], created, self.expected_systems)
+        for i, event in enumerate(events, start=1):
             bus.publish(GAME_SCHEDULE, event)
             bus.run()
             counts.update(outcomes(self.pipeline))
             if progress:
-                progress(i, len(days), counts["pitcher_games"])
+                progress(i, len(events), counts["pitcher_games"])
         settled = self._settle(created)
-        rows = self.results(first, last, set(run_ids.values()))
+        rows = self.results(first, last, run_ids)
         return RunSummary(
-            run_ids=tuple(sorted(set(run_ids.values()))),
+            run_ids=tuple(sorted(run_ids)),
             first=first,
             last=last,
-            dates=len(days),
+            dates=len(events),
             pitcher_games=counts["pitcher_games"],
             rows_written=settled.written,
             rows_restored=settled.restored,

@@ -38,6 +38,10 @@ class Warehouse(Protocol):
         """Insert the rows whose key is not yet in ``table``; returns how many were new."""
         ...
 
+    def upsert(self, table: str, frame: pd.DataFrame) -> int:
+        """Insert new keys and replace the rows of keys already there, atomically; returns rows."""
+        ...
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """Run one BigQuery-dialect statement with ``@name`` parameters."""
         ...

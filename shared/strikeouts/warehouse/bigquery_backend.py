@@ -155,6 +155,12 @@ class BigQueryWarehouse:
         return len(rows)
 
     def merge(self, table: str, frame: pd.DataFrame) -> int:
+        return self._merge(table, frame, replace=False)
+
+    def upsert(self, table: str, frame: pd.DataFrame) -> int:
+        return self._merge(table, frame, replace=True)
+
+    def _merge(self, table: str, frame: pd.DataFrame, *, replace: bool) -> int:
         schema, rows = keyed_rows(table, frame)
         self._ensure_table(table)
         if rows.empty:
@@ -162,7 +168,7 @@ class BigQueryWarehouse:
         staging = self._create_staging(schema)
         try:
             self._load(staging, schema, rows, bigquery.WriteDisposition.WRITE_TRUNCATE)
-            return self._merge_from(table, staging, schema)
+            return self._merge_from(table, staging, schema, replace=replace)
         finally:
             self.client.delete_table(
                 staging, not_found_ok=True, retry=self._retry, timeout=self.timeout
@@ -251,14 +257,18 @@ class BigQueryWarehouse:
         )
         return staging_id
 
-    def _merge_from(self, table: str, staging: str, schema: TableSchema) -> int:
+    def _merge_from(
+        self, table: str, staging: str, schema: TableSchema, *, replace: bool = False
+    ) -> int:
         # key columns are REQUIRED (conform refuses NULLs), so plain equality is exact
         on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in schema.key)
         cols = ", ".join(f"`{c}`" for c in schema.column_names)
         values = ", ".join(f"s.`{c}`" for c in schema.column_names)
+        updates = ", ".join(f"`{c}` = s.`{c}`" for c in schema.column_names if c not in schema.key)
+        matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if replace else ""
         sql = (
             f"MERGE `{self.table_id(table)}` t USING `{staging}` s ON {on} "
-            f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
+            f"{matched}WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({values})"
         )
         job = self._run(sql, None)
         self._call("merge", lambda: job.result(timeout=self.timeout), sql)

@@ -55,6 +55,16 @@ class DuckDBWarehouse:
         return len(rows)
 
     def merge(self, table: str, frame: pd.DataFrame) -> int:
+        return self._keyed_write(table, frame, replace=False)
+
+    def upsert(self, table: str, frame: pd.DataFrame) -> int:
+        return self._keyed_write(table, frame, replace=True)
+
+    def _keyed_write(self, table: str, frame: pd.DataFrame, *, replace: bool) -> int:
+        """Insert the new keys of ``frame``; with ``replace``, replace existing keys' rows too.
+
+        Delete-then-insert in one transaction: a reader sees the old row or the new one.
+        """
         schema, rows = keyed_rows(table, frame)
         self.ensure_tables([table])
         on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in schema.key)
@@ -63,18 +73,22 @@ class DuckDBWarehouse:
         try:
             self.con.register("_incoming", rows)
             before = self._count(table)
+            if replace:
+                self.con.execute(
+                    f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM _incoming s WHERE {on})'
+                )
+            new_only = "" if replace else f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE {on})'
             self.con.execute(
-                f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _incoming s '
-                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE {on})'
+                f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _incoming s {new_only}'
             )
-            inserted = self._count(table) - before
+            written = len(rows) if replace else self._count(table) - before
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
             raise
         finally:
             self.con.unregister("_incoming")
-        return inserted
+        return written
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         try:

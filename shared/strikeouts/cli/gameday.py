@@ -1,0 +1,243 @@
+"""``strikeouts results``, ``schedule`` and ``daily``: the game day, offline or from live sources.
+
+Invariant: a source that stays down, a malformed answer or a bad argument prints one red line
+naming what failed and exits with code 2 (the failed fetch is in ``source_fetches``), never a
+traceback and never a slate presented as complete when part of it is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from strikeouts.cli.app import app
+from strikeouts.cli.options import (
+    DataDir,
+    ModelStoreOpt,
+    WarehouseOpt,
+    date_option,
+    fail,
+    settings_with,
+)
+from strikeouts.cli.pipeline import _predictors, _print_slate, _print_summary
+from strikeouts.data.files import DataFileError
+from strikeouts.data.teams import load_team_codes
+from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
+from strikeouts.gameday.grading import GradeReport
+from strikeouts.gameday.results import ResultsReport
+from strikeouts.models.store import ModelStoreError
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.runtime.runner import Runner, RunSummary, state_path
+from strikeouts.runtime.schedule import ScheduleError
+from strikeouts.settings import Settings
+from strikeouts.sources.http import SourceError
+from strikeouts.warehouse import Warehouse, WarehouseError, open_warehouse
+
+T = TypeVar("T")
+LiveOpt = Annotated[
+    bool, typer.Option("--live", help="Fetch from the MLB Stats API and The Odds API")
+]
+ERRORS = (SourceError, ScheduleError, WarehouseError, ModelStoreError, DataFileError, ValueError)
+
+
+def _guard(console: Console, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except ERRORS as exc:
+        raise fail(console, str(exc)) from None
+
+
+def _print_results(console: Console, results: ResultsReport | None, grades: GradeReport) -> None:
+    if results is not None:
+        void = ", ".join(f"{pk} {state}" for pk, state in sorted(results.void.items())) or "none"
+        console.print(
+            f"results {results.day}: {results.games} games, {results.final} final, "
+            f"{results.pending} not final; {results.starts} starts written, "
+            f"{results.kept_bulk} kept from the bulk files, {results.rejected} rejected; "
+            f"void: {void}",
+            highlight=False,
+        )
+    bets = ", ".join(f"{k} {v}" for k, v in sorted(grades.bet_results.items())) or "none"
+    console.print(
+        f"grades {grades.day}: {grades.graded} prediction rows graded ({bets}); "
+        f"{grades.pending} pending (no result yet)",
+        highlight=False,
+    )
+
+
+def _print_live(console: Console, live: LiveSlate) -> None:
+    s = live.slate
+    console.print(
+        f"slate {live.event['game_date']}: {s.games} games, {s.starters} starters "
+        f"({s.lined} with a line); left off: {s.tbd} TBD starters, {s.void} postponed/"
+        f"suspended games, {s.not_pregame} games under way or over",
+        highlight=False,
+    )
+    if live.lines is not None:
+        ln = live.lines
+        console.print(
+            f"lines: {ln.events} events, {ln.matched_events} matched to games, {ln.lines} "
+            f"pitcher lines ({ln.matched_pitchers} matched to players), {ln.new_rows} new "
+            f"snapshot rows, {ln.rejected} rejected",
+            highlight=False,
+        )
+
+
+def _print_run(console: Console, summary: RunSummary, built: LiveSlate | None) -> None:
+    """What went on a live slate (when live), then the slate as ``run`` prints it."""
+    if built is not None:
+        _print_live(console, built)
+    _print_slate(console, summary)
+    _print_summary(console, summary)
+
+
+class GameDay:
+    """The warehouse, teams and models one game-day command works with."""
+
+    def __init__(self, console: Console, settings: Settings) -> None:
+        self.console = console
+        self.settings = settings
+        self.teams = load_team_codes(settings.data_dir)
+        self.warehouse: Warehouse = open_warehouse(settings)
+        self.warehouse.ensure_tables()
+        self.now = dt.datetime.now(dt.UTC)
+
+    def results(self, day: dt.date, live: bool) -> tuple[ResultsReport | None, GradeReport]:
+        if not live:
+            return results_and_grades(day, self.warehouse, self.teams, None, self.now)
+        with live_sources(self.settings, self.teams, lines=False) as sources:
+            return results_and_grades(day, self.warehouse, self.teams, sources, self.now)
+
+    def runner(self, day: dt.date) -> Runner:
+        predictors = _predictors(self.console, self.settings, self.warehouse, day)
+        return Runner(
+            self.warehouse, predictors, state_path(self.settings.state_dir), config=PipelineConfig()
+        )
+
+    def live_slate(self, day: dt.date, runner: Runner) -> LiveSlate:
+        with live_sources(self.settings, self.teams) as sources:
+            if sources.lines is None:
+                self.console.print(
+                    "[yellow]warning:[/] no STRIKEOUTS_ODDS_API_KEY: the slate has no lines",
+                    highlight=False,
+                )
+            return live_slate(
+                day,
+                self.warehouse,
+                self.teams,
+                sources,
+                self.now,
+                runner.model_versions(),
+                runner.expected_systems,
+            )
+
+    def slate(self, day: dt.date, live: bool) -> tuple[RunSummary, LiveSlate | None]:
+        runner = self.runner(day)
+        if not live:
+            return runner.run(day, day), None
+        built = self.live_slate(day, runner)
+        if not built.event["games"]:
+            raise ScheduleError(f"{day}: no pre-game game with a probable starter")
+        return runner.run_events([built.event]), built
+
+    def close(self) -> None:
+        self.warehouse.close()
+
+
+def _open(console: Console, **options: object) -> GameDay:
+    return _guard(console, lambda: GameDay(console, settings_with(**options)))
+
+
+@app.command()
+def results(
+    date: Annotated[dt.date, date_option("--date", "Game date whose results to take")],
+    live: LiveOpt = False,
+    data_dir: DataDir = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Take DATE's finals into pitcher_starts (--live) and grade every prediction of DATE."""
+    console = Console()
+    day = _open(console, data_dir=data_dir, warehouse=warehouse)
+    try:
+        found, grades = _guard(console, lambda: day.results(date, live))
+    finally:
+        day.close()
+    _print_results(console, found, grades)
+
+
+@app.command()
+def schedule(
+    date: Annotated[dt.date, date_option("--date", "Game date")],
+    live: LiveOpt = False,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish the event to Pub/Sub instead of running it")
+    ] = False,
+    data_dir: DataDir = None,
+    warehouse: WarehouseOpt = None,
+    model_store: ModelStoreOpt = None,
+) -> None:
+    """Build DATE's game-schedule event (--live: probables + latest lines) and run or publish it."""
+    console = Console()
+    day = _open(console, data_dir=data_dir, warehouse=warehouse, model_store=model_store)
+    try:
+        if publish:
+            _publish(console, day, date, live)
+            return
+        summary, built = _guard(console, lambda: day.slate(date, live))
+    finally:
+        day.close()
+    _print_run(console, summary, built)
+
+
+def _publish(console: Console, day: GameDay, date: dt.date, live: bool) -> None:
+    from strikeouts.cloud.publish import build_schedule_event, publish_schedule
+    from strikeouts.cloud.pubsub import PubSubPublisher
+
+    def event() -> dict[str, object]:
+        runner = day.runner(date)
+        if live:
+            built = day.live_slate(date, runner)
+            _print_live(console, built)
+            return built.event
+        run_id = runner.run_id_for(date, None)
+        return build_schedule_event(day.warehouse, date, run_id, day.now)
+
+    built = _guard(console, event)
+    settings = _publish_settings(day.settings)
+    try:
+        message_id = publish_schedule(PubSubPublisher.from_settings(settings), built)
+    except Exception as exc:  # the CLI's boundary: auth, network, emulator down → one red line
+        raise fail(console, f"cannot publish to Pub/Sub ({type(exc).__name__}): {exc}") from None
+    console.print(f"published {date}: run {built['run_id']} (message {message_id})")
+
+
+def _publish_settings(settings: Settings) -> Settings:
+    """The local stack's settings when one is recorded (as ``publish-schedule``), else these."""
+    from strikeouts.cloud.stack import StackInfo, stack_file
+
+    path = stack_file(settings)
+    return StackInfo.load(path).settings(settings) if path.is_file() else settings
+
+
+@app.command()
+def daily(
+    date: Annotated[dt.date, date_option("--date", "Today: results of the day before, then DATE")],
+    live: LiveOpt = False,
+    data_dir: DataDir = None,
+    warehouse: WarehouseOpt = None,
+    model_store: ModelStoreOpt = None,
+) -> None:
+    """The morning: results of DATE−1, their grades, then DATE's slate through the pipeline."""
+    console = Console()
+    day = _open(console, data_dir=data_dir, warehouse=warehouse, model_store=model_store)
+    try:
+        found, grades = _guard(console, lambda: day.results(date - dt.timedelta(days=1), live))
+        _print_results(console, found, grades)
+        summary, built = _guard(console, lambda: day.slate(date, live))
+    finally:
+        day.close()
+    _print_run(console, summary, built)

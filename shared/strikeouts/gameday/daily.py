@@ -1,0 +1,158 @@
+"""The daily loop: last night's results, their grades, then today's slate.
+
+Invariant: each step finishes before the next starts and a source that stays down stops the
+loop at that step with a recorded failed fetch (``source_fetches``), so there is never a
+slate built on half of the morning's data. Results for D−1 land before D's slate is built,
+and features for D read only games before D, so D's predictions see D−1 and never D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from strikeouts.data.teams import TeamCodes
+from strikeouts.gameday.games import game_ids
+from strikeouts.gameday.grading import GradeReport, grade_date
+from strikeouts.gameday.lines import LinesReport, snapshot_lines
+from strikeouts.gameday.record import record_fetch, record_problems
+from strikeouts.gameday.results import ResultsReport, intake_results
+from strikeouts.gameday.slate import SlateReport, live_event
+from strikeouts.settings import Settings
+from strikeouts.sources.http import RetryPolicy, SourceError
+from strikeouts.sources.odds import OddsApiClient
+from strikeouts.sources.ports import GameSource, LinesSource
+from strikeouts.sources.statsapi import StatsApiClient
+from strikeouts.warehouse.base import Warehouse
+
+
+@dataclass
+class LiveSources:
+    """The two live sources (lines optional: without them the slate has no lines)."""
+
+    games: GameSource
+    lines: LinesSource | None = None
+    lines_window: dt.timedelta = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class LiveSlate:
+    """A live game-schedule event and what went into it."""
+
+    event: dict[str, Any]
+    slate: SlateReport
+    lines: LinesReport | None
+
+
+@contextmanager
+def recorded(
+    warehouse: Warehouse, source: str, purpose: str, day: dt.date, now: dt.datetime
+) -> Iterator[None]:
+    """Record a failed fetch in ``source_fetches`` when the block raises a source error."""
+    try:
+        yield
+    except SourceError as exc:
+        record_fetch(warehouse, source=source, purpose=purpose, day=day, now=now, error=exc)
+        raise
+
+
+def results_and_grades(
+    day: dt.date,
+    warehouse: Warehouse,
+    teams: TeamCodes,
+    sources: LiveSources | None,
+    now: dt.datetime,
+) -> tuple[ResultsReport | None, GradeReport]:
+    """Live: fetch ``day``'s finals, then grade; offline: grade from the warehouse's starts."""
+    report = None
+    states: dict[str, str] = {}
+    if sources is not None:
+        with recorded(warehouse, "statsapi", "results", day, now):
+            report = intake_results(day, sources.games, warehouse, teams, now)
+        record_fetch(
+            warehouse,
+            source="statsapi",
+            purpose="results",
+            day=day,
+            now=now,
+            items=report.starts,
+            rejected=report.rejected,
+        )
+        states = report.states
+    return report, grade_date(warehouse, day, states, now)
+
+
+def live_slate(
+    day: dt.date,
+    warehouse: Warehouse,
+    teams: TeamCodes,
+    sources: LiveSources,
+    now: dt.datetime,
+    model_versions: dict[str, str],
+    expected_systems: Sequence[str],
+) -> LiveSlate:
+    """Fetch the probables and a lines snapshot of ``day`` and build its event."""
+    with recorded(warehouse, "statsapi", "schedule", day, now):
+        schedule = sources.games.schedule(day)
+    ids = game_ids(warehouse, day, schedule.games, teams)
+    rejected = record_problems(warehouse, schedule.problems, "pitcher_starts", now)
+    record_fetch(
+        warehouse,
+        source="statsapi",
+        purpose="schedule",
+        day=day,
+        now=now,
+        items=len(schedule.games),
+        rejected=rejected,
+    )
+    lines = None
+    if sources.lines is not None:
+        with recorded(warehouse, "odds-api", "lines", day, now):
+            lines = snapshot_lines(
+                schedule.games, ids, sources.lines, warehouse, teams, sources.lines_window, now
+            )
+        record_fetch(
+            warehouse,
+            source="odds-api",
+            purpose="lines",
+            day=day,
+            now=now,
+            items=lines.lines,
+            rejected=lines.rejected,
+            requests_remaining=getattr(sources.lines, "requests_remaining", None),
+        )
+    event, slate = live_event(
+        day, schedule.games, ids, warehouse, now, model_versions, expected_systems
+    )
+    return LiveSlate(event, slate, lines)
+
+
+def source_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy of every live-source call, from the settings."""
+    return RetryPolicy(
+        timeout_seconds=settings.source_timeout_seconds,
+        attempts=settings.source_attempts,
+        total_seconds=settings.source_total_seconds,
+        backoff_max_seconds=settings.source_backoff_max_seconds,
+    )
+
+
+@contextmanager
+def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> Iterator[LiveSources]:
+    """Clients for both sources from the settings (lines only when a key is configured)."""
+    games = StatsApiClient(settings.statsapi_url, teams.from_full_name, source_policy(settings))
+    key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
+    odds = (
+        OddsApiClient(settings.odds_api_url, key, source_policy(settings))
+        if lines and key
+        else None
+    )
+    try:
+        yield LiveSources(games, odds, dt.timedelta(hours=settings.odds_window_hours))
+    finally:
+        games.close()
+        if odds is not None:
+            odds.close()
