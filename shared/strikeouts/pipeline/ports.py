@@ -71,15 +71,20 @@ class Line:
     over_odds: int | None = None
     under_odds: int | None = None
     book: str | None = None
+    snapshot_at: str | None = None
+    """When the books quoted it (ISO timestamp), when known."""
 
     def as_message(self) -> dict[str, Any]:
         """The line as the ``line`` object of a pitcher-game header."""
-        return {
+        message: dict[str, Any] = {
             "line": self.line,
             "over_odds": self.over_odds,
             "under_odds": self.under_odds,
             "book": self.book,
         }
+        if self.snapshot_at is not None:
+            message["snapshot_at"] = self.snapshot_at
+        return message
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class PitcherGameRef:
     pitcher_name: str | None = None
     injured_list: bool | None = None
     """Whether the event says the starter is on the injured list (None: not said)."""
+    game_time: str | None = None
+    """Scheduled first pitch (ISO timestamp, UTC), when the event gives it."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,20 @@ def _context(header: Mapping[str, Any]) -> Row:
         "under_odds": line.get("under_odds"),
         "line_book": line.get("book"),
         "run_created_at": from_iso(header["run_created_at"]),
+        "line_snapshot_at": _at(line.get("snapshot_at")),
+        "minutes_before_game": _minutes_before(line.get("snapshot_at"), header.get("game_time")),
     }
+
+
+def _at(value: str | None) -> datetime | None:
+    return None if value is None else from_iso(value)
+
+
+def _minutes_before(snapshot: str | None, game_time: str | None) -> float | None:
+    """How long before first pitch the line was quoted, in minutes (None when unknown)."""
+    if snapshot is None or game_time is None:
+        return None
+    return (from_iso(game_time) - from_iso(snapshot)).total_seconds() / 60.0
 
 
 def line_of(header: Mapping[str, Any]) -> float | None:
@@ -152,6 +165,7 @@ def from_json(row: Mapping[str, Any]) -> Row:
     out["game_date"] = date.fromisoformat(row["game_date"])
     out["run_created_at"] = from_iso(row["run_created_at"])
     out["created_at"] = from_iso(row["created_at"])
-    if row.get("processed_at"):
-        out["processed_at"] = from_iso(row["processed_at"])
+    for column in ("processed_at", "line_snapshot_at"):
+        if row.get(column):
+            out[column] = from_iso(row[column])
     return out

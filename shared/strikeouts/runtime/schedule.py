@@ -28,11 +28,11 @@ RUN_ID_MAX = 128
 SLATE_SQL = """
 SELECT s.game_date, s.season, s.game_id, s.game_pk, s.pitcher_id, s.pitcher_name, s.team,
        s.opponent, s.is_home, g.game_type, g.umpire_home, g.park_id,
-       l.open_line, l.open_over, l.open_under
+       l.open_line, l.open_over, l.open_under, l.open_snapshot_at, l.game_time
 FROM pitcher_starts AS s
 LEFT JOIN games AS g ON g.game_id = s.game_id
 LEFT JOIN (
-  SELECT game_id, pitcher_id, open_line, open_over, open_under
+  SELECT game_id, pitcher_id, open_line, open_over, open_under, open_snapshot_at, game_time
   FROM prop_lines
   WHERE game_id IS NOT NULL AND pitcher_id IS NOT NULL
     AND game_date BETWEEN @first AND @last
@@ -94,12 +94,25 @@ def _line(row: Mapping[Any, Any]) -> dict[str, Any] | None:
     line = _number(row["open_line"])
     if line is None:
         return None
-    return {
+    out: dict[str, Any] = {
         "line": line,
         "over_odds": _odds(row["open_over"]),
         "under_odds": _odds(row["open_under"]),
         "book": LINE_BOOK,
     }
+    snapshot = _timestamp(row.get("open_snapshot_at"))
+    if snapshot is not None:
+        out["snapshot_at"] = snapshot
+    return out
+
+
+def _timestamp(value: Any) -> str | None:
+    """An ISO UTC timestamp of a warehouse value, or None when missing."""
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return to_iso(stamp.to_pydatetime())
 
 
 def _starter(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -130,6 +143,10 @@ def _games(day: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
         }
         if not pd.isna(first["game_pk"]):
             game["game_pk"] = int(first["game_pk"])
+        # the books' commence time: the only first-pitch time the history has
+        times = [_timestamp(r.get("game_time")) for r in rows]
+        if any(times):
+            game["game_time"] = min(t for t in times if t)
         games.append(game)
     return games
 

@@ -114,6 +114,7 @@ class Fanout:
                     event.get("expected_systems") or self.config.expected_systems
                 ),
                 "line": None if line is None else line.as_message(),
+                **({"game_time": ref.game_time} if ref.game_time else {}),
             },
             "features": _features(row, ref),
             "feature_set_versions": dict(versions),
@@ -162,6 +163,7 @@ def _starters(
                 game_pk=game.get("game_pk"),
                 pitcher_name=starter.get("pitcher_name"),
                 injured_list=starter.get("injured_list"),
+                game_time=game.get("game_time"),
             )
             raw_line = starter.get("line")
             line = (
@@ -172,6 +174,7 @@ def _starters(
                     over_odds=raw_line.get("over_odds"),
                     under_odds=raw_line.get("under_odds"),
                     book=raw_line.get("book"),
+                    snapshot_at=raw_line.get("snapshot_at"),
                 )
             )
             out.append((ref, line))
