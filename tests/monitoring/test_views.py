@@ -178,3 +178,48 @@ def test_bigquery_views_name_their_tables_with_the_dataset() -> None:
     assert "FROM `proj.ds.system_comparison`" in sql and "FROM `proj.ds.dead_letters`" in sql
     assert "FROM per_date" in sql  # CTE names stay as they are
     assert "AS `proj.ds" not in sql.split("AS\n", 1)[1]  # column aliases untouched
+
+
+@pytest.mark.parametrize(
+    "backend", ["duckdb", pytest.param("bigquery", marks=pytest.mark.emulator)]
+)
+def test_a_graded_row_takes_its_outcome_from_prediction_grades(
+    open_loaded: OpenLoaded, backend: str
+) -> None:
+    """The results intake's grades win over pitcher_starts: a corrected count, a postponement."""
+    warehouse = open_loaded(backend)
+    graded = _graded(warehouse)
+    called = graded[graded["recommendation"].isin(["OVER", "UNDER"]) & graded["line"].notna()]
+    called = called[called["over_odds"].notna() & called["under_odds"].notna()]
+    corrected, postponed = called.iloc[0], called.iloc[1]
+    grade = {"graded_at": pd.Timestamp("2025-06-20T00:00:00Z"), "started": True}
+    rows = [
+        {**_key(corrected), **grade, "game_state": "final",
+         "actual_strikeouts": int(corrected["actual_strikeouts"]) + 3, "bet_result": "WIN"},
+        {**_key(postponed), **grade, "game_state": "postponed", "started": False,
+         "actual_strikeouts": None, "bet_result": "VOID"},
+    ]  # fmt: skip
+    warehouse.merge("prediction_grades", pd.DataFrame(rows))
+    after = _graded(warehouse).set_index(["run_id", "game_id", "pitcher_id", "system_id"])
+    one = after.loc[
+        tuple(_key(corrected)[k] for k in ("run_id", "game_id", "pitcher_id", "system_id"))
+    ]
+    two = after.loc[
+        tuple(_key(postponed)[k] for k in ("run_id", "game_id", "pitcher_id", "system_id"))
+    ]
+    assert one["actual_strikeouts"] == corrected["actual_strikeouts"] + 3
+    assert (two["grade_status"], two["bet_result"]) == ("void", "VOID")
+    assert pd.isna(two["error"])
+    untouched = after.drop(index=[one.name, two.name])
+    assert len(untouched) == len(graded) - 2
+    assert untouched["actual_strikeouts"].notna().sum() > 0
+
+
+def _key(row: pd.Series) -> dict[str, object]:
+    return {
+        "run_id": row["run_id"],
+        "game_id": row["game_id"],
+        "pitcher_id": int(row["pitcher_id"]),
+        "system_id": row["system_id"],
+        "game_date": pd.Timestamp(row["game_date"]).date(),
+    }

@@ -1,8 +1,9 @@
--- Every latest prediction with its outcome: the ONE place that grades. Until the game-day
--- issue's prediction_grades lands, the actual count comes from pitcher_starts; switching means
--- changing this file only (every monitoring view reads graded_predictions).
--- Books' rules: push when actual = line; void when the date's results are in but this pitcher
--- did not start (the bet is refunded); pending while the date has no results yet.
+-- Every latest prediction with its outcome: the ONE place that grades (every monitoring view
+-- reads graded_predictions). A row the results intake graded (prediction_grades: live box
+-- scores, postponed and suspended games, scratches) takes its actual from there; a row never
+-- graded (history replayed offline) is graded here from pitcher_starts, by the same rules.
+-- Books' rules: push when actual = line; void when the pitcher did not start (a graded no-start,
+-- or the date's results are in without him); pending while the date has no results yet.
 -- A bet needs a call (OVER/UNDER), a line and the price of the side called.
 CREATE OR REPLACE VIEW graded_predictions AS
 WITH results_in AS (
@@ -11,11 +12,13 @@ WITH results_in AS (
 joined AS (
   SELECT
     p.*,
-    s.strikeouts AS actual_strikeouts,
-    l.close_line,
-    l.close_over,
-    l.close_under,
+    IF(g.run_id IS NOT NULL, g.actual_strikeouts, s.strikeouts) AS actual_strikeouts,
+    IF(g.run_id IS NOT NULL, g.close_line, l.close_line) AS close_line,
+    IF(g.run_id IS NOT NULL, g.close_over, l.close_over) AS close_over,
+    IF(g.run_id IS NOT NULL, g.close_under, l.close_under) AS close_under,
     CASE
+      WHEN g.run_id IS NOT NULL AND g.actual_strikeouts IS NOT NULL THEN 'graded'
+      WHEN g.run_id IS NOT NULL THEN 'void'
       WHEN s.strikeouts IS NOT NULL THEN 'graded'
       WHEN r.game_date IS NOT NULL THEN 'void'
       ELSE 'pending'
@@ -23,6 +26,9 @@ joined AS (
     CASE p.recommendation WHEN 'OVER' THEN p.over_odds WHEN 'UNDER' THEN p.under_odds END
       AS bet_price
   FROM pitcher_strikeout_predictions_latest AS p
+  LEFT JOIN prediction_grades AS g
+    ON g.run_id = p.run_id AND g.game_id = p.game_id AND g.pitcher_id = p.pitcher_id
+    AND g.system_id = p.system_id
   LEFT JOIN pitcher_starts AS s ON s.game_id = p.game_id AND s.pitcher_id = p.pitcher_id
   LEFT JOIN prop_lines AS l ON l.game_id = p.game_id AND l.pitcher_id = p.pitcher_id
   LEFT JOIN results_in AS r ON r.game_date = p.game_date

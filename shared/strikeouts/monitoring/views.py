@@ -38,6 +38,7 @@ SOURCE_TABLES = (
     "prop_lines",
     "rejected_messages",
     "dead_letters",
+    "prediction_grades",
 )
 
 # ratio = numerator / denominator over summed daily rows, per view
