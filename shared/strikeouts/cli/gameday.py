@@ -23,7 +23,7 @@ from strikeouts.cli.options import (
     fail,
     settings_with,
 )
-from strikeouts.cli.pipeline import _predictors, _print_slate, _print_summary
+from strikeouts.cli.slate import champions, print_slate, print_summary
 from strikeouts.data.files import DataFileError
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
@@ -91,8 +91,8 @@ def _print_run(console: Console, summary: RunSummary, built: LiveSlate | None) -
     """What went on a live slate (when live), then the slate as ``run`` prints it."""
     if built is not None:
         _print_live(console, built)
-    _print_slate(console, summary)
-    _print_summary(console, summary)
+    print_slate(console, summary)
+    print_summary(console, summary)
 
 
 class GameDay:
@@ -113,7 +113,7 @@ class GameDay:
             return results_and_grades(day, self.warehouse, self.teams, sources, self.now)
 
     def runner(self, day: dt.date) -> Runner:
-        predictors = _predictors(self.console, self.settings, self.warehouse, day)
+        predictors = champions(self.console, self.settings, self.warehouse, day)
         return Runner(
             self.warehouse, predictors, state_path(self.settings.state_dir), config=PipelineConfig()
         )
