@@ -358,3 +358,22 @@ def test_a_warehouse_ensures_its_staging_tables_once(
     StagingMerger(staging_warehouse)
     StagedPredictionSink(staging_warehouse).write([row(1)])
     assert first >= 1 and len(calls) == first
+
+
+def test_a_staging_table_from_an_older_schema_gains_the_new_columns(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    from google.cloud import bigquery
+
+    from strikeouts.cloud.staging import ensure_staging, staging_fields
+
+    staging_id = staging_warehouse.table_id(staging_table(PREDICTIONS))
+    old = [f for f in staging_fields(PREDICTIONS) if f["name"] not in ("restore", "agreement")]
+    staging_warehouse.ensure_tables([PREDICTIONS])
+    staging_warehouse.client.create_table(
+        bigquery.Table(staging_id, schema=[bigquery.SchemaField.from_api_repr(f) for f in old])
+    )
+    ensure_staging(staging_warehouse)
+    names = {f.name for f in staging_warehouse.client.get_table(staging_id).schema}
+    assert {"restore", "agreement"} <= names
+    # (streaming into the widened table is BigQuery's to honour; bqemulator answers 500 there)

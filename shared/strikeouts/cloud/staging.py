@@ -109,9 +109,10 @@ def _create_staging(warehouse: BigQueryWarehouse, table: str, staging_id: str) -
     spec = bigquery.Table(staging_id, schema=fields)
     spec.time_partitioning = bigquery.TimePartitioning(field="staged_at")
     try:
-        warehouse.client.create_table(spec, exists_ok=True, timeout=warehouse.timeout)
+        made = warehouse.client.create_table(spec, exists_ok=True, timeout=warehouse.timeout)
     except Exception as exc:
         raise WarehouseError(f"BigQuery create table {staging_id} failed: {exc}") from exc
+    warehouse.add_missing_fields(made, fields)  # a staging table from before `restore`
 
 
 class StagedPredictionSink:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -231,17 +231,19 @@ class BigQueryWarehouse:
                 table, exists_ok=True, retry=self._retry, timeout=self.timeout
             ),
         )
-        self._add_missing_fields(schema, made)
+        self.add_missing_fields(made, schema_fields(schema))
 
-    def _add_missing_fields(self, schema: TableSchema, table: bigquery.Table) -> None:
-        """A table made by an older schema gains the NULLABLE fields added since."""
+    def add_missing_fields(
+        self, table: bigquery.Table, fields: Sequence[bigquery.SchemaField]
+    ) -> None:
+        """``table``, made by an older schema, gains the NULLABLE ``fields`` it lacks."""
         have = {f.name for f in table.schema}
-        missing = [f for f in schema_fields(schema) if f.name not in have]
+        missing = [f for f in fields if f.name not in have]
         if not missing:
             return
         table.schema = [*table.schema, *missing]
         self._call(
-            f"add fields to {schema.name}",
+            f"add fields to {table.table_id}",
             lambda: self.client.update_table(table, ["schema"], timeout=self.timeout),
         )
 
