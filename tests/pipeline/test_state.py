@@ -93,3 +93,24 @@ def test_a_guessed_start_skips_the_read_and_a_wrong_guess_falls_back_to_reading(
     assert bumped == Versioned(2, {"n": 1}) and len(reads) == 1
     stale, _ = cas(increment, created)  # a stale version: conflict, re-read, applied on top
     assert stale == Versioned(3, {"n": 2}) and len(reads) == 2
+
+
+def test_a_mutation_never_reaches_the_stored_version(tmp_path: Path) -> None:
+    """The in-memory store hands out its own dicts: a mutate's change to an entry of a state's
+    dict (what the ensemble's `record` does) must not leak into the stored version."""
+    from strikeouts.pipeline.state import DuckDBStateStore
+    from strikeouts.runtime.writebehind import WriteBehindStateStore
+
+    store = WriteBehindStateStore(DuckDBStateStore(tmp_path / "s.duckdb"))
+    store.save(KEY, {"results": {}, "late": []}, expected_version=None, deadline=NOW,
+               finalized=False, written=False, now=NOW)  # fmt: skip
+
+    def peek(state: dict[str, Any] | None) -> dict[str, Any] | None:
+        assert state is not None
+        state["results"]["v1_baseline"] = {"status": "ok"}
+        state["late"].append("x")
+        return None  # decides to change nothing after all
+
+    compare_and_set(store, KEY, peek, deadline_of=lambda _: NOW, now=NOW, attempts=2)
+    stored = store.load(KEY)
+    assert stored is not None and stored.state == {"results": {}, "late": []}

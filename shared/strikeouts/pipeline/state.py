@@ -132,6 +132,9 @@ def update(
     """Apply ``mutate`` with compare-and-set, re-reading on conflict; returns (state, changed).
 
     ``mutate`` must be a pure function of the state it is given (it may run several times).
+    It may rebind the state's keys and the entries of its dicts and lists, never change
+    anything deeper in place: two levels are copied for it, so the stored version stays as it
+    was (a full deep copy of every state, on every attempt, was a tenth of a replay).
     After ``attempts`` lost races the last StateConflict propagates (a transient error).
     """
     stored, changed = compare_and_set(
@@ -165,7 +168,7 @@ def compare_and_set(
         guess = READ_FIRST
         assert current is None or isinstance(current, Versioned)
         before = None if current is None else current.state
-        after = mutate(None if before is None else json.loads(json.dumps(before)))
+        after = mutate(None if before is None else _two_levels(before))
         if after is None:
             if guessed:
                 continue  # an unchanged guess proves nothing: a read decides
@@ -186,3 +189,11 @@ def compare_and_set(
         return Versioned(version, after), True
     assert conflict is not None
     raise conflict
+
+
+def _two_levels(state: Mapping[str, Any]) -> dict[str, Any]:
+    """``state`` with its top-level dicts and lists copied (their contents shared)."""
+    return {
+        k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in state.items()
+    }
