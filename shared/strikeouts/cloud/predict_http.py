@@ -21,8 +21,8 @@ from strikeouts.logs import get_logger
 from strikeouts.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from strikeouts.runtime.features import WarehouseFeatureSource
     from strikeouts.runtime.predictors import ModelPredictor
-    from strikeouts.warehouse.base import Warehouse
 
 log = get_logger(__name__)
 JSON = {"Content-Type": "application/json"}
@@ -39,26 +39,29 @@ class PredictService:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._ready: tuple[Warehouse, list[ModelPredictor]] | None = None
+        self._ready: tuple[WarehouseFeatureSource, list[ModelPredictor]] | None = None
 
     def configure(self, settings: Settings) -> None:
         """Use ``settings`` from the next request on (tests)."""
         with self._lock:
             self._settings, self._ready = settings, None
 
-    def ready(self) -> tuple[Warehouse, list[ModelPredictor]]:
-        """The feature warehouse and one predictor per system at its champion alias."""
+    def ready(self) -> tuple[WarehouseFeatureSource, list[ModelPredictor]]:
+        """The instance's feature source (its history prepared once, reloaded when the
+        warehouse changes) and one predictor per system at its champion alias."""
         with self._lock:
             if self._ready is None:
                 from strikeouts.cloud.functions import (
                     open_feature_warehouse,
                     open_function_model_store,
                 )
+                from strikeouts.runtime.features import WarehouseFeatureSource
                 from strikeouts.runtime.runner import load_predictors
 
                 settings = self._settings or get_settings()
                 predictors = load_predictors(open_function_model_store(settings))
-                self._ready = (open_feature_warehouse(settings), predictors)
+                features = WarehouseFeatureSource(open_feature_warehouse(settings))
+                self._ready = (features, predictors)
             return self._ready
 
     def answer(self, question: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,11 +71,10 @@ class PredictService:
 
         pitcher, date, lines = _question(question)
         prices = [parse_price(text) for text in lines]
-        warehouse, predictors = self.ready()
+        features, predictors = self.ready()
         with self._lock:  # one DuckDB connection is not for two threads at once
-            message = pitcher_game_message(
-                warehouse, pitcher, date, [p.system_id for p in predictors]
-            )
+            systems = [p.system_id for p in predictors]
+            message = pitcher_game_message(features.warehouse, pitcher, date, systems, features)
         return quote_document(quote(message, predictors, prices))
 
 

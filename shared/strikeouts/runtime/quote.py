@@ -94,9 +94,14 @@ class Quote:
 
 
 def pitcher_game_message(
-    warehouse: Warehouse, pitcher: str, game_date: dt.date, systems: Sequence[str]
+    warehouse: Warehouse,
+    pitcher: str,
+    game_date: dt.date,
+    systems: Sequence[str],
+    features: WarehouseFeatureSource | None = None,
 ) -> dict[str, Any]:
-    """The pitcher-game message of ``pitcher`` (MLBAM id or name) on ``game_date``."""
+    """The pitcher-game message of ``pitcher`` (MLBAM id or name) on ``game_date``;
+    ``features``: a source kept across calls (it prepares the history once), as a server does."""
     try:
         day = slate(warehouse, game_date, game_date)
     except ScheduleError as exc:
@@ -114,7 +119,7 @@ def pitcher_game_message(
         rows.to_dict("records"), game_date, "quote", SystemClock().now(), list(systems)
     )
     keep = RecordingPublisher()
-    Fanout(WarehouseFeatureSource(warehouse), keep, PipelineConfig())(event)
+    Fanout(features or WarehouseFeatureSource(warehouse), keep, PipelineConfig())(event)
     return keep.sent[0]
 
 
