@@ -56,3 +56,14 @@ def warehouse(warehouse_path: Path) -> Iterator[DuckDBWarehouse]:
     wh = DuckDBWarehouse(warehouse_path)
     yield wh
     wh.close()
+
+
+@pytest.fixture
+def cli_env(warehouse_path: Path, model_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment of a CLI call on the module's warehouse copy and the session's models."""
+    return {
+        "STRIKEOUTS_WAREHOUSE": str(warehouse_path),
+        "STRIKEOUTS_MODEL_STORE": str(model_dir),
+        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "220",
+    }

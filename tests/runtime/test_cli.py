@@ -15,16 +15,6 @@ from .conftest import DAY
 pytestmark = pytest.mark.data
 
 
-@pytest.fixture
-def cli_env(warehouse_path: Path, model_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        "STRIKEOUTS_WAREHOUSE": str(warehouse_path),
-        "STRIKEOUTS_MODEL_STORE": str(model_dir),
-        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
-        "COLUMNS": "200",
-    }
-
-
 def test_run_prints_the_slate_and_a_rerun_writes_nothing(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
     args = ["run", "--date", DAY.isoformat(), "--run-id", "cli-run"]

@@ -92,15 +92,6 @@ def test_a_malformed_line_is_named(text: str, named: str) -> None:
         parse_price(text)
 
 
-@pytest.fixture
-def env(warehouse_path: Path, model_dir: Path) -> dict[str, str]:
-    return {
-        "STRIKEOUTS_WAREHOUSE": str(warehouse_path),
-        "STRIKEOUTS_MODEL_STORE": str(model_dir),
-        "COLUMNS": "200",
-    }
-
-
 def _name(warehouse: DuckDBWarehouse) -> str:
     frame = warehouse.query(
         "SELECT pitcher_name FROM pitcher_starts WHERE game_date = @d ORDER BY pitcher_id",
@@ -110,7 +101,7 @@ def _name(warehouse: DuckDBWarehouse) -> str:
 
 
 def test_the_cli_and_the_http_function_give_the_same_quote(
-    env: dict[str, str],
+    cli_env: dict[str, str],
     warehouse: DuckDBWarehouse,
     warehouse_path: Path,
     model_dir: Path,
@@ -118,7 +109,7 @@ def test_the_cli_and_the_http_function_give_the_same_quote(
 ) -> None:
     name = _name(warehouse)
     args = ["predict", "--pitcher", name, "--date", DAY.isoformat(), "--line", "5.5@-120/+100"]
-    result = CliRunner().invoke(app, [*args, "--format", "json"], env=env)
+    result = CliRunner().invoke(app, [*args, "--format", "json"], env=cli_env)
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["pitcher_name"] == name
@@ -149,13 +140,13 @@ def test_the_cli_and_the_http_function_give_the_same_quote(
         assert answer.status_code == 400 and named in answer.get_json()["error"], question
 
 
-def test_the_cli_refuses_a_bad_question_in_one_line(env: dict[str, str]) -> None:
+def test_the_cli_refuses_a_bad_question_in_one_line(cli_env: dict[str, str]) -> None:
     for args, named in [
         (["--pitcher", "Nobody Here", "--date", DAY.isoformat()], "Nobody Here"),
         (["--pitcher", "1", "--date", DAY.isoformat(), "--line", "x"], "'x'"),
         (["--pitcher", "1", "--date", "2025-07-15"], "2025-07-15"),  # All-Star break
     ]:
-        result = CliRunner().invoke(app, ["predict", *args], env=env)
+        result = CliRunner().invoke(app, ["predict", *args], env=cli_env)
         assert result.exit_code == 2, result.output
         assert named in result.output and "Traceback" not in result.output
 

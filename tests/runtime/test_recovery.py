@@ -32,18 +32,8 @@ from .test_runtime import Recorder
 pytestmark = pytest.mark.data
 
 
-@pytest.fixture
-def env(warehouse_path: Path, model_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        "STRIKEOUTS_WAREHOUSE": str(warehouse_path),
-        "STRIKEOUTS_MODEL_STORE": str(model_dir),
-        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
-        "COLUMNS": "220",
-    }
-
-
-def cli(env: dict[str, str], *args: str) -> Any:
-    result = CliRunner().invoke(app, list(args), env=env)
+def cli(cli_env: dict[str, str], *args: str) -> Any:
+    result = CliRunner().invoke(app, list(args), env=cli_env)
     return result
 
 
@@ -60,11 +50,11 @@ def rows_of(path: Path, run_id: str) -> int:
 
 
 def test_dead_letters_are_kept_listed_and_redriven_after_the_fix(
-    env: dict[str, str], warehouse_path: Path, predictors: list[ModelPredictor]
+    cli_env: dict[str, str], warehouse_path: Path, predictors: list[ModelPredictor]
 ) -> None:
     wh = DuckDBWarehouse(warehouse_path)
     victim = int(slate(wh, DAY, DAY)["pitcher_id"].iloc[0])
-    runner = Runner(wh, predictors, state_path(Path(env["STRIKEOUTS_STATE_DIR"])))
+    runner = Runner(wh, predictors, state_path(Path(cli_env["STRIKEOUTS_STATE_DIR"])))
     save = runner.store.save
 
     def broken_save(key: Any, *args: Any, **kwargs: Any) -> int:
@@ -78,7 +68,7 @@ def test_dead_letters_are_kept_listed_and_redriven_after_the_fix(
     assert summary.dead_letters == 3  # its registration and both system results
     assert rows_of(warehouse_path, "dead-letter-run") == 90 - 3
 
-    listed = cli(env, "dead-letters", "list", "--format", "json")
+    listed = cli(cli_env, "dead-letters", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     letters = json.loads(listed.output)
     assert len(letters) == 3
@@ -86,21 +76,21 @@ def test_dead_letters_are_kept_listed_and_redriven_after_the_fix(
     assert all("injected: the state of" in d["reason"] for d in letters)
     assert {d["topic"] for d in letters} == {"pitcher-games", "system-predictions"}
 
-    dry = cli(env, "dead-letters", "redrive", "--dry-run", "--filter", f"pitcher_id={victim}")
+    dry = cli(cli_env, "dead-letters", "redrive", "--dry-run", "--filter", f"pitcher_id={victim}")
     assert dry.exit_code == 0 and "would redrive 3" in dry.output
     assert rows_of(warehouse_path, "dead-letter-run") == 87
 
-    redriven = cli(env, "dead-letters", "redrive", "--filter", f"pitcher_id={victim}")
+    redriven = cli(cli_env, "dead-letters", "redrive", "--filter", f"pitcher_id={victim}")
     assert redriven.exit_code == 0, redriven.output
     assert "redrove 3 dead letter(s): 3 new rows" in " ".join(redriven.output.split())
     assert rows_of(warehouse_path, "dead-letter-run") == 90
-    assert "0 dead letter(s)" in cli(env, "dead-letters", "list").output
-    again = cli(env, "dead-letters", "redrive")
+    assert "0 dead letter(s)" in cli(cli_env, "dead-letters", "list").output
+    again = cli(cli_env, "dead-letters", "redrive")
     assert again.exit_code == 0 and "redrove 0" in again.output
 
 
 def test_a_rejected_message_is_replayed_once_corrected(
-    env: dict[str, str], warehouse_path: Path, predictors: list[ModelPredictor], tmp_path: Path
+    cli_env: dict[str, str], warehouse_path: Path, predictors: list[ModelPredictor], tmp_path: Path
 ) -> None:
     wh = DuckDBWarehouse(warehouse_path)
     event = schedule_event(
@@ -110,12 +100,12 @@ def test_a_rejected_message_is_replayed_once_corrected(
     Fanout(WarehouseFeatureSource(wh), recorder, PipelineConfig())(event)
     good = dict(recorder.sent[0])
     poison = {**good, "header": {k: v for k, v in good["header"].items() if k != "pitcher_id"}}  # type: ignore[union-attr]
-    runner = Runner(wh, predictors, state_path(Path(env["STRIKEOUTS_STATE_DIR"])))
+    runner = Runner(wh, predictors, state_path(Path(cli_env["STRIKEOUTS_STATE_DIR"])))
     settled = runner.deliver([("pitcher-games", json.dumps(poison).encode(), {})])
     wh.close()
     assert settled.rejected == 3 and settled.written == 0  # both systems and the ensemble
 
-    listed = cli(env, "rejections", "list", "--format", "json")
+    listed = cli(cli_env, "rejections", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     rejections = json.loads(listed.output)
     assert len(rejections) == 3 and all("pitcher_id" in r["reason"] for r in rejections)
@@ -123,7 +113,7 @@ def test_a_rejected_message_is_replayed_once_corrected(
 
     still_bad = tmp_path / "still_bad.json"
     still_bad.write_text(json.dumps({**poison, "header": {**poison["header"], "pitcher_id": "x"}}))
-    refused = cli(env, "rejections", "replay", "--sha", sha, "--payload", str(still_bad))
+    refused = cli(cli_env, "rejections", "replay", "--sha", sha, "--payload", str(still_bad))
     assert refused.exit_code == 2, refused.output
     assert "pitcher_id" in refused.output and "Traceback" not in refused.output
 
@@ -132,12 +122,13 @@ def test_a_rejected_message_is_replayed_once_corrected(
         json.dumps({"schema_version": 1, "message_type": "ensemble-tick", "now": "x"})
     )
     assert (
-        cli(env, "rejections", "replay", "--sha", sha, "--payload", str(wrong_topic)).exit_code == 2
+        cli(cli_env, "rejections", "replay", "--sha", sha, "--payload", str(wrong_topic)).exit_code
+        == 2
     )
 
     fixed = tmp_path / "fixed.json"
     fixed.write_text(json.dumps(good))
-    replayed = cli(env, "rejections", "replay", "--sha", sha, "--payload", str(fixed))
+    replayed = cli(cli_env, "rejections", "replay", "--sha", sha, "--payload", str(fixed))
     assert replayed.exit_code == 0, replayed.output
     assert "3 new rows" in replayed.output
     assert rows_of(warehouse_path, "fixed-run") == 3

@@ -47,8 +47,8 @@ def system_confidence(
         skipped = assessment.skip_reason is not None
         out.append(
             {
-                "confidence": np.nan if skipped else _nan(scaled(base, multiplier, config)),
-                "base_confidence": np.nan if skipped else _nan(base),
+                "confidence": np.nan if skipped else nan_if_none(scaled(base, multiplier, config)),
+                "base_confidence": np.nan if skipped else nan_if_none(base),
                 "confidence_multiplier": np.nan if skipped or base is None else multiplier,
                 "red_flags": "|".join(assessment.red_flags),
                 "skipped": skipped,
@@ -58,8 +58,9 @@ def system_confidence(
     return pd.DataFrame(out, index=test.index)
 
 
-def _nan(value: float | None) -> float:
-    return np.nan if value is None else value
+def nan_if_none(value: float | None) -> float:
+    """``value`` as a float column entry: NaN for None."""
+    return np.nan if value is None else float(value)
 
 
 def confidence_buckets(

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from strikeouts.backtest.alternates import system_alternates
-from strikeouts.backtest.confidence import system_confidence
+from strikeouts.backtest.confidence import nan_if_none, system_confidence
 from strikeouts.features.history import History
 from strikeouts.models.service import labelled_features, train
 from strikeouts.models.systems import SYSTEMS, get_system
@@ -219,11 +219,11 @@ def ensemble_rows(
                 "system_id": ENSEMBLE_ID,
                 "model_version": "+".join(sorted(results)),
                 "predicted_strikeouts": outcome.predicted_strikeouts,
-                "p_over": _number(outcome.p_over),
-                "p_over_open": _number(at_open.p_over),
-                "confidence": _number(None if skipped else at_open.confidence),
-                "base_confidence": _number(None if skipped else at_open.base_confidence),
-                "confidence_multiplier": _number(None if skipped else at_open.multiplier),
+                "p_over": nan_if_none(outcome.p_over),
+                "p_over_open": nan_if_none(at_open.p_over),
+                "confidence": nan_if_none(None if skipped else at_open.confidence),
+                "base_confidence": nan_if_none(None if skipped else at_open.base_confidence),
+                "confidence_multiplier": nan_if_none(None if skipped else at_open.multiplier),
                 "red_flags": "|".join(outcome.red_flags),
                 "skipped": skipped,
                 "agreement": outcome.agreement,
@@ -246,10 +246,6 @@ def _as_result(row: dict[str, Any], p_column: str) -> dict[str, Any]:
         else float(row["feature_coverage"]),
         "red_flags": [f for f in flags.split("|") if f],
     }
-
-
-def _number(value: float | None) -> float:
-    return np.nan if value is None else float(value)
 
 
 SNAPSHOT_CHOICES = ("first", "last", "both")

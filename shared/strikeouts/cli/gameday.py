@@ -207,20 +207,14 @@ def _publish(console: Console, day: GameDay, date: dt.date, live: bool) -> None:
         return build_schedule_event(day.warehouse, date, run_id, day.now)
 
     built = _guard(console, event)
-    settings = _publish_settings(day.settings)
+    from strikeouts.cloud.stack_info import stack_or
+
+    settings = stack_or(day.settings)
     try:
         message_id = publish_schedule(PubSubPublisher.from_settings(settings), built)
     except Exception as exc:  # the CLI's boundary: auth, network, emulator down → one red line
         raise fail(console, f"cannot publish to Pub/Sub ({type(exc).__name__}): {exc}") from None
     console.print(f"published {date}: run {built['run_id']} (message {message_id})")
-
-
-def _publish_settings(settings: Settings) -> Settings:
-    """The local stack's settings when one is recorded (as ``publish-schedule``), else these."""
-    from strikeouts.cloud.stack import StackInfo, stack_file
-
-    path = stack_file(settings)
-    return StackInfo.load(path).settings(settings) if path.is_file() else settings
 
 
 @app.command()

@@ -84,12 +84,16 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def cloud_settings() -> Settings:
-    """The local stack's settings when one is up, else the environment's (a real project)."""
-    from strikeouts.cloud.stack_info import StackInfo, stack_file
+def backend_settings(
+    backend: str, warehouse: str | None = None, model_store: str | None = None
+) -> Settings:
+    """The cloud's settings (the local stack when one is up, else the environment's project)
+    or the embedded ones with the options given."""
+    if _choice(backend, BACKENDS, "--backend") == "cloud":
+        from strikeouts.cloud.stack_info import stack_or
 
-    path = stack_file(Settings())
-    return StackInfo.load(path).settings() if path.is_file() else Settings()
+        return stack_or(Settings())
+    return settings_with(warehouse=warehouse, model_store=model_store)
 
 
 def _filter(since: str | None, filters: list[str] | None) -> DeadLetterFilter:
@@ -108,14 +112,16 @@ def dead_letters_list(
     console = Console()
     try:
         where = _filter(since, filters)
-        chosen = _choice(backend, BACKENDS, "--backend")
+        settings = backend_settings(backend, warehouse)
         _choice(output, FORMATS, "--format")
-        if chosen == "cloud":
+        if backend == "cloud":
             from strikeouts.cloud.dead_letters import PubSubDeadLetters
 
-            records = PubSubDeadLetters(cloud_settings()).pending(where)
+            records = PubSubDeadLetters(settings).pending(where)
         else:
-            records = _embedded_pending(settings_with(warehouse=warehouse), where)
+            from strikeouts.runtime.recovery import pending_embedded
+
+            records = pending_embedded(settings, where)
     except EXPECTED as exc:
         raise fail(console, _message(exc)) from None
     _print_dead_letters(console, records, output)
@@ -134,12 +140,14 @@ def dead_letters_redrive(
     console = Console()
     try:
         where = _filter(since, filters)
-        if _choice(backend, BACKENDS, "--backend") == "cloud":
-            records = _cloud_redrive(where, dry_run)
+        settings = backend_settings(backend, warehouse, model_store)
+        if backend == "cloud":
+            records = _cloud_redrive(settings, where, dry_run)
             effect = "" if dry_run else " (the stack's or project's functions take it from here)"
         else:
-            settings = settings_with(warehouse=warehouse, model_store=model_store)
-            records, effect = _embedded_redrive(settings, where, dry_run)
+            from strikeouts.runtime.recovery import redrive_embedded
+
+            records, effect = redrive_embedded(settings, where, dry_run=dry_run)
     except EXPECTED as exc:
         raise fail(console, _message(exc)) from None
     verb = "would redrive" if dry_run else "redrove"
@@ -161,7 +169,7 @@ def rejections_list(
     console = Console()
     try:
         _choice(output, FORMATS, "--format")
-        settings = _warehouse_settings(backend, warehouse)
+        settings = backend_settings(backend, warehouse)
         frame = rejected(settings, parse_since(since), handler)
     except EXPECTED as exc:
         raise fail(console, _message(exc)) from None
@@ -198,12 +206,8 @@ def rejections_replay(
 
     console = Console()
     try:
-        cloud = _choice(backend, BACKENDS, "--backend") == "cloud"
-        settings = (
-            cloud_settings()
-            if cloud
-            else settings_with(warehouse=warehouse, model_store=model_store)
-        )
+        settings = backend_settings(backend, warehouse, model_store)
+        cloud = backend == "cloud"
         message = _read_payload(payload)
         topic, data, attributes = corrected_for(settings, sha, message)
         kind = message["message_type"]
@@ -226,12 +230,6 @@ def _publish(settings: Settings, topic: str, data: bytes, attributes: dict[str, 
     return publisher.flush()[0]
 
 
-def _warehouse_settings(backend: str, warehouse: str | None) -> Settings:
-    if _choice(backend, BACKENDS, "--backend") == "cloud":
-        return cloud_settings()
-    return settings_with(warehouse=warehouse)
-
-
 def _read_payload(path: Path) -> dict[str, Any]:
     try:
         message = json.loads(path.read_text())
@@ -246,30 +244,12 @@ def _read_payload(path: Path) -> dict[str, Any]:
     return message
 
 
-def _embedded_pending(settings: Settings, where: DeadLetterFilter) -> list[DeadLetterRecord]:
-    from strikeouts.runtime.dead_letters import WarehouseDeadLetters
-    from strikeouts.warehouse import open_warehouse
-
-    store = open_warehouse(settings)
-    try:
-        return WarehouseDeadLetters(store).pending(where)
-    finally:
-        store.close()
-
-
-def _embedded_redrive(
+def _cloud_redrive(
     settings: Settings, where: DeadLetterFilter, dry_run: bool
-) -> tuple[list[DeadLetterRecord], str]:
-    from strikeouts.runtime.recovery import redrive_embedded
-
-    return redrive_embedded(settings, where, dry_run=dry_run)
-
-
-def _cloud_redrive(where: DeadLetterFilter, dry_run: bool) -> list[DeadLetterRecord]:
+) -> list[DeadLetterRecord]:
     from strikeouts.cloud.dead_letters import PubSubDeadLetters
     from strikeouts.cloud.pubsub import PubSubPublisher
 
-    settings = cloud_settings()
     return PubSubDeadLetters(settings).redrive(
         where, PubSubPublisher.from_settings(settings), dry_run=dry_run
     )

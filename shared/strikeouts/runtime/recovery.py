@@ -88,16 +88,21 @@ def deliver_embedded(settings: Settings, messages: list[tuple[str, bytes, dict[s
         return describe(runner.deliver(messages))
 
 
+def pending_embedded(settings: Settings, where: DeadLetterFilter) -> list[DeadLetterRecord]:
+    """The embedded dead letters not yet redriven that match ``where``."""
+    store = open_warehouse(settings)
+    try:
+        return WarehouseDeadLetters(store).pending(where)
+    finally:
+        store.close()
+
+
 def redrive_embedded(
     settings: Settings, where: DeadLetterFilter, *, dry_run: bool
 ) -> tuple[list[DeadLetterRecord], str]:
     """Redeliver the matching dead letters of the ``dead_letters`` table; (them, an effect)."""
     if dry_run:
-        store = open_warehouse(settings)
-        try:
-            return WarehouseDeadLetters(store).pending(where), ""
-        finally:
-            store.close()
+        return pending_embedded(settings, where), ""
     with embedded_runner(settings) as runner:
         records = runner.dead_letters.pending(where)
         if not records:
