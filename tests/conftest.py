@@ -42,8 +42,9 @@ def require_data() -> Path:
 
 @pytest.fixture(scope="session")
 def live_fixtures() -> Path:
-    """``../shared/fixtures/live`` (Stats API and Odds API shapes); fails in CI when absent."""
-    path = ROOT.parent / "shared" / "fixtures" / "live"
+    """``fixtures/live`` beside the data directory (Stats API and Odds API shapes; ``../shared``
+    for a clone beside it, or wherever STRIKEOUTS_DATA_DIR points); fails in CI when absent."""
+    path = _data_dir().parent / "fixtures" / "live"
     if not (path / "README.md").is_file():
         _unavailable(f"live-source fixtures not found at {path}")
     return path
