@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from strikeouts.monitoring.catalog import CATALOG, by_name
-from strikeouts.monitoring.checks import CheckResult, failed_critical
+from strikeouts.monitoring.checks import CheckContext, CheckResult, failed_critical
 from strikeouts.monitoring.service import monitor
+from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.warehouse import Warehouse
@@ -138,3 +139,15 @@ def test_a_stalled_tick_and_an_unmerged_staged_row_fail(
     )
     staged = _run(warehouse, settings, "staged_rows_unmerged")["staged_rows_unmerged"]
     assert staged.status == "fail" and staged.value and staged.value > 0
+
+
+def test_the_ensemble_is_expected_only_in_phases_that_write_it(settings: Settings) -> None:
+    """Rollout phases 1 and 2 write no ensemble row, so coverage must not wait for one."""
+
+    def expected(config: PipelineConfig) -> tuple[str, ...]:
+        context = CheckContext(None, LAST, settings, NOW, config)  # type: ignore[arg-type]
+        return context.expected_systems
+
+    assert expected(PipelineConfig()) == ("v1_baseline", "v1_6_rolling", "ensemble_v1")
+    phase_1 = PipelineConfig(expected_systems=["v1_baseline"], write_ensemble=False)
+    assert expected(phase_1) == ("v1_baseline",)

@@ -47,6 +47,23 @@ def test_all_systems_report_and_the_ensemble_combines(
     assert ens["fallback_reason"].isna().all()
 
 
+def test_rollout_phase_without_the_ensemble_writes_only_the_expected_systems_rows(
+    make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock
+) -> None:
+    """Phase 1 of the rollout: one system expected, no ensemble row; replays add nothing."""
+    cfg = PipelineConfig(expected_systems=["v1_baseline"], write_ensemble=False)
+    pipe = make_pipeline(two_systems(6.0, 7.0)[:1], cfg=cfg)
+    event = schedule_event(clock, expected=["v1_baseline"])
+    pipe.bus.publish(GAME_SCHEDULE, event)
+    pipe.bus.run()
+    frame = predictions(warehouse)
+    assert frame["system_id"].tolist() == ["v1_baseline", "v1_baseline"]
+    assert frame["status"].tolist() == ["ok", "ok"]
+    pipe.bus.publish(GAME_SCHEDULE, event)
+    pipe.bus.run()
+    assert len(predictions(warehouse)) == 2
+
+
 def test_fallback_with_one_system_failing(
     make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock
 ) -> None:

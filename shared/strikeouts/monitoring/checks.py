@@ -52,8 +52,10 @@ class CheckContext:
 
     @property
     def expected_systems(self) -> tuple[str, ...]:
-        """Every system expected to write a row per pitcher-game, the ensemble included."""
-        return (*self.config.expected_systems, self.config.ensemble_system_id)
+        """Every system expected to write a row per pitcher-game, the ensemble included when
+        this deployment writes it."""
+        ensemble = (self.config.ensemble_system_id,) if self.config.write_ensemble else ()
+        return (*self.config.expected_systems, *ensemble)
 
     def query(self, sql: str, **params: Any) -> pd.DataFrame:
         """Run ``sql`` with ``@date``, ``@start`` and ``@now`` bound, plus ``params``."""

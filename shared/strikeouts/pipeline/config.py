@@ -141,6 +141,10 @@ class PipelineConfig(BaseSettings):
     expected_systems: list[str] = Field(default_factory=lambda: ["v1_baseline", "v1_6_rolling"])
     """Systems the ensemble waits for when the schedule event does not name them."""
 
+    write_ensemble: bool = True
+    """Write the ensemble row of each pitcher-game. False in the rollout's first phases (only
+    system rows are written; the ensemble still waits for the systems and writes their rows)."""
+
     base_weights: dict[str, float] = Field(
         default_factory=lambda: {"v1_baseline": 0.3, "v1_6_rolling": 0.5}
     )

@@ -225,7 +225,8 @@ class EnsembleHandler:
             for _, result in sorted(state["results"].items())
         ]
         late_rows = [self._late_row(result) for _, result in sorted(state["late"].items()) if late]
-        return [*systems, from_json(state["outcome"]), *late_rows]
+        ensemble = [from_json(state["outcome"])] if self.config.write_ensemble else []
+        return [*systems, *ensemble, *late_rows]
 
     def _late_row(self, result: Mapping[str, Any]) -> dict[str, Any]:
         """The row of a result that came after the decision (processed when it arrived)."""
