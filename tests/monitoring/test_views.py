@@ -126,6 +126,23 @@ def test_a_missing_system_is_null_and_labelled_missing(open_loaded: OpenLoaded) 
     assert (day["min_systems"], day["incomplete_pitcher_games"]) == (2, 1)
 
 
+def test_a_date_without_ensemble_rows_expects_only_the_systems(open_loaded: OpenLoaded) -> None:
+    """Rollout phases 1-2 write no ensemble row: their dates are complete without one."""
+    warehouse = open_loaded("duckdb")
+    warehouse.execute(
+        "DELETE FROM pitcher_strikeout_predictions WHERE game_date = @d "
+        "AND system_id = 'ensemble_v1'",
+        {"d": LAST},
+    )
+    day = warehouse.query("SELECT * FROM daily_coverage WHERE game_date = @d", {"d": LAST}).iloc[0]
+    assert (day["min_systems"], day["max_systems"], day["expected_systems"]) == (2, 2, 2)
+    assert day["incomplete_pitcher_games"] == 0
+    earlier = warehouse.query(
+        "SELECT expected_systems FROM daily_coverage WHERE game_date = @d", {"d": FIRST}
+    )
+    assert earlier["expected_systems"].tolist() == [3]
+
+
 def _one_call(warehouse: Warehouse) -> dict[str, object]:
     row = warehouse.query(
         "SELECT game_id, pitcher_id, actual_strikeouts FROM graded_predictions "

@@ -1,8 +1,9 @@
 -- One row per pitcher-game: each system side by side. A system that did not answer is NULL in
 -- its value columns and 'missing' in its state column: never 0 and never a disagreement.
 -- Expected systems of a pitcher-game: every system with a row, the members the ensemble named
--- (contributing + missing) and the ensemble itself. Spread and agreement use the component
--- systems that produced a count (status ok), as the ensemble's agreement factor does:
+-- (contributing + missing) and the ensemble itself on dates that have ensemble rows. Spread and
+-- agreement use the component systems that produced a count (status ok), as the ensemble's
+-- agreement factor does:
 -- STRONG spread <= 1.0 K, MODERATE <= 2.0, WEAK beyond; SINGLE with one, NONE with none.
 -- Adding a system: add its five side-by-side columns below (nothing else changes).
 -- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
@@ -10,7 +11,12 @@ CREATE OR REPLACE VIEW system_comparison AS
 WITH members AS (
   SELECT game_id, pitcher_id, system_id FROM graded_predictions
   UNION DISTINCT
+  -- the ensemble is a member on dates it wrote rows (rollout phases 1-2 write none; a date
+  -- it missed entirely is the monitor's system_silent and coverage_complete failure)
   SELECT game_id, pitcher_id, 'ensemble_v1' FROM graded_predictions
+  WHERE game_date IN (
+    SELECT game_date FROM graded_predictions WHERE STARTS_WITH(system_id, 'ensemble')
+  )
   UNION DISTINCT
   SELECT g.game_id, g.pitcher_id, m
   FROM graded_predictions AS g
