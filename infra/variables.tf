@@ -35,8 +35,8 @@ variable "dataset" {
   type        = string
   default     = "strikeouts"
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.dataset))
-    error_message = "dataset is letters, digits and underscores, not starting with a digit."
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.dataset)) && length(var.dataset) <= 1024
+    error_message = "dataset is at most 1024 letters, digits and underscores, not starting with a digit."
   }
 }
 
