@@ -23,6 +23,8 @@ resource "google_pubsub_subscription" "push" {
     push_endpoint = "${google_cloudfunctions2_function.function[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${local.topics[each.value.topic]}"
     oidc_token {
       service_account_email = google_service_account.pusher.email
+      # the token names the service, not the path: Cloud Run checks aud against its URL
+      audience = google_cloudfunctions2_function.function[each.value.function].service_config[0].uri
     }
   }
 

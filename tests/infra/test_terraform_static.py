@@ -102,6 +102,8 @@ def test_push_ack_deadline_exceeds_the_function_timeout() -> None:
 def test_push_endpoints_carry_the_topic_path() -> None:
     endpoint = of_type("google_pubsub_subscription")["push"]["push_config"][0]["push_endpoint"]
     assert "/projects/${var.project_id}/topics/${local.topics[each.value.topic]}" in endpoint
+    audience = of_type("google_pubsub_subscription")["push"]["push_config"][0]["oidc_token"][0]
+    assert audience["audience"] == endpoint.strip('"').split("}/projects/")[0] + "}"
 
 
 @pytest.mark.parametrize("module", ROOT_MODULES, ids=lambda p: p.name)
@@ -214,3 +216,22 @@ def test_terraform_fmt_has_nothing_to_change() -> None:
         timeout=120,
     )
     assert done.returncode == 0, f"terraform fmt would change: {done.stdout}"
+
+
+def test_a_rollback_object_replaces_this_builds_source() -> None:
+    """var.function_source_objects wins over the fresh upload, for every function."""
+    override = locals_of()["function_source_objects"]
+    assert "lookup(var.function_source_objects, fn," in override
+    functions = of_type("google_cloudfunctions2_function")
+    storage = functions["function"]["build_config"][0]["source"][0]["storage_source"][0]
+    assert storage["object"] == "${local.function_source_objects[each.key]}"
+    predict = functions["predict"]["build_config"][0]["source"][0]["storage_source"][0]
+    assert predict["object"].startswith('${lookup(var.function_source_objects, "predict",')
+
+
+def test_system_functions_follow_the_deployed_systems() -> None:
+    systems = locals_of()["system_functions"]
+    assert systems.startswith('${{for s in var.systems.deployed : "predict_${s}" =>')
+    env = fields(locals_of()["function_env"])
+    assert env["STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS"] == "${jsonencode(var.systems.expected)}"
+    assert "var.systems.ensemble" in env["STRIKEOUTS_PIPELINE_WRITE_ENSEMBLE"]
