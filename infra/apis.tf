@@ -39,10 +39,6 @@ resource "google_project_service_identity" "pubsub" {
   depends_on = [google_project_service.api]
 }
 
-data "google_project" "this" {
-  depends_on = [google_project_service.api]
-}
-
 locals {
   pubsub_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }

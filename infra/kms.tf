@@ -23,4 +23,5 @@ resource "google_kms_crypto_key_iam_member" "cmek" {
   crypto_key_id = var.kms_key_name
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = each.value
+  depends_on    = [google_project_service.api]
 }

@@ -141,6 +141,7 @@ resource "google_logging_metric" "failed_critical_checks" {
     }
   }
   label_extractors = { check = "EXTRACT(jsonPayload.check)" }
+  depends_on       = [google_project_service.api]
 }
 
 resource "google_logging_metric" "dead_letters" {
@@ -150,6 +151,7 @@ resource "google_logging_metric" "dead_letters" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
+  depends_on = [google_project_service.api]
 }
 
 resource "google_logging_metric" "tick_heartbeat" {
@@ -159,6 +161,7 @@ resource "google_logging_metric" "tick_heartbeat" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
+  depends_on = [google_project_service.api]
 }
 
 resource "google_monitoring_alert_policy" "failed_critical_check" {
@@ -249,6 +252,7 @@ resource "google_monitoring_alert_policy" "function_errors" {
       }
     }
   }
+  depends_on = [google_project_service.api]
 }
 
 locals {

@@ -235,3 +235,14 @@ def test_system_functions_follow_the_deployed_systems() -> None:
     env = fields(locals_of()["function_env"])
     assert env["STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS"] == "${jsonencode(var.systems.expected)}"
     assert "var.systems.ensemble" in env["STRIKEOUTS_PIPELINE_WRITE_ENSEMBLE"]
+
+
+@pytest.mark.parametrize("module", ROOT_MODULES, ids=lambda p: p.name)
+def test_every_resource_waits_for_the_apis(module: Path) -> None:
+    """On a fresh project nothing is created before its API is on: each resource either
+    depends on the APIs or references a resource (or data source) that does."""
+    for (rtype, name), body in resources(module).items():
+        if rtype == "google_project_service":
+            continue
+        waits = "depends_on" in body or "${google_" in repr(body) or "${data.google_" in repr(body)
+        assert waits, f"{rtype}.{name} may be created before its API is enabled"
