@@ -246,3 +246,19 @@ def test_every_resource_waits_for_the_apis(module: Path) -> None:
             continue
         waits = "depends_on" in body or "${google_" in repr(body) or "${data.google_" in repr(body)
         assert waits, f"{rtype}.{name} may be created before its API is enabled"
+
+
+def test_the_deploy_account_may_grant_every_project_role_infra_grants() -> None:
+    """The conditional projectIamAdmin of the deploy account lists exactly the project roles
+    infra/ grants: one more grant in infra/ would fail the apply, one more listed is excess."""
+    listed = {unquote(r) for r in locals_of(BOOTSTRAP)["grantable_roles"]}
+    granted: set[str] = set()
+    for body in of_type("google_project_iam_member").values():
+        role = body["role"]
+        if role.startswith("${each.value}"):
+            granted |= set(re.findall(r'"(roles/[\w.]+)"', body["for_each"]))
+        else:
+            granted.add(unquote(role))
+    assert granted == listed
+    condition = of_type("google_project_iam_member", BOOTSTRAP)["deploy_grants"]["condition"][0]
+    assert "modifiedGrantsByRole" in condition["expression"]
