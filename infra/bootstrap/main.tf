@@ -14,8 +14,6 @@ locals {
   deploy_roles = toset([
     "roles/serviceusage.serviceUsageAdmin", # enable the APIs, create the Pub/Sub service identity
     "roles/browser",                        # read the project (number) and the service agents' ids
-    "roles/iam.serviceAccountAdmin",        # create the function, push and builder accounts; grant on the push account
-    "roles/iam.serviceAccountUser",         # deploy functions and scheduler jobs that run as those accounts
     "roles/storage.admin",                  # buckets, their IAM, source uploads, the state objects
     "roles/bigquery.admin",                 # dataset, tables, views, dataset and table IAM
     "roles/pubsub.admin",                   # topics, subscriptions and their IAM
@@ -29,6 +27,12 @@ locals {
   ])
 
   # project-level grants infra/ makes (iam.tf, build.tf): the deploy account may grant these only
+  # the pipeline's own accounts: kept apart so their checkov skips cover these two roles only
+  service_account_roles = toset([
+    "roles/iam.serviceAccountAdmin", # create the function, push and builder accounts; grant on the push account
+    "roles/iam.serviceAccountUser",  # deploy functions and scheduler jobs that run as those accounts
+  ])
+
   grantable_roles = [
     "roles/bigquery.jobUser",
     "roles/artifactregistry.writer",
@@ -81,9 +85,16 @@ resource "google_service_account" "deploy" {
 }
 
 resource "google_project_iam_member" "deploy" {
+  for_each = local.deploy_roles
+  project  = var.project_id
+  role     = each.value
+  member   = "serviceAccount:${google_service_account.deploy.email}"
+}
+
+resource "google_project_iam_member" "deploy_service_accounts" {
   #checkov:skip=CKV_GCP_41:the deploy account deploys functions and scheduler jobs as accounts infra/ creates in the same apply (and adds or drops with var.systems); no per-account grant can exist before they do
   #checkov:skip=CKV_GCP_49:creating and deploying as the pipeline's own accounts is the deploy account's job; it holds no key and only Cloud Build runs as it
-  for_each = local.deploy_roles
+  for_each = local.service_account_roles
   project  = var.project_id
   role     = each.value
   member   = "serviceAccount:${google_service_account.deploy.email}"
@@ -133,5 +144,5 @@ resource "google_cloudbuild_trigger" "deploy" {
     _REGION          = var.region
   }
 
-  depends_on = [google_project_iam_member.deploy]
+  depends_on = [google_project_iam_member.deploy, google_project_iam_member.deploy_service_accounts]
 }
