@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DATA_DIR ?= $(or $(STRIKEOUTS_DATA_DIR),../shared/data)
 DEMO_DATE ?= 2025-07-20
+# checkov gets its own venv: its dependency pins clash with the project's
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: venv test lint typecheck unit demo bench clean
+.PHONY: venv test lint typecheck unit checkov demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +19,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+$(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+# tests/infra/test_checkov.py runs it over infra/ (fails in CI when it is missing)
+checkov: $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 
 lint: venv
 	$(BIN)/ruff check shared tests benchmarks functions
@@ -26,7 +39,7 @@ typecheck: venv
 unit: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck checkov unit
 
 # ingest is ~3 s, so it always runs; `run` trains missing champions on starts before DEMO_DATE.
 demo: venv
@@ -39,4 +52,4 @@ bench: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/python benchmarks/replay.py
 
 clean:
-	rm -rf $(VENV) .strikeouts .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .strikeouts .mypy_cache .ruff_cache

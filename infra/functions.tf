@@ -1,6 +1,8 @@
 # The functions (gen2 = Cloud Run services) from `strikeouts package-functions` output:
 # each folder is zipped, uploaded under its content hash (a change redeploys), and built by
-# Cloud Build with its own requirements.txt. HTTP-triggered; Pub/Sub pushes to them (pubsub.tf).
+# Cloud Build as the builder account (build.tf). HTTP-triggered; Pub/Sub pushes to them
+# (pubsub.tf). A function named in var.function_source_objects is built from that earlier
+# upload instead (rollback): the objects stay in the sources bucket, nothing deletes them.
 data "archive_file" "function" {
   for_each    = local.functions
   type        = "zip"
@@ -16,28 +18,37 @@ resource "google_storage_bucket_object" "function_source" {
   source   = data.archive_file.function[each.key].output_path
 }
 
+locals {
+  function_source_objects = {
+    for fn in keys(local.functions) :
+    fn => lookup(var.function_source_objects, fn, google_storage_bucket_object.function_source[fn].name)
+  }
+}
+
 resource "google_cloudfunctions2_function" "function" {
   for_each = local.functions
   name     = replace(each.key, "_", "-")
   location = var.region
 
   build_config {
-    runtime     = "python311"
-    entry_point = each.key
+    runtime         = "python311"
+    entry_point     = each.key
+    service_account = google_service_account.builder.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.function_source[each.key].name
+        object = local.function_source_objects[each.key]
       }
     }
   }
 
   service_config {
-    available_memory                 = each.value.memory
-    available_cpu                    = "1"
-    timeout_seconds                  = 120
+    available_memory = each.value.memory
+    available_cpu    = "1"
+    timeout_seconds  = local.function_timeout_seconds
+    # the tick MERGEs staged rows: one instance serving one request at a time
     max_instance_count               = each.key == "ensemble_tick" ? 1 : var.function_max_instances
-    max_instance_request_concurrency = each.key == "fanout" ? 1 : 8
+    max_instance_request_concurrency = contains(["fanout", "ensemble_tick"], each.key) ? 1 : 8
     ingress_settings                 = "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.function[each.key].email
@@ -57,6 +68,14 @@ resource "google_cloudfunctions2_function" "function" {
       }
     }
   }
+
+  depends_on = [
+    google_project_service.api,
+    google_project_iam_member.builder,
+    google_project_iam_member.builder_reads_staged_sources,
+    google_storage_bucket_iam_member.builder_reads_sources,
+    google_secret_manager_secret_iam_member.schedule_reads_odds_key,
+  ]
 }
 
 # Only the push identity may invoke the functions.

@@ -7,6 +7,7 @@ resource "google_secret_manager_secret" "odds_api_key" {
   replication {
     auto {}
   }
+  depends_on = [google_project_service.api]
 }
 
 resource "google_secret_manager_secret_iam_member" "schedule_reads_odds_key" {

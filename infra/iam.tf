@@ -1,13 +1,16 @@
-# One service account per function, least privilege; one for Pub/Sub push (invoker only).
+# One service account per function, least privilege; one for Pub/Sub push (invoker only);
+# one that builds the function sources (build_config.service_account).
 resource "google_service_account" "function" {
   for_each     = local.functions
   account_id   = "so-${replace(each.key, "_", "-")}"
   display_name = "strikeouts function ${each.key}"
+  depends_on   = [google_project_service.api]
 }
 
 resource "google_service_account" "pusher" {
   account_id   = "so-pubsub-push"
   display_name = "strikeouts Pub/Sub push identity"
+  depends_on   = [google_project_service.api]
 }
 
 locals {
@@ -16,6 +19,19 @@ locals {
       for topic in concat(spec.publishes, ["dead_letter"]) : "${fn}/${topic}" => { function = fn, topic = topic }
     }
   ]...)
+
+  # (function, table) for every table a function writes (locals.tf, functions' `writes`)
+  table_writes = merge([
+    for fn, spec in local.functions : {
+      for table in spec.writes : "${fn}/${table}" => { function = fn, table = table }
+    }
+  ]...)
+
+  # the prediction staging table is its own resource (bigquery.tf), not a schema file
+  writable_tables = merge(
+    { for name, t in google_bigquery_table.table : name => t.table_id },
+    { (google_bigquery_table.predictions_staging.table_id) = google_bigquery_table.predictions_staging.table_id },
+  )
 }
 
 # Each function publishes only to its output topic and the dead-letter topic.
@@ -26,7 +42,7 @@ resource "google_pubsub_topic_iam_member" "publish" {
   member   = "serviceAccount:${google_service_account.function[each.value.function].email}"
 }
 
-# Query jobs run in the project; table access is granted on the dataset only.
+# Query and load jobs run in the project: jobUser grants running jobs, no data access.
 resource "google_project_iam_member" "bigquery_jobs" {
   for_each = local.functions
   project  = var.project_id
@@ -34,13 +50,23 @@ resource "google_project_iam_member" "bigquery_jobs" {
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
-# Every function writes rejected_messages; the ensemble ones write and merge predictions;
-# fanout reads the feature tables. dataEditor on the dataset covers all of it.
-resource "google_bigquery_dataset_iam_member" "editor" {
-  for_each   = { for fn, spec in local.functions : fn => spec if fn != "monitor" }
+# Reading: dataViewer on the dataset for the functions that query it (features, state of
+# the day, monitoring views); the system functions read nothing of the warehouse.
+resource "google_bigquery_dataset_iam_member" "reader" {
+  for_each   = { for fn, spec in local.functions : fn => spec if spec.reads }
   dataset_id = google_bigquery_dataset.warehouse.dataset_id
-  role       = "roles/bigquery.dataEditor"
+  role       = "roles/bigquery.dataViewer"
   member     = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+# Writing: dataEditor on exactly the tables each function writes; no function account can
+# edit the dataset as a whole.
+resource "google_bigquery_table_iam_member" "writer" {
+  for_each   = local.table_writes
+  dataset_id = google_bigquery_dataset.warehouse.dataset_id
+  table_id   = local.writable_tables[each.value.table]
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.function[each.value.function].email}"
 }
 
 # The systems read models; nothing in the cloud path writes them (training does, elsewhere).
@@ -57,11 +83,4 @@ resource "google_storage_bucket_iam_member" "state_use" {
   bucket   = google_storage_bucket.state.name
   role     = "roles/storage.objectUser"
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
-}
-
-# The monitor function only reads the warehouse (the views are Terraform's).
-resource "google_bigquery_dataset_iam_member" "monitor_reads" {
-  dataset_id = google_bigquery_dataset.warehouse.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = "serviceAccount:${google_service_account.function["monitor"].email}"
 }

@@ -1,3 +1,5 @@
+# What exists follows var.systems: a system function (predict_<system_id>), its push
+# subscription, account and grants exist only while the system is in systems.deployed.
 locals {
   schemas = "${path.module}/../schemas/bigquery"
   tables  = jsondecode(file("${local.schemas}/tables.json"))
@@ -12,29 +14,64 @@ locals {
     gameday_results    = "gameday-results"
   }
 
-  # one push subscription per (function, topic), as ROUTES in strikeouts/cloud/stack.py
-  routes = {
-    "game-schedule--fanout"               = { function = "fanout", topic = "game_schedule" }
-    "pitcher-games--predict_v1_baseline"  = { function = "predict_v1_baseline", topic = "pitcher_games" }
-    "pitcher-games--predict_v1_6_rolling" = { function = "predict_v1_6_rolling", topic = "pitcher_games" }
-    "pitcher-games--ensemble"             = { function = "ensemble", topic = "pitcher_games" }
-    "system-predictions--ensemble"        = { function = "ensemble", topic = "system_predictions" }
-    "ensemble-ticks--ensemble_tick"       = { function = "ensemble_tick", topic = "ensemble_ticks" }
-    "gameday-schedule--schedule"          = { function = "schedule", topic = "gameday_schedule" }
-    "gameday-results--results"            = { function = "results", topic = "gameday_results" }
+  # Functions run at most this long; the push ack deadline (pubsub.tf) must exceed it, or
+  # Pub/Sub redelivers a message whose first delivery is still running.
+  function_timeout_seconds = 120
+
+  # Tables each function writes (table-level dataEditor, iam.tf), read from the code:
+  # every Pub/Sub function rejects into rejected_messages (pipeline/sinks.py); the ensemble
+  # stages rows (cloud/staging.py); the tick merges them into the final table, clears the
+  # staging table and beats (pipeline/heartbeat.py); schedule records fetches, rejected rows
+  # and line snapshots (gameday/record.py, lines.py); results also writes games, starts and
+  # grades (gameday/results.py, grading.py). reads: dataset-level dataViewer.
+  system_functions = {
+    for s in var.systems.deployed : "predict_${s}" => {
+      memory = "1Gi", publishes = ["system_predictions"], models = true, state = true
+      reads  = false, writes = ["rejected_messages"]
+    }
   }
 
-  functions = {
-    fanout               = { memory = "1Gi", publishes = ["pitcher_games"], models = false, state = true }
-    predict_v1_baseline  = { memory = "1Gi", publishes = ["system_predictions"], models = true, state = true }
-    predict_v1_6_rolling = { memory = "1Gi", publishes = ["system_predictions"], models = true, state = true }
-    ensemble             = { memory = "1Gi", publishes = [], models = false, state = true }
-    ensemble_tick        = { memory = "1Gi", publishes = [], models = false, state = true }
-    monitor              = { memory = "1Gi", publishes = [], models = false, state = false }
+  core_functions = {
+    fanout = {
+      memory = "1Gi", publishes = ["pitcher_games"], models = false, state = true
+      reads  = true, writes = ["rejected_messages"]
+    }
+    ensemble = {
+      memory = "1Gi", publishes = [], models = false, state = true
+      reads  = true, writes = ["rejected_messages", "pitcher_strikeout_predictions_staging"]
+    }
+    ensemble_tick = {
+      memory = "1Gi", publishes = [], models = false, state = true, reads = true
+      writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "pipeline_heartbeats"]
+    }
+    monitor = {
+      memory = "1Gi", publishes = [], models = false, state = false, reads = true, writes = []
+    }
     # game day (gameday.tf): schedule reads the champions' versions and the odds key
-    schedule = { memory = "1Gi", publishes = ["game_schedule"], models = true, state = false }
-    results  = { memory = "1Gi", publishes = [], models = false, state = false }
+    schedule = {
+      memory = "1Gi", publishes = ["game_schedule"], models = true, state = false, reads = true
+      writes = ["rejected_messages", "source_fetches", "rejected_rows", "prop_line_snapshots"]
+    }
+    results = {
+      memory = "1Gi", publishes = [], models = false, state = false, reads = true
+      writes = ["rejected_messages", "source_fetches", "rejected_rows", "games", "pitcher_starts", "prediction_grades"]
+    }
   }
+
+  functions = merge(local.core_functions, local.system_functions)
+
+  # one push subscription per (function, topic), as ROUTES in strikeouts/cloud/stack.py
+  core_routes = {
+    "game-schedule--fanout"         = { function = "fanout", topic = "game_schedule" }
+    "pitcher-games--ensemble"       = { function = "ensemble", topic = "pitcher_games" }
+    "system-predictions--ensemble"  = { function = "ensemble", topic = "system_predictions" }
+    "ensemble-ticks--ensemble_tick" = { function = "ensemble_tick", topic = "ensemble_ticks" }
+    "gameday-schedule--schedule"    = { function = "schedule", topic = "gameday_schedule" }
+    "gameday-results--results"      = { function = "results", topic = "gameday_results" }
+  }
+  routes = merge(local.core_routes, {
+    for fn in keys(local.system_functions) : "pitcher-games--${fn}" => { function = fn, topic = "pitcher_games" }
+  })
 
   gameday_functions = toset(["schedule", "results"])
 
@@ -59,6 +96,9 @@ locals {
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
     STRIKEOUTS_REPORT_BUCKET            = google_storage_bucket.reports.name
+    # the phase (var.systems): pydantic-settings parses the JSON list into PipelineConfig
+    STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS = jsonencode(var.systems.expected)
+    STRIKEOUTS_PIPELINE_WRITE_ENSEMBLE   = var.systems.ensemble ? "true" : "false"
   }
 
   # the game-day functions also read the team codes packaged with them and the live sources
@@ -67,7 +107,7 @@ locals {
     STRIKEOUTS_STATSAPI_URL           = var.statsapi_url
     STRIKEOUTS_ODDS_API_URL           = var.odds_api_url
     STRIKEOUTS_LEAGUE_TIME_ZONE       = var.league_time_zone
-    STRIKEOUTS_TOPIC_GAMEDAY_SCHEDULE = "gameday-schedule"
-    STRIKEOUTS_TOPIC_GAMEDAY_RESULTS  = "gameday-results"
+    STRIKEOUTS_TOPIC_GAMEDAY_SCHEDULE = local.topics.gameday_schedule
+    STRIKEOUTS_TOPIC_GAMEDAY_RESULTS  = local.topics.gameday_results
   }
 }

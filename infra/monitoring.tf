@@ -24,6 +24,8 @@ module "view_query" {
 }
 
 resource "google_bigquery_table" "view_base" {
+  #checkov:skip=CKV_GCP_80:a view stores no data, there is nothing to encrypt
+  #checkov:skip=CKV_GCP_121:a view holds no data; it is recreated from its SQL file
   for_each            = toset(local.monitoring_views.base)
   dataset_id          = google_bigquery_dataset.warehouse.dataset_id
   table_id            = each.key
@@ -36,6 +38,8 @@ resource "google_bigquery_table" "view_base" {
 }
 
 resource "google_bigquery_table" "view_derived" {
+  #checkov:skip=CKV_GCP_80:a view stores no data, there is nothing to encrypt
+  #checkov:skip=CKV_GCP_121:a view holds no data; it is recreated from its SQL file
   for_each            = toset(local.monitoring_views.derived)
   dataset_id          = google_bigquery_dataset.warehouse.dataset_id
   table_id            = each.key
@@ -48,6 +52,8 @@ resource "google_bigquery_table" "view_derived" {
 }
 
 resource "google_bigquery_table" "view_combined" {
+  #checkov:skip=CKV_GCP_80:a view stores no data, there is nothing to encrypt
+  #checkov:skip=CKV_GCP_121:a view holds no data; it is recreated from its SQL file
   for_each            = toset(local.monitoring_views.combined)
   dataset_id          = google_bigquery_dataset.warehouse.dataset_id
   table_id            = each.key
@@ -64,24 +70,40 @@ resource "google_pubsub_subscription" "dead_letter_to_bigquery" {
   name  = "dead-letter-to-bigquery"
   topic = google_pubsub_topic.topic["dead_letter"].id
   bigquery_config {
-    table            = "${var.project_id}.${var.dataset}.dead_letters"
+    table            = "${var.project_id}.${google_bigquery_dataset.warehouse.dataset_id}.${google_bigquery_table.table["dead_letters"].table_id}"
     use_table_schema = false
     write_metadata   = true
   }
-  depends_on = [google_bigquery_dataset_iam_member.pubsub_writes_dead_letters]
+  expiration_policy {
+    ttl = "" # never expires: it is the durable copy of every dead letter
+  }
+  depends_on = [google_bigquery_table_iam_member.pubsub_writes_dead_letters]
 }
 
-resource "google_bigquery_dataset_iam_member" "pubsub_writes_dead_letters" {
+# The BigQuery subscription writes as the Pub/Sub service agent: dataEditor on that table
+# only (metadataViewer on it is included), not on the dataset.
+resource "google_bigquery_table_iam_member" "pubsub_writes_dead_letters" {
   dataset_id = google_bigquery_dataset.warehouse.dataset_id
+  table_id   = google_bigquery_table.table["dead_letters"].table_id
   role       = "roles/bigquery.dataEditor"
   member     = local.pubsub_agent
 }
 
 # The nightly report (STRIKEOUTS_REPORT_BUCKET of the monitor function).
 resource "google_storage_bucket" "reports" {
+  #checkov:skip=CKV_GCP_62:one generated report a night, written by the monitor account; nothing sensitive to audit per read
+  #checkov:skip=CKV_GCP_78:reports are regenerated each night from the warehouse; an overwritten report is rebuilt, not restored
   name                        = "${var.project_id}-strikeouts-reports"
   location                    = var.region
   uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  dynamic "encryption" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      default_kms_key_name = encryption.value
+    }
+  }
+  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
 }
 
 resource "google_storage_bucket_iam_member" "monitor_writes_reports" {
@@ -119,6 +141,7 @@ resource "google_logging_metric" "failed_critical_checks" {
     }
   }
   label_extractors = { check = "EXTRACT(jsonPayload.check)" }
+  depends_on       = [google_project_service.api]
 }
 
 resource "google_logging_metric" "dead_letters" {
@@ -128,6 +151,7 @@ resource "google_logging_metric" "dead_letters" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
+  depends_on = [google_project_service.api]
 }
 
 resource "google_logging_metric" "tick_heartbeat" {
@@ -137,6 +161,7 @@ resource "google_logging_metric" "tick_heartbeat" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
+  depends_on = [google_project_service.api]
 }
 
 resource "google_monitoring_alert_policy" "failed_critical_check" {
@@ -227,6 +252,7 @@ resource "google_monitoring_alert_policy" "function_errors" {
       }
     }
   }
+  depends_on = [google_project_service.api]
 }
 
 locals {

@@ -18,19 +18,22 @@ resource "google_storage_bucket_object" "predict_source" {
 resource "google_service_account" "predict" {
   account_id   = "so-predict"
   display_name = "strikeouts function predict (reads features and models only)"
+  depends_on   = [google_project_service.api]
 }
 
 resource "google_cloudfunctions2_function" "predict" {
+  #checkov:skip=CKV_GCP_124:on-demand prices are asked from outside the project network; IAM decides (run.invoker only for var.predict_invokers, never allUsers: validated)
   name     = "predict"
   location = var.region
 
   build_config {
-    runtime     = "python311"
-    entry_point = "predict"
+    runtime         = "python311"
+    entry_point     = "predict"
+    service_account = google_service_account.builder.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
-        object = google_storage_bucket_object.predict_source.name
+        object = lookup(var.function_source_objects, "predict", google_storage_bucket_object.predict_source.name)
       }
     }
   }
@@ -53,6 +56,13 @@ resource "google_cloudfunctions2_function" "predict" {
       STRIKEOUTS_LOG_FORMAT        = "json"
     }
   }
+
+  depends_on = [
+    google_project_service.api,
+    google_project_iam_member.builder,
+    google_project_iam_member.builder_reads_staged_sources,
+    google_storage_bucket_iam_member.builder_reads_sources,
+  ]
 }
 
 resource "google_cloud_run_service_iam_member" "predict_invoker" {

@@ -1,12 +1,8 @@
 resource "google_pubsub_topic" "topic" {
-  for_each = local.topics
-  name     = each.value
-}
-
-data "google_project" "this" {}
-
-locals {
-  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  for_each     = local.topics
+  name         = each.value
+  kms_key_name = var.kms_key_name
+  depends_on   = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Push subscriptions (not --trigger-topic): the ensemble consumes two topics, and a
@@ -16,12 +12,19 @@ resource "google_pubsub_subscription" "push" {
   name     = each.key
   topic    = google_pubsub_topic.topic[each.value.topic].id
 
-  ack_deadline_seconds = 60
+  # Pub/Sub redelivers a push not answered within the ack deadline, even while the function
+  # is still working on it: the deadline (600 s, Pub/Sub's maximum) must exceed the function
+  # timeout (120 s), so a delivery is retried only after it failed or timed out.
+  ack_deadline_seconds = 600
 
   push_config {
-    push_endpoint = google_cloudfunctions2_function.function[each.value.function].service_config[0].uri
+    # the path carries the topic: the functions read it from the CloudEvent source
+    # (strikeouts.cloud.entry._topic_of), so rejected_messages.topic is filled in the cloud too
+    push_endpoint = "${google_cloudfunctions2_function.function[each.value.function].service_config[0].uri}/projects/${var.project_id}/topics/${local.topics[each.value.topic]}"
     oidc_token {
       service_account_email = google_service_account.pusher.email
+      # the token names the service, not the path: Cloud Run checks aud against its URL
+      audience = google_cloudfunctions2_function.function[each.value.function].service_config[0].uri
     }
   }
 
@@ -38,14 +41,23 @@ resource "google_pubsub_subscription" "push" {
   expiration_policy {
     ttl = "" # never expires
   }
+
+  depends_on = [google_pubsub_topic_iam_member.agent_dead_letter]
 }
 
-# Dead letters are kept for inspection (payload + attributes with the reason).
+# Dead letters are kept for inspection (payload + attributes with the reason): the
+# subscription never expires however long nobody reads it, and keeps messages as long as
+# Pub/Sub allows (the dead_letters table keeps a copy for good).
 resource "google_pubsub_subscription" "dead_letter_inspect" {
   name                       = "dead-letter-inspect"
   topic                      = google_pubsub_topic.topic["dead_letter"].id
-  message_retention_duration = "604800s"
+  message_retention_duration = "${var.dead_letter_retention_days * 86400}s"
+  retain_acked_messages      = true
   ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = "" # never expires
+  }
 }
 
 # Pub/Sub's service agent forwards failed messages to the dead-letter topic and acks them
@@ -63,7 +75,8 @@ resource "google_pubsub_subscription_iam_member" "agent_subscriber" {
   member       = local.pubsub_agent
 }
 
-# The push identity may mint OIDC tokens for the pusher account.
+# Push with OIDC: the Pub/Sub service agent mints identity tokens for the pusher account,
+# on that account only (not project-wide).
 resource "google_service_account_iam_member" "agent_token_creator" {
   service_account_id = google_service_account.pusher.name
   role               = "roles/iam.serviceAccountTokenCreator"

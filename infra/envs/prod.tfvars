@@ -1,0 +1,13 @@
+# prod: terraform -chdir=infra init -backend-config=envs/prod.backend.hcl
+#       terraform -chdir=infra plan -var-file=envs/prod.tfvars -var=project_id=PROJECT -out=prod.tfplan
+environment = "prod"
+region      = "us-central1"
+dataset     = "strikeouts"
+
+# The rollout phase: exactly one of these lines is active (docs/DEPLOY.md, phase runbook).
+systems = { deployed = ["v1_baseline"], expected = ["v1_baseline"], ensemble = false } # phase 1 (and rollback)
+# systems = { deployed = ["v1_baseline", "v1_6_rolling"], expected = ["v1_baseline", "v1_6_rolling"], ensemble = false } # phase 2
+# systems = { deployed = ["v1_baseline", "v1_6_rolling"], expected = ["v1_baseline", "v1_6_rolling"], ensemble = true }  # phase 3
+
+function_max_instances = 20
+max_delivery_attempts  = 5
