@@ -12,6 +12,23 @@ resource "google_bigquery_dataset" "warehouse" {
   depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
 }
 
+# Scratch: the short-lived tables a MERGE loads its rows into (warehouse/bigquery_backend.py,
+# STRIKEOUTS_BIGQUERY_SCRATCH_DATASET). The functions may create tables here and only here;
+# a table left by a crashed merge expires within a day.
+resource "google_bigquery_dataset" "scratch" {
+  dataset_id                  = "${var.dataset}_scratch"
+  location                    = var.region
+  default_table_expiration_ms = 86400000
+
+  dynamic "default_encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = default_encryption_configuration.value
+    }
+  }
+  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+}
+
 # Tables from schemas/bigquery/*.json, partitioning and clustering from tables.json.
 resource "google_bigquery_table" "table" {
   #checkov:skip=CKV_GCP_80:CMEK is optional (var.kms_key_name) and set as the dataset default encryption (bigquery.tf), which every table inherits; checkov does not see dataset defaults

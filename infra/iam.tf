@@ -69,6 +69,15 @@ resource "google_bigquery_table_iam_member" "writer" {
   member     = "serviceAccount:${google_service_account.function[each.value.function].email}"
 }
 
+# Merging: every function that writes rows loads them into a scratch table first (and the
+# scratch dataset holds nothing else), so dataEditor there is the least that lets it MERGE.
+resource "google_bigquery_dataset_iam_member" "scratch" {
+  for_each   = { for fn, spec in local.functions : fn => spec if length(spec.writes) > 0 }
+  dataset_id = google_bigquery_dataset.scratch.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
 # The systems read models; nothing in the cloud path writes them (training does, elsewhere).
 resource "google_storage_bucket_iam_member" "models_read" {
   for_each = { for fn, spec in local.functions : fn => spec if spec.models }

@@ -95,6 +95,9 @@ locals {
     STRIKEOUTS_TOPIC_ENSEMBLE_TICKS     = local.topics.ensemble_ticks
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
+    # Terraform owns tables and views; the functions run no DDL (their accounts cannot)
+    STRIKEOUTS_BIGQUERY_MANAGE_SCHEMA   = "false"
+    STRIKEOUTS_BIGQUERY_SCRATCH_DATASET = google_bigquery_dataset.scratch.dataset_id
     STRIKEOUTS_REPORT_BUCKET            = google_storage_bucket.reports.name
     # the phase (var.systems): pydantic-settings parses the JSON list into PipelineConfig
     STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS = jsonencode(var.systems.expected)

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     bigquery_endpoint: str | None = None
     """API endpoint for BigQuery (an emulator such as ``http://127.0.0.1:9050``); None = Google."""
 
+    bigquery_manage_schema: bool = True
+    """Create the BigQuery dataset, tables and views a process uses. False for the deployed
+    functions: Terraform owns them, and the functions' accounts may only write rows."""
+
+    bigquery_scratch_dataset: str | None = None
+    """Dataset (same project) of the short-lived tables a MERGE loads its rows into; None = the
+    warehouse's own. The deployed functions write there, never creating tables in the warehouse."""
+
     model_store: str = Field(default=".strikeouts/models")
     """Local directory or ``gs://BUCKET/PREFIX`` for model artifacts and aliases."""
 

@@ -143,8 +143,15 @@ def test_ensemble_tick_runs_one_request_on_one_instance() -> None:
 
 
 def test_no_function_account_edits_the_whole_dataset() -> None:
+    """Table-level writes on the warehouse; dataset-wide dataEditor only on the scratch one."""
     for name, body in of_type("google_bigquery_dataset_iam_member").items():
-        assert unquote(body["role"]) != "roles/bigquery.dataEditor", name
+        on_scratch = "google_bigquery_dataset.scratch." in body["dataset_id"]
+        assert unquote(body["role"]) != "roles/bigquery.dataEditor" or on_scratch, name
+    scratch = of_type("google_bigquery_dataset")["scratch"]
+    assert scratch["default_table_expiration_ms"] <= 86400000
+    env = locals_of()["function_env"]
+    assert unquote(env["STRIKEOUTS_BIGQUERY_MANAGE_SCHEMA"]) == "false"
+    assert "google_bigquery_dataset.scratch" in env["STRIKEOUTS_BIGQUERY_SCRATCH_DATASET"]
     writers = of_type("google_bigquery_table_iam_member")
     assert unquote(writers["writer"]["role"]) == "roles/bigquery.dataEditor"
 

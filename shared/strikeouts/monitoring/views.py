@@ -113,6 +113,8 @@ def view_sql(name: str, dataset: str | None = None) -> str:
 
 def ensure_views(warehouse: Warehouse) -> None:
     """Create the tables the views read (when missing) and (re)create every view in order."""
+    if not warehouse.manages_schema:
+        return
     warehouse.ensure_tables(SOURCE_TABLES)
     dataset = getattr(warehouse, "dataset_id", None)
     for name in VIEWS:

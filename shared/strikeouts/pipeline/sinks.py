@@ -24,9 +24,11 @@ LATEST_VIEW_SQL = SCHEMAS_DIR / "bigquery" / "views" / f"{PREDICTIONS}_latest.sq
 
 
 def ensure_prediction_tables(warehouse: Warehouse) -> None:
-    """Create the prediction and rejection tables and the ``latest`` view if missing."""
+    """Create the prediction and rejection tables and the ``latest`` view if missing (where
+    the warehouse manages its schema)."""
     warehouse.ensure_tables([PREDICTIONS, REJECTIONS])
-    warehouse.execute(LATEST_VIEW_SQL.read_text())
+    if warehouse.manages_schema:
+        warehouse.execute(LATEST_VIEW_SQL.read_text())
 
 
 class WarehousePredictionSink:

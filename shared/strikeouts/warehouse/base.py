@@ -26,6 +26,10 @@ class Warehouse(Protocol):
 
     name: str
 
+    manages_schema: bool
+    """Whether this process creates tables and views (False where Terraform owns them and the
+    process's account may not run DDL: ``ensure_tables`` and the view helpers do nothing)."""
+
     def ensure_tables(self, names: Iterable[str] | None = None) -> None:
         """Create the named tables (default: all with a schema) if they do not exist."""
         ...

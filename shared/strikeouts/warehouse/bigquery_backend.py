@@ -101,6 +101,9 @@ class BigQueryWarehouse:
         endpoint: str | None = None,
         location: str | None = None,
         timeout: float = 300.0,
+        *,
+        manage_schema: bool = True,
+        scratch_dataset: str | None = None,
     ) -> None:
         if not project or not dataset:
             raise WarehouseError(
@@ -109,6 +112,8 @@ class BigQueryWarehouse:
             )
         self.project = project
         self.dataset = dataset
+        self.manages_schema = manage_schema
+        self.scratch_dataset = scratch_dataset or dataset
         self.location = location
         self.timeout = timeout
         # every API call gives up after ``timeout``: the client's default is 600 s of retries
@@ -138,6 +143,8 @@ class BigQueryWarehouse:
         return f"{self.dataset_id}.{table}"
 
     def ensure_tables(self, names: Iterable[str] | None = None) -> None:
+        if not self.manages_schema:
+            return
         self._ensure_dataset()
         for name in names if names is not None else table_names():
             self._create_table(load_schema(name))
@@ -201,7 +208,7 @@ class BigQueryWarehouse:
         self._frames.close()
 
     def _ensure_dataset(self) -> None:
-        if self._dataset_ready:
+        if self._dataset_ready or not self.manages_schema:
             return
         dataset = bigquery.Dataset(self.dataset_id)
         if self.location:
@@ -249,7 +256,8 @@ class BigQueryWarehouse:
 
     def _create_staging(self, schema: TableSchema) -> str:
         """A fresh, expiring table with ``schema``'s columns, to MERGE from."""
-        staging_id = self.table_id(f"_staging_{schema.name}_{uuid.uuid4().hex[:12]}")
+        name = f"_staging_{schema.name}_{uuid.uuid4().hex[:12]}"
+        staging_id = f"{self.project}.{self.scratch_dataset}.{name}"
         table = bigquery.Table(staging_id, schema=schema_fields(schema))
         # a crash between load and drop leaves nothing behind for long
         table.expires = dt.datetime.now(dt.UTC) + STAGING_TTL

@@ -18,6 +18,7 @@ class DuckDBWarehouse:
     """A :class:`~strikeouts.warehouse.base.Warehouse` on a DuckDB file (or ``:memory:``)."""
 
     name = "duckdb"
+    manages_schema = True
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)

@@ -17,7 +17,11 @@ def open_warehouse(settings: Settings | None = None) -> Warehouse:
 
         project, _, dataset = target[len(BIGQUERY_PREFIX) :].partition("/")
         return BigQueryWarehouse(
-            project=project, dataset=dataset, endpoint=settings.bigquery_endpoint
+            project=project,
+            dataset=dataset,
+            endpoint=settings.bigquery_endpoint,
+            manage_schema=settings.bigquery_manage_schema,
+            scratch_dataset=settings.bigquery_scratch_dataset,
         )
     from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
