@@ -56,6 +56,9 @@ class Recorder:
         return [str(i) for i in range(len(self.sent))]
 
 
+Invoke = Callable[..., tuple[int, "Recorder"]]
+
+
 @pytest.fixture
 def invoke(
     httpserver: HTTPServer,
@@ -64,7 +67,7 @@ def invoke(
     champions: Path,
     data_dir: Path,
     tmp_path: Path,
-) -> Iterator[Callable[[str, dt.datetime], tuple[int, Recorder]]]:
+) -> Iterator[Invoke]:
     settings = Settings(
         data_dir=data_dir,
         model_store=str(champions),
@@ -77,12 +80,14 @@ def invoke(
     )
     touched = []
 
-    def call(name: str, at: dt.datetime) -> tuple[int, Recorder]:
+    def call(
+        name: str, at: dt.datetime, config: PipelineConfig | None = None
+    ) -> tuple[int, Recorder]:
         recorder = Recorder()
         services = Services(
             settings=settings,
             publisher=recorder,
-            config=PipelineConfig(max_delivery_attempts=3),
+            config=config or PipelineConfig(max_delivery_attempts=3),
             clock=FakeClock(at),
             warehouse_factory=lambda _: warehouse,
         )
@@ -118,7 +123,7 @@ def test_trigger_day_is_the_league_date() -> None:
 
 
 def test_schedule_publishes_the_slate_and_results_grade_the_night(
-    invoke: Callable[[str, dt.datetime], tuple[int, Recorder]],
+    invoke: Invoke,
     api: FixtureApi,
     warehouse: DuckDBWarehouse,
 ) -> None:
@@ -139,7 +144,7 @@ def test_schedule_publishes_the_slate_and_results_grade_the_night(
 
 
 def test_a_source_down_is_a_500_with_a_recorded_failed_fetch(
-    invoke: Callable[[str, dt.datetime], tuple[int, Recorder]],
+    invoke: Invoke,
     api: FixtureApi,
     warehouse: DuckDBWarehouse,
 ) -> None:
@@ -148,3 +153,12 @@ def test_a_source_down_is_a_500_with_a_recorded_failed_fetch(
     assert status == 500 and recorder.sent == []
     failed = warehouse.query("SELECT * FROM source_fetches WHERE status = 'failed'")
     assert list(failed["purpose"]) == ["schedule"] and "HTTP 503" in failed["error"].iloc[0]
+
+
+def test_schedule_asks_only_the_rollout_phase_systems(invoke: Invoke) -> None:
+    """Phase 1: the slate expects v1_baseline alone, so the ensemble never waits for the other."""
+    phase_1 = PipelineConfig(expected_systems=["v1_baseline"], write_ensemble=False)
+    status, recorder = invoke("schedule", MORNING, phase_1)
+    assert status == 200
+    [(_, event, _)] = recorder.sent
+    assert event["expected_systems"] == ["v1_baseline"]

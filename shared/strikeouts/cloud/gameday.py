@@ -19,7 +19,6 @@ from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import live_slate, live_sources, results_and_grades
 from strikeouts.logs import get_logger
 from strikeouts.models.service import CHAMPION
-from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.delivery import Handler
 from strikeouts.pipeline.messages import GAME_SCHEDULE, Payload, decode
@@ -50,11 +49,11 @@ def build_schedule(services: Services) -> Handler:
         trigger = decode("gameday-trigger", payload)
         now = services.clock.now()
         day = trigger_day(trigger, settings, now, 0)
-        versions = {s: store.resolve(s, CHAMPION).version for s in SYSTEMS}
+        # the rollout phase's systems (STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS), not every known one
+        expected = list(services.config.expected_systems)
+        versions = {s: store.resolve(s, CHAMPION).version for s in expected}
         with live_sources(settings, teams) as sources:
-            built = live_slate(
-                day, services.warehouse, teams, sources, now, versions, list(SYSTEMS)
-            )
+            built = live_slate(day, services.warehouse, teams, sources, now, versions, expected)
         if not built.event["games"]:
             log.info("no pre-game game to predict", game_date=str(day))
             return
