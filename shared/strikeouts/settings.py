@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     gcp_project: str = "strikeouts-local"
     """Google Cloud project of the topics, buckets and traces (the emulators accept any)."""
 
+    gcp_region: str = "us-central1"
+    """Region of the deployed functions (`deploy validate --backend cloud` lists them there)."""
+
     feature_warehouse: str | None = None
     """Warehouse fanout reads history and schedules from (DuckDB file or bigquery://); None = ``warehouse``."""
 

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "recovery",
     "cloud",
     "monitoring",
+    "deploy",
 )
 for _name in COMMAND_MODULES:
     import_module(f"strikeouts.cli.{_name}")

@@ -7,6 +7,7 @@ Output: ``build/functions/<name>/`` (gitignored) with ``main.py``, ``requirement
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -53,3 +54,30 @@ def package_function(name: str, out_dir: Path = DEFAULT_OUT, data_dir: Path | No
 def package_functions(names: list[str] | None = None, out_dir: Path = DEFAULT_OUT) -> list[Path]:
     """Package every function (or ``names``); returns the folders built."""
     return [package_function(name, out_dir) for name in (names or list(DEPLOYED_FUNCTIONS))]
+
+
+def _tree_files(root: Path) -> list[Path]:
+    """Files under ``root`` that packaging copies (caches and vendored schemas left out)."""
+    skipped = {"__pycache__", "_schemas"}
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix != ".pyc" and not skipped & set(p.relative_to(root).parts)
+    )
+
+
+def source_hash(name: str) -> str:
+    """sha256 of what ``package_function(name)`` ships from this tree: the function's own
+    files, the strikeouts package and the schemas (relative paths included, so a rename
+    changes it). `deploy validate` compares what a running function started from with it."""
+    digest = hashlib.sha256()
+    roots = (
+        ("function", FUNCTIONS_DIR / name),
+        ("strikeouts", PACKAGE_DIR),
+        ("schemas", SCHEMAS_DIR),
+    )
+    for label, root in roots:
+        for path in _tree_files(root):
+            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -14,8 +14,10 @@ import signal
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
+from strikeouts.cloud.packaging import source_hash
 from strikeouts.cloud.stack_info import StackInfo, StackProcess, push_subscriptions, stack_file
 from strikeouts.emulators.process import HOST, ServerProcess, free_port, start_server
 from strikeouts.settings import PROJECT_ROOT, Settings
@@ -84,7 +86,9 @@ def start_function(
     port = port or free_port()
     env = {**info.environment(), **extra_env}
     argv = _function_argv(name, port)
-    return record(start_server(name, argv, port, log, env=env, timeout=60.0, append=keep_log))
+    source = source_hash(name)  # before the start: what the process loads is this tree
+    server = start_server(name, argv, port, log, env=env, timeout=60.0, append=keep_log)
+    return replace(record(server), source=source)
 
 
 def restart_function(

@@ -46,6 +46,8 @@ class StackProcess:
     port: int
     log: str
     started_in: float
+    source: str = ""
+    """sha256 of the code a function process started from (cloud.packaging.source_hash)."""
 
     @property
     def alive(self) -> bool:
