@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
 
 DAY = dt.date(2025, 6, 20)
 RUN_ID = "deploy-validate"
+CANARY_DAY = dt.date(2025, 6, 21)
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,47 @@ def test_a_dead_letter_since_the_deploy_fails_dead_letters(
     assert result.exit_code == 1, result.output
     assert verdict(result) == "FAILED (stack): dead_letters"
     assert "predict_v1_baseline on pitcher-games: InjectedFault" in result.output
+
+
+def test_canary_then_validate_is_the_cloud_build_smoke(
+    stack_settings: Settings, validated_day: str
+) -> None:
+    env = {"STRIKEOUTS_STATE_DIR": str(stack_settings.state_dir)}
+    since = dt.datetime.now(dt.UTC).isoformat()
+    args = ["deploy", "canary", "--date", CANARY_DAY.isoformat(), "--backend", "stack"]
+    canary = CliRunner().invoke(app, [*args, "--timeout", "120"], env=env)
+    assert canary.exit_code == 0, canary.output
+    run_id, counts = canary.output.strip().splitlines()[-1].split(": ")
+    assert run_id.startswith(f"canary canary-{CANARY_DAY}-")
+    done, _, wanted = counts.split(" rows")[0].partition(" of ")
+    assert done == wanted and int(wanted) > 0
+    args = ["deploy", "validate", "--date", CANARY_DAY.isoformat(), "--since", since]
+    result = CliRunner().invoke(app, args, env={**env, "COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert run_id.removeprefix("canary ") in result.output  # coverage judged the canary run
+
+
+def test_seed_loads_an_empty_warehouse_and_trains_missing_champions_once(
+    info: StackInfo, tmp_path: Path
+) -> None:
+    dataset = f"seed_{uuid.uuid4().hex[:8]}"
+    env = {
+        "STRIKEOUTS_WAREHOUSE": f"bigquery://{info.project}/{dataset}",
+        "STRIKEOUTS_BIGQUERY_ENDPOINT": info.bigquery_endpoint,
+        "STRIKEOUTS_MODEL_STORE": str(tmp_path / "models"),
+        "STRIKEOUTS_STATE_DIR": str(tmp_path / "state"),
+    }
+    args = ["deploy", "seed", "--backend", "cloud", "--train-end", "2024-06-01"]
+    first = CliRunner().invoke(app, args, env=env)
+    assert first.exit_code == 0, first.output
+    assert "loaded players" in first.output and "pitcher_starts" in first.output
+    assert "trained champion v1_baseline v0001" in first.output
+    assert "trained champion v1_6_rolling v0001" in first.output
+    again = CliRunner().invoke(app, args, env=env)
+    assert again.exit_code == 0, again.output
+    assert "warehouse already loaded" in again.output
+    assert "champion v1_baseline v0001 present" in again.output
+    assert "trained" not in again.output
 
 
 def test_a_system_s_missing_rows_fail_coverage(

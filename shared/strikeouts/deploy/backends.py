@@ -66,6 +66,15 @@ def cloud_settings(base: Settings, tf: TerraformOutputs | None) -> Settings:
     return base.model_copy(update=update)
 
 
+def target_settings(backend: str, settings: Settings, tf: TerraformOutputs | None) -> Settings:
+    """The settings that reach ``backend``: the recorded local stack, or the project."""
+    if backend not in BACKENDS:
+        raise ValueError(f"--backend={backend!r} must be one of {', '.join(BACKENDS)}")
+    if backend == "stack":
+        return StackInfo.load(stack_file(settings)).settings(settings)
+    return cloud_settings(settings, tf)
+
+
 def bigquery_columns(warehouse: Warehouse) -> Columns:
     """A table's fields as the BigQuery API reports them (None when the table is missing)."""
     if not isinstance(warehouse, BigQueryWarehouse):
