@@ -29,6 +29,7 @@ PREDICTIONS = "pitcher_strikeout_predictions"
 # in tables.json but not a warehouse table in a deployment: the aggregation state lives in
 # Cloud Storage there (infra/locals.tf table_names leaves it out the same way)
 NOT_IN_WAREHOUSE = frozenset({"aggregation_state"})
+SHADOW_ALIAS = "challenger"
 SHOWN = 5  # names listed in a detail before "..."
 
 Columns = Callable[[str], list[dict[str, Any]] | None]
@@ -53,16 +54,14 @@ class Deployment:
 
     @cached_property
     def latest_run(self) -> pd.DataFrame:
-        """(game_id, pitcher_id, system_id) rows of the date's newest run, champions only."""
-        alias = "model_alias" in load_schema(PREDICTIONS).column_names
+        """(game_id, pitcher_id, system_id) rows of the date's newest run; a shadow
+        challenger's rows (model_alias 'challenger') never count as its system's rows."""
         rows = self.warehouse.query(
-            "SELECT run_id, run_created_at, game_id, pitcher_id, system_id"
-            + (", model_alias" if alias else "")
-            + f" FROM {PREDICTIONS} WHERE game_date = @date",
+            "SELECT run_id, run_created_at, game_id, pitcher_id, system_id, model_alias "
+            f"FROM {PREDICTIONS} WHERE game_date = @date",
             {"date": self.expect.date},
         )
-        if alias:  # shadow challenger rows never count as the system's rows
-            rows = rows[rows["model_alias"].isna() | (rows["model_alias"] == "champion")]
+        rows = rows[rows["model_alias"].isna() | (rows["model_alias"] != SHADOW_ALIAS)]
         if rows.empty:
             return rows
         newest = rows.sort_values(["run_created_at", "run_id"]).iloc[-1]["run_id"]
