@@ -24,6 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "monitoring": {"warehouse", "pipeline", "data"},
     "sources": set(),
     "gameday": {"sources", "data", "warehouse", "runtime", "pipeline", "models", "features"},
+    # the operations layer: it drives the cloud adapters and reads what the inner layers define
+    "deploy": {"cloud", "emulators", "monitoring", "models", "pipeline", "warehouse", "data"},
 }
 DOMAIN_MODULES = [
     "strikeouts.data.ingest",
