@@ -12,7 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py"))
-CLI_ONLY = {"typer", "rich", "matplotlib", "plotly"}  # the command line and reports
+CLI_ONLY = {
+    "typer",
+    "rich",
+    "matplotlib",
+    "plotly",
+    "google-auth",
+}  # the command line, reports, deploy
 # report libraries a function imports lazily, only to write the nightly report
 REPORT_EXTRAS = {"monitor": {"plotly"}}
 
