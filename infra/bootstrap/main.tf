@@ -142,6 +142,12 @@ resource "google_cloudbuild_trigger" "deploy" {
     _ENV             = var.environment
     _TF_STATE_BUCKET = google_storage_bucket.state.name
     _REGION          = var.region
+    _DATA_URI        = var.data_uri
+  }
+
+  # prod: a build waits for an approver (roles/cloudbuild.builds.approver) before it starts
+  approval_config {
+    approval_required = var.environment == "prod"
   }
 
   depends_on = [google_project_iam_member.deploy, google_project_iam_member.deploy_service_accounts]

@@ -74,3 +74,12 @@ variable "kms_key_name" {
     error_message = "kms_key_name is projects/P/locations/L/keyRings/R/cryptoKeys/K, or null."
   }
 }
+
+variable "data_uri" {
+  description = "gs://BUCKET/PATH of the raw data folder the build's tests and the seed step read (the trigger's _DATA_URI)."
+  type        = string
+  validation {
+    condition     = can(regex("^gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/.*)?$", var.data_uri))
+    error_message = "data_uri must be gs://BUCKET[/PATH]."
+  }
+}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+import yaml
 
 from .hcl import (
     BOOTSTRAP,
@@ -204,8 +205,17 @@ def test_the_predict_function_is_never_public() -> None:
 
 
 def test_bootstrap_trigger_passes_the_deploy_substitutions() -> None:
+    """The trigger passes what cloudbuild.yaml declares without a usable default, and holds
+    every prod build for an approver."""
     trigger = of_type("google_cloudbuild_trigger", BOOTSTRAP)["deploy"]
-    assert set(fields(trigger["substitutions"])) == {"_ENV", "_TF_STATE_BUCKET", "_REGION"}
+    passed = set(fields(trigger["substitutions"]))
+    assert passed == {"_ENV", "_TF_STATE_BUCKET", "_REGION", "_DATA_URI"}
+    declared = yaml.safe_load((INFRA.parent / "cloudbuild.yaml").read_text())["substitutions"]
+    assert passed <= set(declared)
+    assert {k for k, v in declared.items() if v == ""} <= passed
+    approval = trigger["approval_config"]
+    approval = approval[0] if isinstance(approval, list) else approval
+    assert approval["approval_required"] == '${var.environment == "prod"}'
     assert trigger["service_account"] == "${google_service_account.deploy.id}"
     assert not {k for k in resources(BOOTSTRAP) if k[1] == "owner"}
 
