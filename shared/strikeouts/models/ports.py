@@ -68,6 +68,10 @@ class ModelStore(Protocol):
         """Current alias → version map of a system."""
         ...
 
+    def lookup(self, system_id: str, alias: str) -> str | None:
+        """The version ``alias`` points at (cached up to the alias TTL), None when unset."""
+        ...
+
     def systems(self) -> list[str]:
         """Systems with at least one stored object."""
         ...
