@@ -10,13 +10,18 @@ rollback can always say where an alias was before; the history keeps the last
 from __future__ import annotations
 
 import json
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from strikeouts.models.ports import ObjectBackend
 from strikeouts.models.refs import VERSION_RE, ModelStoreError
 
 ALIAS_HISTORY_LIMIT = 200
+UNCHECKED: Any = object()
+"""``expected`` of a change that does not care where the alias pointed before."""
 
 
 @dataclass
@@ -75,3 +80,38 @@ def previous_version(history: list[dict[str, Any]], alias: str) -> str | None:
             previous = entry.get("previous")
             return previous if isinstance(previous, str) else None
     return None
+
+
+def change_alias(
+    backend: ObjectBackend,
+    key: str,
+    alias: str,
+    version: str | None,
+    expected: str | None = UNCHECKED,
+    max_attempts: int = 20,
+) -> tuple[str | None, dict[str, str]]:
+    """Move ``alias`` to ``version`` (None: remove it) in the document at ``key`` by
+    compare-and-swap, retrying lost races; (the version it pointed at, the aliases after).
+
+    ``expected``: refuse (ModelStoreError) unless the alias points there when read. A change
+    to where the alias already points writes nothing (and records nothing)."""
+    for attempt in range(max_attempts):
+        current = backend.read(key)
+        document = parse_aliases(backend.uri(key), current.data if current else None)
+        previous = document.aliases.get(alias)
+        if expected is not UNCHECKED and previous != expected:
+            raise ModelStoreError(
+                f"{backend.uri(key)}: alias {alias!r} points at {previous or 'nothing'}, "
+                f"not {expected or 'nothing'} (moved meanwhile?)"
+            )
+        if previous == version:
+            return previous, document.aliases
+        changed = document.with_change(alias, version)
+        if backend.swap(key, changed.encode(), current.token if current else None):
+            return previous, changed.aliases
+        # Lost a race: back off with jitter so the writers stop colliding.
+        time.sleep(min(0.5, 0.005 * 2**attempt) * random.random())
+    raise ModelStoreError(
+        f"{backend.uri(key)}: alias {alias!r} not updated after "
+        f"{max_attempts} concurrent-update conflicts"
+    )

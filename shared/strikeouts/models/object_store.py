@@ -22,14 +22,13 @@ promotion reaches running instances within the TTL.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from strikeouts.models.aliases import AliasDocument, parse_aliases
+from strikeouts.models.aliases import UNCHECKED, AliasDocument, change_alias, parse_aliases
 from strikeouts.models.metadata import ModelMetadata
 from strikeouts.models.ports import ObjectBackend
 from strikeouts.models.refs import (
@@ -110,56 +109,40 @@ class ObjectModelStore:
 
     def set_alias(self, system_id: str, alias: str, version: str) -> ModelRef:
         """Point ``alias`` at an existing ``version`` (compare-and-swap, bounded retries)."""
+        self.move_alias(system_id, alias, version)
+        return self._ref(system_id, version)
+
+    def move_alias(
+        self, system_id: str, alias: str, version: str, *, expected: str | None = UNCHECKED
+    ) -> str | None:
+        """Point ``alias`` at an existing ``version``; the version it pointed at before.
+
+        With ``expected`` (a version, or None for "unset"), only while the alias still points
+        there (ModelStoreError otherwise): a concurrent move is never overwritten blindly."""
         check_system(system_id)
         check_alias(alias)
         version_number(version)
         self._require_version(system_id, version)
-        self._change_alias(system_id, alias, version, expected=None, check_expected=False)
-        return self._ref(system_id, version)
+        return self._change(system_id, alias, version, expected)
 
-    def remove_alias(self, system_id: str, alias: str, expected: str | None = None) -> str | None:
+    def remove_alias(
+        self, system_id: str, alias: str, *, expected: str | None = UNCHECKED
+    ) -> str | None:
         """Remove ``alias`` (recorded in the history); the version it pointed at, or None if
-        it was not set. With ``expected``, only while it still points at that version
-        (ModelStoreError otherwise): a concurrent move is never undone blindly."""
+        it was not set. ``expected`` as in :meth:`move_alias`."""
         check_system(system_id)
         check_alias(alias)
-        return self._change_alias(
-            system_id, alias, None, expected=expected, check_expected=expected is not None
-        )
+        return self._change(system_id, alias, None, expected)
 
-    def _change_alias(
-        self,
-        system_id: str,
-        alias: str,
-        version: str | None,
-        *,
-        expected: str | None,
-        check_expected: bool,
+    def _change(
+        self, system_id: str, alias: str, version: str | None, expected: str | None
     ) -> str | None:
-        """Move (or, ``version`` None, remove) ``alias`` by compare-and-swap; the previous version."""
         key = aliases_key(system_id)
-        for attempt in range(self.max_attempts):
-            current = self.backend.read(key)
-            document = parse_aliases(self.backend.uri(key), current.data if current else None)
-            previous = document.aliases.get(alias)
-            if check_expected and previous != expected:
-                raise ModelStoreError(
-                    f"{system_id}: alias {alias!r} points at {previous or 'nothing'}, "
-                    f"not {expected} (changed meanwhile?)"
-                )
-            if previous == version:
-                self._cache_aliases(system_id, document.aliases)
-                return previous
-            changed = document.with_change(alias, version)
-            if self.backend.swap(key, changed.encode(), current.token if current else None):
-                self._cache_aliases(system_id, changed.aliases)
-                return previous
-            # Lost a race: back off with jitter so the writers stop colliding.
-            time.sleep(min(0.5, 0.005 * 2**attempt) * random.random())
-        raise ModelStoreError(
-            f"{self.backend.uri(key)}: alias {alias!r} not updated after "
-            f"{self.max_attempts} concurrent-update conflicts"
+        previous, aliases = change_alias(
+            self.backend, key, alias, version, expected, self.max_attempts
         )
+        self._cache_aliases(system_id, aliases)
+        return previous
 
     # -- reading -------------------------------------------------------------------------
 
