@@ -331,8 +331,10 @@ def replay(
     run_id: str | None = None,
     config: PipelineConfig | None = None,
     progress: Progress | None = None,
+    challengers: Mapping[str, Predictor] | None = None,
 ) -> RunSummary:
-    """Replay every game date in ``start``..``end`` (features built once for the range)."""
-    return Runner(warehouse, predictors, state, config=config).run(
+    """Replay every game date in ``start``..``end`` (features built once for the range);
+    ``challengers`` are served in shadow."""
+    return Runner(warehouse, predictors, state, config=config, challengers=challengers).run(
         start, end, run_id=run_id, progress=progress
     )
