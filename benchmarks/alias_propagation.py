@@ -10,7 +10,10 @@ staging table the ensemble writes, so no MERGE is in the loop). Two figures per 
   bounds: at most TTL + one message, give or take the publishing interval);
 - visible: promotion → that run's rows readable in BigQuery (served + the pipeline's latency).
 
-Promotions start at random offsets, so the medians sample the TTL's phase.
+Between promotions the same one-game events keep coming every ``--interval`` seconds for a
+random time up to the TTL (steady traffic: each function refreshes its cached aliases once per
+TTL), so a promotion lands at a random phase of the TTL and the figures sample it: served is
+about uniform over 0..TTL, its max approaches TTL + one message.
 
 Usage: .venv/bin/python benchmarks/alias_propagation.py --warehouse W.duckdb [--ttl 30]
        [--promotions 5] [--interval 1.0]
@@ -68,6 +71,16 @@ def versions_of(cloud: BigQueryWarehouse, run_ids: list[str]) -> dict[str, str]:
     return dict(zip(frame["run_id"], frame["model_version"], strict=True))
 
 
+def steady_traffic(
+    info: StackInfo, publisher: PubSubPublisher, seconds: float, interval: float
+) -> None:
+    """One-game events with fresh run ids every ``interval`` s for ``seconds`` s."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        publish_schedule(publisher, one_game_event(info, f"bench-steady-{uuid.uuid4().hex[:8]}"))
+        time.sleep(min(interval, max(0.0, until - time.monotonic())))
+
+
 def one_promotion(
     info: StackInfo,
     store: ObjectModelStore,
@@ -122,7 +135,8 @@ def main() -> int:
         time.sleep(5.0)
         served, visible = [], []
         for i in range(1, args.promotions + 1):
-            time.sleep(random.uniform(0.0, args.ttl))  # a random phase of the TTL
+            # a random phase of the TTL, under steady traffic
+            steady_traffic(stack.info, publisher, random.uniform(0.0, args.ttl), args.interval)
             s, v, version = one_promotion(
                 stack.info, store, stack.cloud, publisher, args.interval, args.timeout
             )

@@ -151,3 +151,17 @@ def test_a_served_alias_follows_a_promotion_after_its_ttl(
     expected = ModelPredictor.from_store(store, SYSTEM, "v0002").predict(message)
     assert after.predicted_strikeouts == expected.predicted_strikeouts
     assert after.predicted_strikeouts != before.predicted_strikeouts
+
+
+def test_an_unloadable_promoted_version_leaves_the_last_one_serving(
+    store: ObjectModelStore, warehouse_path: Path
+) -> None:
+    artifact = Path(store.location) / SYSTEM / "versions" / "v0002" / "model.ubj"
+    artifact.write_bytes(b"not a model")  # corrupt: its sha256 no longer matches
+    serving = open_model_store(Settings(model_store=store.location), alias_ttl_seconds=0.0)
+    predictor = AliasPredictor(serving, SYSTEM)
+    store.set_alias(SYSTEM, "champion", "v0002")
+    assert predictor.now().model_version == "v0001"  # the error is logged, serving goes on
+    assert predictor.follower._failed.keys() == {"v0002"}
+    store.set_alias(SYSTEM, "champion", "v0001")
+    assert predictor.now().model_version == "v0001"
