@@ -225,6 +225,7 @@ def stack_up(
             feature_warehouse=str(snapshot.resolve()),
             processes={p.name: p for p in started},
             started_at=dt.datetime.now(dt.UTC).isoformat(),
+            function_env=dict(function_env or {}),
         )
         info.save(path)
         say("creating the BigQuery dataset and tables")
