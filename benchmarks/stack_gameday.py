@@ -16,28 +16,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
+from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import open_merger
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import LiveSources, results_and_grades
 from strikeouts.pipeline.sinks import PREDICTIONS
-from strikeouts.settings import PROJECT_ROOT, Settings, get_settings
+from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gameday import PHASE, fixture_server
+from stack_session import bench_stack
 
 DAY = dt.date(2025, 7, 4)
 TRAIN_END = dt.date(2025, 3, 1)
@@ -83,48 +82,30 @@ def main() -> int:
         "--fixtures", type=Path, default=PROJECT_ROOT.parent / "shared/fixtures/live"
     )
     args = parser.parse_args()
-    base = get_settings()
-    with tempfile.TemporaryDirectory(prefix="stack-gameday-") as tmp:
-        features = Path(tmp) / "features.duckdb"
-        shutil.copyfile(args.warehouse or base.warehouse, features)
-        settings = Settings(state_dir=Path(tmp) / "state", data_dir=base.data_dir)
-        up = time.perf_counter()
-        info = stack_up(settings, feature_warehouse=features, train_end=TRAIN_END, tick_seconds=0)
-        print(f"stack up in {time.perf_counter() - up:.1f} s")
-        settings = info.settings(settings)
-        cloud = BigQueryWarehouse(
-            project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint
+    with bench_stack(args.warehouse, "stack-gameday-", TRAIN_END) as stack:
+        info, settings, cloud = stack.info, stack.settings, stack.cloud
+        times = []
+        for run in range(1, max(1, args.runs) + 1):
+            times.append(one_slate(info, settings, cloud, args.timeout))
+            print(f"run {run}: publish → last of {ROWS_PER_RUN} final rows in {times[-1]:.2f} s")
+        print(
+            f"15-game slate to the final table: median {statistics.median(times):.2f} s, "
+            f"worst {max(times):.2f} s over {len(times)} runs"
         )
-        try:
-            times = []
-            for run in range(1, max(1, args.runs) + 1):
-                times.append(one_slate(info, settings, cloud, args.timeout))
-                print(
-                    f"run {run}: publish → last of {ROWS_PER_RUN} final rows in {times[-1]:.2f} s"
-                )
-            print(
-                f"15-game slate to the final table: median {statistics.median(times):.2f} s, "
-                f"worst {max(times):.2f} s over {len(times)} runs"
-            )
-            server = fixture_server(args.fixtures)
-            PHASE["schedule"] = "final"
-            teams = load_team_codes(settings.data_dir)
-            games = StatsApiClient(
-                f"http://127.0.0.1:{server.server_address[1]}", teams.from_full_name
-            )
-            started = time.perf_counter()
-            found, grades = results_and_grades(
-                DAY, cloud, teams, LiveSources(games), dt.datetime.now(dt.UTC)
-            )
-            seconds = time.perf_counter() - started
-            server.shutdown()
-            print(
-                f"results + grading of {DAY} on bqemulator: {seconds:.2f} s "
-                f"({found.starts if found else 0} starts, {grades.graded} rows graded)"
-            )
-        finally:
-            cloud.close()
-            stack_down(settings)
+        server = fixture_server(args.fixtures)
+        PHASE["schedule"] = "final"
+        teams = load_team_codes(settings.data_dir)
+        games = StatsApiClient(f"http://127.0.0.1:{server.server_address[1]}", teams.from_full_name)
+        started = time.perf_counter()
+        found, grades = results_and_grades(
+            DAY, cloud, teams, LiveSources(games), dt.datetime.now(dt.UTC)
+        )
+        seconds = time.perf_counter() - started
+        server.shutdown()
+        print(
+            f"results + grading of {DAY} on bqemulator: {seconds:.2f} s "
+            f"({found.starts if found else 0} starts, {grades.graded} rows graded)"
+        )
     return 0
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     model_store: str = Field(default=".strikeouts/models")
     """Local directory or ``gs://BUCKET/PREFIX`` for model artifacts and aliases."""
 
+    alias_ttl_seconds: float = Field(default=30.0, ge=0.0)
+    """How long a serving instance trusts its cached alias resolutions (``champion``,
+    ``challenger``): a promotion reaches running functions within this plus one message."""
+
     state_dir: Path = Field(default=Path(".strikeouts"))
     """Where local runtime state (aggregation state, stack endpoints) lives."""
 

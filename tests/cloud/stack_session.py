@@ -30,6 +30,8 @@ from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBW
 TRAIN_END = dt.date(2025, 3, 1)
 CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 WAIT_SECONDS = 90.0
+# the functions' alias TTL: a promotion test waits this long, not the production 30 s
+ALIAS_TTL_SECONDS = 2.0
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,13 @@ def stack_settings(
     settings = Settings(state_dir=root / "state")
     saved_env = dict(os.environ)
     try:
-        stack_up(settings, feature_warehouse=features, train_end=TRAIN_END, tick_seconds=0)
+        stack_up(
+            settings,
+            feature_warehouse=features,
+            train_end=TRAIN_END,
+            tick_seconds=0,
+            function_env={"STRIKEOUTS_ALIAS_TTL_SECONDS": str(ALIAS_TTL_SECONDS)},
+        )
     except (EmulatorError, OSError) as exc:
         os.environ.clear()
         os.environ.update(saved_env)

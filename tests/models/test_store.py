@@ -6,8 +6,7 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,121 +16,20 @@ import pytest
 import xgboost as xgb
 
 from strikeouts.emulators import ServerProcess
-from strikeouts.models.metadata import ModelMetadata
 from strikeouts.models.store import (
     ModelStoreError,
-    ObjectModelStore,
     open_model_store,
     parse_model_ref,
 )
 from strikeouts.settings import Settings
 
-SYSTEM = "v1_baseline"
-BUCKET = "strikeouts-models-test"
-FEATURES = ["k_avg_last5", "opp_k_rate", "rest_days"]
-
-
-@dataclass
-class Backend:
-    """How a test opens stores on one backend and edits objects behind the store's back."""
-
-    name: str
-    make: Callable[..., ObjectModelStore]
-    tamper: Callable[[str, bytes], None]
-
-
-@pytest.fixture(scope="module")
-def training() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(40, len(FEATURES)))
-    y = np.clip(np.round(5 + 2 * x[:, 0] - x[:, 1] + rng.normal(size=40)), 0, None)
-    return x, y
-
-
-def _train(x: np.ndarray, y: np.ndarray, rounds: int) -> bytes:
-    booster = xgb.train(
-        {"objective": "count:poisson", "max_depth": 2, "eta": 0.3, "nthread": 1},
-        xgb.DMatrix(x, label=y, feature_names=FEATURES),
-        num_boost_round=rounds,
-    )
-    return bytes(booster.save_raw("ubj"))
-
-
-@pytest.fixture(scope="module")
-def artifacts(training: tuple[np.ndarray, np.ndarray]) -> list[bytes]:
-    """Three real, different UBJ models."""
-    x, y = training
-    return [_train(x, y, rounds) for rounds in (3, 5, 8)]
-
-
-def _metadata(**overrides: Any) -> ModelMetadata:
-    fields: dict[str, Any] = {
-        "system_id": SYSTEM,
-        "feature_set_version": "fs1",
-        "feature_names": FEATURES,
-        "train_start": date(2023, 4, 1),
-        "train_end": date(2024, 9, 30),
-        "n_train_rows": 40,
-        "data_fingerprint": "0" * 64,
-        "hyperparameters": {"max_depth": 2, "eta": 0.3},
-        "distribution": {"count_model": "negbin", "dispersion": 0.12},
-        "validation_metrics": {"mae": 1.7},
-    }
-    return ModelMetadata(**{**fields, **overrides})
-
-
-@pytest.fixture(scope="session")
-def gcs_bucket(gcs_emulator: ServerProcess) -> str:
-    _gcs_client(gcs_emulator.endpoint).create_bucket(BUCKET)
-    return BUCKET
-
-
-def _gcs_client(endpoint: str) -> Any:
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
-
-    return storage.Client(
-        project="test",
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": endpoint},
-    )
-
-
-@pytest.fixture(params=["local", "gcs"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    if request.param == "local":
-
-        def make_local(**kwargs: Any) -> ObjectModelStore:
-            return open_model_store(Settings(model_store=str(tmp_path / "models")), **kwargs)
-
-        def tamper_local(key: str, data: bytes) -> None:
-            (tmp_path / "models" / key).write_bytes(data)
-
-        yield Backend("local", make_local, tamper_local)
-        return
-    emulator: ServerProcess = request.getfixturevalue("gcs_emulator")
-    bucket = request.getfixturevalue("gcs_bucket")
-    prefix = f"t-{uuid.uuid4().hex[:8]}/models"
-
-    def make_gcs(**kwargs: Any) -> ObjectModelStore:
-        # A client per store: stores in different threads stand for different instances.
-        return open_model_store(
-            Settings(model_store=f"gs://{bucket}/{prefix}"),
-            client=_gcs_client(emulator.endpoint),
-            **kwargs,
-        )
-
-    def tamper_gcs(key: str, data: bytes) -> None:
-        client = _gcs_client(emulator.endpoint)
-        client.bucket(bucket).blob(f"{prefix}/{key}").upload_from_string(data)
-
-    yield Backend("gcs", make_gcs, tamper_gcs)
+from .conftest import FEATURES, SYSTEM, Backend, gcs_client, metadata_of
 
 
 def test_round_trip_of_a_real_xgboost_model(
     backend: Backend, artifacts: list[bytes], training: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    ref = backend.make().save(SYSTEM, artifacts[0], _metadata())
+    ref = backend.make().save(SYSTEM, artifacts[0], metadata_of())
     assert (ref.system_id, ref.version) == (SYSTEM, "v0001")
 
     loaded = backend.make().load(SYSTEM, "v0001")  # a fresh instance: no cache
@@ -154,7 +52,7 @@ def test_round_trip_of_a_real_xgboost_model(
 
 def test_versions_increment_and_aliases_move(backend: Backend, artifacts: list[bytes]) -> None:
     store = backend.make()
-    versions = [store.save(SYSTEM, a, _metadata()).version for a in artifacts]
+    versions = [store.save(SYSTEM, a, metadata_of()).version for a in artifacts]
     assert versions == ["v0001", "v0002", "v0003"]
     assert store.list_versions(SYSTEM) == versions
 
@@ -184,7 +82,7 @@ def test_alias_resolution_is_cached_for_its_ttl_only(
 ) -> None:
     writer = backend.make()
     for artifact in artifacts[:2]:
-        writer.save(SYSTEM, artifact, _metadata())
+        writer.save(SYSTEM, artifact, metadata_of())
     writer.set_alias(SYSTEM, "champion", "v0001")
     now = [0.0]
     reader = backend.make(alias_ttl_seconds=30.0)
@@ -201,7 +99,7 @@ def test_alias_resolution_is_cached_for_its_ttl_only(
 def test_a_loaded_version_is_read_once_per_instance(
     backend: Backend, artifacts: list[bytes]
 ) -> None:
-    backend.make().save(SYSTEM, artifacts[0], _metadata())
+    backend.make().save(SYSTEM, artifacts[0], metadata_of())
     store = backend.make()
     first = store.load(SYSTEM, "v0001")
     backend.tamper(f"{SYSTEM}/versions/v0001/model.ubj", b"changed behind the store")
@@ -218,7 +116,7 @@ def test_a_loaded_version_is_read_once_per_instance(
 def test_a_corrupt_artifact_is_refused_with_its_location(
     backend: Backend, artifacts: list[bytes], damage: Callable[[bytes], bytes]
 ) -> None:
-    backend.make().save(SYSTEM, artifacts[0], _metadata())
+    backend.make().save(SYSTEM, artifacts[0], metadata_of())
     backend.tamper(f"{SYSTEM}/versions/v0001/model.ubj", damage(artifacts[0]))
     with pytest.raises(ModelStoreError) as error:
         backend.make().load(SYSTEM, "v0001")
@@ -230,7 +128,7 @@ def test_a_corrupt_artifact_is_refused_with_its_location(
 def test_corrupt_metadata_is_refused_naming_the_field(
     backend: Backend, artifacts: list[bytes]
 ) -> None:
-    backend.make().save(SYSTEM, artifacts[0], _metadata())
+    backend.make().save(SYSTEM, artifacts[0], metadata_of())
     backend.tamper(f"{SYSTEM}/versions/v0001/metadata.json", b'{"system_id": "v1_baseline"}')
     with pytest.raises(
         ModelStoreError, match=r"metadata\.json: metadata is corrupt: .*train_start"
@@ -245,7 +143,7 @@ def test_missing_alias_unknown_system_and_unknown_version(
     backend: Backend, artifacts: list[bytes]
 ) -> None:
     store = backend.make()
-    store.save(SYSTEM, artifacts[0], _metadata())
+    store.save(SYSTEM, artifacts[0], metadata_of())
     store.set_alias(SYSTEM, "challenger", "v0001")
     with pytest.raises(
         ModelStoreError,
@@ -264,7 +162,7 @@ def test_missing_alias_unknown_system_and_unknown_version(
 
 def test_an_existing_version_is_never_overwritten(backend: Backend, artifacts: list[bytes]) -> None:
     store = backend.make()
-    store.save(SYSTEM, artifacts[0], _metadata())
+    store.save(SYSTEM, artifacts[0], metadata_of())
     key = f"{SYSTEM}/versions/v0001/model.ubj"
     assert store.backend.create(key, artifacts[1]) is False
     blob = store.backend.read(key)
@@ -279,7 +177,7 @@ def test_an_existing_version_is_never_overwritten(backend: Backend, artifacts: l
         return answers.pop() if answers else real_highest(system_id)
 
     stale._highest_number = stale_then_true  # type: ignore[method-assign]
-    assert stale.save(SYSTEM, artifacts[1], _metadata()).version == "v0002"
+    assert stale.save(SYSTEM, artifacts[1], metadata_of()).version == "v0002"
     assert backend.make().load(SYSTEM, "v0001").artifact == artifacts[0]
 
 
@@ -293,7 +191,7 @@ def test_concurrent_saves_get_distinct_versions(backend: Backend, artifacts: lis
         start.wait()
         try:
             for _ in range(3):
-                saved.append((store.save(SYSTEM, artifact, _metadata()).version, artifact))
+                saved.append((store.save(SYSTEM, artifact, metadata_of()).version, artifact))
         except BaseException as exc:
             errors.append(exc)
 
@@ -312,7 +210,7 @@ def test_concurrent_saves_get_distinct_versions(backend: Backend, artifacts: lis
 def test_concurrent_alias_updates_lose_nothing(backend: Backend, artifacts: list[bytes]) -> None:
     setup = backend.make()
     for artifact in artifacts[:2]:
-        setup.save(SYSTEM, artifact, _metadata())
+        setup.save(SYSTEM, artifact, metadata_of())
     rounds = 8
     errors: list[BaseException] = []
     start = threading.Barrier(2)
@@ -369,7 +267,7 @@ def test_factory_honours_storage_emulator_host(
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint)
     prefix = f"env-{uuid.uuid4().hex[:8]}"
     store = open_model_store(Settings(model_store=f"gs://{gcs_bucket}/{prefix}"))
-    ref = store.save(SYSTEM, b"not really a model", _metadata())
+    ref = store.save(SYSTEM, b"not really a model", metadata_of())
     assert ref.uri == f"gs://{gcs_bucket}/{prefix}/{SYSTEM}/versions/v0001/model.ubj"
     assert store.systems() == [SYSTEM]
 
@@ -377,7 +275,7 @@ def test_factory_honours_storage_emulator_host(
 def test_a_missing_bucket_is_named(gcs_emulator: ServerProcess) -> None:
     store = open_model_store(
         Settings(model_store="gs://no-such-bucket-here/models"),
-        client=_gcs_client(gcs_emulator.endpoint),
+        client=gcs_client(gcs_emulator.endpoint),
     )
     with pytest.raises(ModelStoreError, match="bucket gs://no-such-bucket-here not found"):
         store.list_versions(SYSTEM)
@@ -386,11 +284,11 @@ def test_a_missing_bucket_is_named(gcs_emulator: ServerProcess) -> None:
 def test_save_refuses_inconsistent_input(tmp_path: Path) -> None:
     store = open_model_store(Settings(model_store=str(tmp_path)))
     with pytest.raises(ModelStoreError, match="does not match 'v1_6_rolling'"):
-        store.save("v1_6_rolling", b"x", _metadata())
+        store.save("v1_6_rolling", b"x", metadata_of())
     with pytest.raises(ModelStoreError, match="empty artifact"):
-        store.save(SYSTEM, b"", _metadata())
+        store.save(SYSTEM, b"", metadata_of())
     with pytest.raises(ModelStoreError, match="not JSON-serialisable"):
-        store.save(SYSTEM, b"x", _metadata(hyperparameters={"bad": object()}))
+        store.save(SYSTEM, b"x", metadata_of(hyperparameters={"bad": object()}))
     assert store.list_versions(SYSTEM) == []
     assert store.systems() == []  # the refused saves left nothing behind
 

@@ -17,15 +17,18 @@ import pytest
 
 from strikeouts.emulators import ServerProcess
 from strikeouts.emulators.bigquery import DEFAULT_PROJECT
-from strikeouts.models.service import ensure_champions
+from strikeouts.models.service import ensure_champions, register, train, training_frame
 from strikeouts.models.store import open_model_store
 from strikeouts.monitoring.views import ensure_views
 from strikeouts.runtime.runner import load_predictors, replay
+from strikeouts.runtime.served import load_challengers
 from strikeouts.settings import Settings
 from strikeouts.warehouse import Warehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 FIRST, LAST = dt.date(2025, 6, 10), dt.date(2025, 6, 16)
+CHALLENGER_END = dt.date(2025, 4, 20)
+CHALLENGER = ("v1_baseline", CHALLENGER_END)
 SOURCES = ("games", "pitcher_starts", "prop_lines")
 BACKENDS = ["duckdb", pytest.param("bigquery", marks=pytest.mark.emulator)]
 Rows = dict[str, pd.DataFrame]
@@ -38,17 +41,26 @@ def replayed_rows(ingested: DuckDBWarehouse, tmp_path_factory: pytest.TempPathFa
     folder = tmp_path_factory.mktemp("monitoring-replay")
     store = open_model_store(Settings(model_store=str(folder / "models")))
     ensure_champions(ingested, store, FIRST)
+    # a challenger shadowing v1_baseline: an older model (its rows go to shadow_predictions)
+    register(store, train(training_frame(ingested, CHALLENGER_END), *CHALLENGER), "challenger")
     warehouse = DuckDBWarehouse(folder / "warehouse.duckdb")
     try:
         for table in SOURCES:
             warehouse.replace_table(table, ingested.query(f"SELECT * FROM {table}"))
-        replay(warehouse, load_predictors(store), FIRST, LAST, folder / "state.duckdb")
+        replay(
+            warehouse,
+            load_predictors(store),
+            FIRST,
+            LAST,
+            folder / "state.duckdb",
+            challengers=load_challengers(store),
+        )
         span = {"first": FIRST, "last": LAST}
         rows = {
             table: warehouse.query(
                 f"SELECT * FROM {table} WHERE game_date BETWEEN @first AND @last", span
             )
-            for table in (*SOURCES, "pitcher_strikeout_predictions")
+            for table in (*SOURCES, "pitcher_strikeout_predictions", "shadow_predictions")
         }
     finally:
         warehouse.close()

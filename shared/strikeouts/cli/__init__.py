@@ -10,6 +10,7 @@ from strikeouts.cli.app import app
 COMMAND_MODULES = (
     "ingest",
     "models",
+    "promotion",
     "pipeline",
     "predict",
     "gameday",

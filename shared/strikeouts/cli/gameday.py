@@ -23,7 +23,7 @@ from strikeouts.cli.options import (
     fail,
     settings_with,
 )
-from strikeouts.cli.slate import champions, print_slate, print_summary
+from strikeouts.cli.slate import challengers, champions, print_slate, print_summary
 from strikeouts.data.files import DataFileError
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
@@ -115,7 +115,11 @@ class GameDay:
     def runner(self, day: dt.date) -> Runner:
         predictors = champions(self.console, self.settings, self.warehouse, day)
         return Runner(
-            self.warehouse, predictors, state_path(self.settings.state_dir), config=PipelineConfig()
+            self.warehouse,
+            predictors,
+            state_path(self.settings.state_dir),
+            config=PipelineConfig(),
+            challengers=challengers(self.console, self.settings),
         )
 
     def live_slate(self, day: dt.date, runner: Runner) -> LiveSlate:

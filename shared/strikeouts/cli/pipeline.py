@@ -23,7 +23,7 @@ from strikeouts.cli.options import (
     fail,
     settings_with,
 )
-from strikeouts.cli.slate import champions, print_slate, print_summary
+from strikeouts.cli.slate import challengers, champions, print_slate, print_summary
 from strikeouts.models.store import ModelStoreError
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
@@ -56,7 +56,11 @@ def _execute(
             raise ScheduleError(f"no games with starters in the warehouse on {span}")
         predictors = champions(console, settings, warehouse, first)
         runner = Runner(
-            warehouse, predictors, state_path(settings.state_dir), config=PipelineConfig()
+            warehouse,
+            predictors,
+            state_path(settings.state_dir),
+            config=PipelineConfig(),
+            challengers=challengers(console, settings),
         )
         if not show_progress:
             return runner.run(first, last, run_id=run_id)

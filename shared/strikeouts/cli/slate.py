@@ -18,6 +18,7 @@ from strikeouts.models.service import ensure_champions
 from strikeouts.models.store import open_model_store
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import RunSummary, load_predictors
+from strikeouts.runtime.served import load_challengers
 from strikeouts.settings import Settings
 from strikeouts.warehouse import Warehouse
 
@@ -44,6 +45,19 @@ def champions(
                 highlight=False,
             )
     return predictors
+
+
+def challengers(console: Console, settings: Settings) -> dict[str, ModelPredictor]:
+    """The challengers to shadow (systems whose ``challenger`` alias differs from the champion),
+    each named on one line."""
+    found = load_challengers(open_model_store(settings))
+    for p in found.values():
+        console.print(
+            f"shadowing {p.system_id}@challenger ({p.model_version}): its rows go to "
+            "shadow_predictions",
+            highlight=False,
+        )
+    return found
 
 
 def _fmt(value: float | None, pattern: str) -> str:

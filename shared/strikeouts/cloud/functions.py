@@ -9,6 +9,9 @@ warehouse fanout reads (a DuckDB file is opened read-only, so many instances can
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from strikeouts.cloud.entry import Entry, Services, instance_services
@@ -66,21 +69,31 @@ def build_fanout(services: Services) -> Handler:
 
 
 def system_builder(system_id: str) -> Any:
-    """The builder of one system function: its model loaded once from the store by alias."""
+    """The builder of one system function: its champion, and its challenger in shadow, each
+    following its alias (re-resolved once the store's alias TTL has passed)."""
 
     def build(services: Services) -> Handler:
+        from strikeouts.models.store import CHALLENGER
         from strikeouts.pipeline.handlers import SystemHandler
-        from strikeouts.runtime.predictors import ModelPredictor
+        from strikeouts.runtime.served import AliasFollower, AliasPredictor
 
-        predictor = ModelPredictor.from_store(
-            open_function_model_store(services.settings), system_id
+        store = open_function_model_store(services.settings)
+        champion = AliasPredictor(store, system_id)
+        challenger = AliasFollower(store, system_id, CHALLENGER)
+        return SystemHandler(
+            champion,
+            services.publisher,
+            services.config,
+            services.clock,
+            challenger=challenger.current,
         )
-        return SystemHandler(predictor, services.publisher, services.config, services.clock)
 
     return build
 
 
-def prediction_sink(services: Services, *, deferred: bool = False) -> PredictionSink:
+def prediction_sink(
+    services: Services, *, deferred: bool = False, table: str | None = None
+) -> PredictionSink:
     """Staged streaming inserts on BigQuery (merged by the tick), a keyed merge elsewhere.
 
     ``deferred``: the staging inserts are batched in the background (``cloud.deferred``), the
@@ -88,12 +101,12 @@ def prediction_sink(services: Services, *, deferred: bool = False) -> Prediction
     writes inside the request (the ensemble's, not the tick's).
     """
     from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
-    from strikeouts.pipeline.sinks import WarehousePredictionSink
+    from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink
 
-    warehouse = services.warehouse
+    warehouse, table = services.warehouse, table or PREDICTIONS
     if not is_bigquery(warehouse):
-        return WarehousePredictionSink(warehouse)
-    staged = StagedPredictionSink(cast("BigQueryWarehouse", warehouse))
+        return WarehousePredictionSink(warehouse, table)
+    staged = StagedPredictionSink(cast("BigQueryWarehouse", warehouse), table)
     if not deferred:
         return staged
     from strikeouts.cloud.deferred import DeferredStagedSink
@@ -102,11 +115,30 @@ def prediction_sink(services: Services, *, deferred: bool = False) -> Prediction
 
 
 def ensemble_handler(services: Services, *, deferred: bool = False) -> EnsembleHandler:
-    """The ensemble over the aggregation state and the warehouse's prediction table."""
+    """The ensemble over the aggregation state and the warehouse's prediction table; shadow
+    rows are staged synchronously (no aggregation state would rewrite a lost one)."""
     from strikeouts.pipeline.handlers import EnsembleHandler
 
     sink = prediction_sink(services, deferred=deferred)
-    return EnsembleHandler(services.state, sink, services.config, services.clock)
+    shadow = _OnFirstShadow(services)
+    return EnsembleHandler(services.state, sink, services.config, services.clock, shadow=shadow)
+
+
+@dataclass(frozen=True)
+class _OnFirstShadow:
+    """The ``shadow_predictions`` sink, opened on the first challenger row: most deployments
+    shadow nothing, and opening it (its staging table) costs a cold start several API calls."""
+
+    services: Services
+
+    @cached_property
+    def sink(self) -> PredictionSink:
+        from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
+
+        return prediction_sink(self.services, table=SHADOW_PREDICTIONS)
+
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self.sink.write(rows)
 
 
 def build_ensemble(services: Services) -> Handler:
@@ -132,14 +164,19 @@ def build_ensemble_tick(services: Services) -> Handler:
     that follows it, inside the tick's own request.
     """
     from strikeouts.cloud.staging import open_merger
+    from strikeouts.pipeline.sinks import PREDICTIONS, SHADOW_PREDICTIONS
 
     ensemble = ensemble_handler(services)
-    merger = open_merger(services.settings, services.warehouse)
+    mergers = [
+        merger
+        for table in (PREDICTIONS, SHADOW_PREDICTIONS)
+        if (merger := open_merger(services.settings, services.warehouse, table)) is not None
+    ]
     services.warehouse.ensure_tables([HEARTBEATS])
 
     def handle(payload: Payload) -> None:
         ensemble.tick(payload)
-        if merger is not None:
+        for merger in mergers:
             merger.merge(wait=TICK_MERGE_WAIT_SECONDS)
         # the monitoring check `tick_recent` alerts when these stop
         record_heartbeat(services.warehouse, TICK, services.clock.now())

@@ -22,7 +22,7 @@ from strikeouts.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from strikeouts.runtime.features import WarehouseFeatureSource
-    from strikeouts.runtime.predictors import ModelPredictor
+    from strikeouts.runtime.served import AliasPredictor
 
 log = get_logger(__name__)
 JSON = {"Content-Type": "application/json"}
@@ -39,27 +39,29 @@ class PredictService:
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._ready: tuple[WarehouseFeatureSource, list[ModelPredictor]] | None = None
+        self._ready: tuple[WarehouseFeatureSource, list[AliasPredictor]] | None = None
 
     def configure(self, settings: Settings) -> None:
         """Use ``settings`` from the next request on (tests)."""
         with self._lock:
             self._settings, self._ready = settings, None
 
-    def ready(self) -> tuple[WarehouseFeatureSource, list[ModelPredictor]]:
+    def ready(self) -> tuple[WarehouseFeatureSource, list[AliasPredictor]]:
         """The instance's feature source (its history prepared once, reloaded when the
-        warehouse changes) and one predictor per system at its champion alias."""
+        warehouse changes) and one predictor per system following its champion alias."""
         with self._lock:
             if self._ready is None:
                 from strikeouts.cloud.functions import (
                     open_feature_warehouse,
                     open_function_model_store,
                 )
+                from strikeouts.models.systems import SYSTEMS
                 from strikeouts.runtime.features import WarehouseFeatureSource
-                from strikeouts.runtime.runner import load_predictors
+                from strikeouts.runtime.served import AliasPredictor
 
                 settings = self._settings or get_settings()
-                predictors = load_predictors(open_function_model_store(settings))
+                store = open_function_model_store(settings)
+                predictors = [AliasPredictor(store, system_id) for system_id in SYSTEMS]
                 features = WarehouseFeatureSource(open_feature_warehouse(settings))
                 self._ready = (features, predictors)
             return self._ready
@@ -71,7 +73,8 @@ class PredictService:
 
         pitcher, date, lines = _question(question)
         prices = [parse_price(text) for text in lines]
-        features, predictors = self.ready()
+        features, champions = self.ready()
+        predictors = [p.now() for p in champions]  # a promotion is served within the alias TTL
         with self._lock:  # one DuckDB connection is not for two threads at once
             systems = [p.system_id for p in predictors]
             message = pitcher_game_message(features.warehouse, pitcher, date, systems, features)

@@ -112,6 +112,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 
 def _create_warehouse(info: StackInfo) -> None:
     from strikeouts.cloud.staging import ensure_staging
+    from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
     from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
     warehouse = BigQueryWarehouse(
@@ -120,6 +121,7 @@ def _create_warehouse(info: StackInfo) -> None:
     try:
         warehouse.ensure_tables()
         ensure_staging(warehouse)  # the predictions, their staging table and the view
+        ensure_staging(warehouse, SHADOW_PREDICTIONS)  # where challengers' rows are staged
     finally:
         warehouse.close()
 
@@ -223,6 +225,7 @@ def stack_up(
             feature_warehouse=str(snapshot.resolve()),
             processes={p.name: p for p in started},
             started_at=dt.datetime.now(dt.UTC).isoformat(),
+            function_env=dict(function_env or {}),
         )
         info.save(path)
         say("creating the BigQuery dataset and tables")

@@ -71,6 +71,9 @@ class StackInfo:
     feature_warehouse: str
     processes: dict[str, StackProcess] = field(default_factory=dict)
     started_at: str = ""
+    function_env: dict[str, str] = field(default_factory=dict)
+    """What ``up`` gave every function besides the stack's endpoints (e.g. a short alias TTL):
+    a restarted function gets it too."""
 
     @property
     def warehouse(self) -> str:
@@ -114,6 +117,7 @@ class StackInfo:
             "STRIKEOUTS_AGGREGATION_STATE": self.aggregation_state,
             "STRIKEOUTS_FEATURE_WAREHOUSE": self.feature_warehouse,
             "STRIKEOUTS_LOG_FORMAT": "json",
+            **self.function_env,
         }
 
     def save(self, path: Path) -> None:

@@ -333,14 +333,18 @@ def merge_lease(settings: Settings, table: str = PREDICTIONS) -> Lease | None:
     return GcsLease(storage_client(settings), bucket, name)
 
 
-def open_merger(settings: Settings, warehouse: Warehouse | None = None) -> StagingMerger | None:
-    """The merger of the settings' warehouse, or None when it is not BigQuery (no staging)."""
+def open_merger(
+    settings: Settings, warehouse: Warehouse | None = None, table: str = PREDICTIONS
+) -> StagingMerger | None:
+    """The merger of ``table`` in the settings' warehouse, or None when it is not BigQuery
+    (no staging)."""
     from strikeouts.warehouse import open_warehouse
 
     target = warehouse or open_warehouse(settings)
     if not is_bigquery(target):
         return None
-    return StagingMerger(cast("BigQueryWarehouse", target), lease=merge_lease(settings))
+    bigquery = cast("BigQueryWarehouse", target)
+    return StagingMerger(bigquery, table, lease=merge_lease(settings, table))
 
 
 def is_bigquery(warehouse: Warehouse) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import google.cloud.storage as storage
 from google.api_core import exceptions
 
-from strikeouts.models.store import Blob, ModelStoreError
+from strikeouts.models.refs import Blob, ModelStoreError
 
 _TIMEOUT_SECONDS = 30.0
 

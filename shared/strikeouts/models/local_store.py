@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from strikeouts.models.store import Blob
+from strikeouts.models.refs import Blob
 
 
 class LocalObjects:

@@ -31,9 +31,11 @@ VIEWS: tuple[str, ...] = (
     "daily_coverage",
     "system_agreement",
     "confidence_calibration",
+    "challenger_comparison",
 )
 SOURCE_TABLES = (
     "pitcher_strikeout_predictions",
+    "shadow_predictions",
     "pitcher_starts",
     "prop_lines",
     "rejected_messages",

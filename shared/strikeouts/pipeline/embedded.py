@@ -7,13 +7,14 @@ system plus one for the ensemble (registration), ``system-predictions`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from strikeouts.pipeline.bus import FaultPlan, InProcessBus
 from strikeouts.pipeline.clock import Clock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import EnsembleHandler, Fanout, SystemHandler
+from strikeouts.pipeline.handlers.system import Challenger
 from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
@@ -53,8 +54,13 @@ def build_embedded(
     lines: LineSource | None = None,
     accuracy: TrailingAccuracy | None = None,
     faults: FaultPlan | None = None,
+    challengers: Mapping[str, Predictor] | None = None,
+    shadow: PredictionSink | None = None,
 ) -> EmbeddedPipeline:
-    """Create the bus and subscribe fanout, one handler per predictor and the ensemble."""
+    """Create the bus and subscribe fanout, one handler per predictor and the ensemble.
+
+    ``challengers`` (system id → predictor) are served in shadow by their system's handler,
+    their rows written to ``shadow``, never aggregated."""
     bus = InProcessBus(
         rejections=rejections,
         clock=clock,
@@ -62,8 +68,14 @@ def build_embedded(
         faults=faults or FaultPlan(),
     )
     fanout = Fanout(features, bus, config, lines)
-    systems = {p.system_id: SystemHandler(p, bus, config, clock) for p in predictors}
-    ensemble = EnsembleHandler(store, sink, config, clock, accuracy)
+    shadows = challengers or {}
+    systems = {
+        p.system_id: SystemHandler(
+            p, bus, config, clock, challenger=_fixed(shadows.get(p.system_id))
+        )
+        for p in predictors
+    }
+    ensemble = EnsembleHandler(store, sink, config, clock, accuracy, shadow=shadow)
     bus.subscribe(GAME_SCHEDULE, "fanout", fanout)
     for system_id, handler in systems.items():
         # prepare: the bus shows each system a drain's pitcher-games, predicted in one call
@@ -72,3 +84,8 @@ def build_embedded(
     bus.subscribe(SYSTEM_PREDICTIONS, "ensemble", ensemble.on_result)
     bus.subscribe(ENSEMBLE_TICKS, "ensemble-tick", ensemble.tick)
     return EmbeddedPipeline(bus, fanout, systems, ensemble)
+
+
+def _fixed(predictor: Predictor | None) -> Challenger | None:
+    """The challenger of an embedded run: fixed for the run (None: no shadowing)."""
+    return None if predictor is None else lambda: predictor

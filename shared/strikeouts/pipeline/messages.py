@@ -32,6 +32,8 @@ SYSTEM_PREDICTIONS = "system-predictions"
 ENSEMBLE_TICKS = "ensemble-ticks"
 GAMEDAY_SCHEDULE = "gameday-schedule"
 GAMEDAY_RESULTS = "gameday-results"
+CHALLENGER_ALIAS = "challenger"
+"""The ``model_alias`` of a shadow result: never aggregated, kept in ``shadow_predictions``."""
 
 MessageKind = Literal[
     "game-schedule", "pitcher-game", "system-prediction", "ensemble-tick", "gameday-trigger"

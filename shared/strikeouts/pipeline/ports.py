@@ -35,6 +35,9 @@ class SystemResult:
     """Confidence before the red-flag factors (set by the system handler)."""
     multiplier: float | None = None
     """The red-flag factor of the favoured side applied to the conviction."""
+    model_version: str | None = None
+    """The model version that answered, when the predictor says (it may change between
+    calls: a predictor serving an alias follows its promotions)."""
 
     def __post_init__(self) -> None:
         p = self.predicted_strikeouts

@@ -18,15 +18,17 @@ from strikeouts.settings import SCHEMAS_DIR
 from strikeouts.warehouse import Warehouse
 
 PREDICTIONS = "pitcher_strikeout_predictions"
+SHADOW_PREDICTIONS = "shadow_predictions"
+"""Challengers' rows: the predictions' columns and key, never seen by the monitoring views."""
 REJECTIONS = "rejected_messages"
 DEAD_LETTERS = "dead_letters"
 LATEST_VIEW_SQL = SCHEMAS_DIR / "bigquery" / "views" / f"{PREDICTIONS}_latest.sql"
 
 
 def ensure_prediction_tables(warehouse: Warehouse) -> None:
-    """Create the prediction and rejection tables and the ``latest`` view if missing (where
-    the warehouse manages its schema)."""
-    warehouse.ensure_tables([PREDICTIONS, REJECTIONS])
+    """Create the prediction, shadow and rejection tables and the ``latest`` view if missing
+    (where the warehouse manages its schema)."""
+    warehouse.ensure_tables([PREDICTIONS, SHADOW_PREDICTIONS, REJECTIONS])
     if warehouse.manages_schema:
         warehouse.execute(LATEST_VIEW_SQL.read_text())
 
@@ -34,14 +36,15 @@ def ensure_prediction_tables(warehouse: Warehouse) -> None:
 class WarehousePredictionSink:
     """:class:`PredictionSink` on ``Warehouse.merge`` (key: run, game, pitcher, system)."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, table: str = PREDICTIONS) -> None:
         self.warehouse = warehouse
+        self.table = table
         ensure_prediction_tables(warehouse)
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         if not rows:
             return 0
-        return self.warehouse.merge(PREDICTIONS, pd.DataFrame([dict(r) for r in rows]))
+        return self.warehouse.merge(self.table, pd.DataFrame([dict(r) for r in rows]))
 
 
 def payload_text(raw: bytes | str) -> str:

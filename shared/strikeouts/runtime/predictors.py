@@ -97,7 +97,11 @@ class ModelPredictor:
     def _result(self, message: Mapping[str, Any], mean: float) -> SystemResult:
         line = message["header"]["line"]
         p = None if line is None else self.p_over_at(message["features"], mean, float(line["line"]))
-        return SystemResult(predicted_strikeouts=min(max(mean, 0.0), MAX_COUNT), p_over=p)
+        return SystemResult(
+            predicted_strikeouts=min(max(mean, 0.0), MAX_COUNT),
+            p_over=p,
+            model_version=self.model_version,
+        )
 
     def p_over_at(
         self, features: Mapping[str, float | None], mean: float, line: float

@@ -31,7 +31,13 @@ from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE
-from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.pipeline.ports import Predictor
+from strikeouts.pipeline.sinks import (
+    PREDICTIONS,
+    SHADOW_PREDICTIONS,
+    WarehousePredictionSink,
+    WarehouseRejectionSink,
+)
 from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
@@ -129,6 +135,7 @@ class Runner:
         config: PipelineConfig | None = None,
         faults: FaultPlan | None = None,
         clock: Clock | None = None,
+        challengers: Mapping[str, Predictor] | None = None,
     ) -> None:
         if not predictors:
             raise ValueError("a run needs at least one predictor")
@@ -138,6 +145,8 @@ class Runner:
         self.clock = DrainClock(clock)
         self.features = WarehouseFeatureSource(warehouse)
         self.sink = BufferedPredictionSink(WarehousePredictionSink(warehouse))
+        # challengers' rows: kept apart from the predictions, flushed with them
+        self.shadow = BufferedPredictionSink(WarehousePredictionSink(warehouse, SHADOW_PREDICTIONS))
         self.store = WriteBehindStateStore(DuckDBStateStore(state))
         self.dead_letters = WarehouseDeadLetters(warehouse)
         self.pipeline: EmbeddedPipeline = build_embedded(
@@ -150,6 +159,8 @@ class Runner:
             clock=self.clock,
             faults=faults,
             accuracy=WarehouseTrailingAccuracy(warehouse) if self.config.adaptive_weights else None,
+            challengers=challengers,
+            shadow=self.shadow,
         )
 
     @property
@@ -262,6 +273,7 @@ class Runner:
         self._finalize_overdue(created)
         offered, restored = self.sink.offered, self.sink.restored
         written = self.sink.flush()
+        self.shadow.flush()
         self.store.flush()
         bus = self.pipeline.bus
         dead = self.dead_letters.save(bus.dead_letters, self.clock.now())
@@ -319,8 +331,10 @@ def replay(
     run_id: str | None = None,
     config: PipelineConfig | None = None,
     progress: Progress | None = None,
+    challengers: Mapping[str, Predictor] | None = None,
 ) -> RunSummary:
-    """Replay every game date in ``start``..``end`` (features built once for the range)."""
-    return Runner(warehouse, predictors, state, config=config).run(
+    """Replay every game date in ``start``..``end`` (features built once for the range);
+    ``challengers`` are served in shadow."""
+    return Runner(warehouse, predictors, state, config=config, challengers=challengers).run(
         start, end, run_id=run_id, progress=progress
     )

@@ -24,6 +24,11 @@ for a pitcher-game already decided and written (a replay of its run, or a late r
 re-offers all its rows through :func:`~strikeouts.pipeline.ports.restore`; the destination's
 keyed MERGE writes exactly the keys it lacks, and counts them as restored. The state decides
 each outcome once; it never decides whether the destination has the rows.
+
+Shadows: a result with ``model_alias='challenger'`` never touches the aggregation state (so
+it can neither complete, nor change, nor delay a pitcher-game's outcome): it is written alone,
+as one row, to the shadow sink (``shadow_predictions``, keyed like the predictions, so a
+duplicate or a replay writes nothing new).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
 from strikeouts.pipeline.errors import UnknownSystem
-from strikeouts.pipeline.messages import Payload, PitcherGameKey, decode
+from strikeouts.pipeline.messages import CHALLENGER_ALIAS, Payload, PitcherGameKey, decode
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     PredictionSink,
@@ -74,9 +79,11 @@ class EnsembleHandler:
         config: PipelineConfig,
         clock: Clock,
         accuracy: TrailingAccuracy | None = None,
+        shadow: PredictionSink | None = None,
     ) -> None:
         self.store = store
         self.sink = sink
+        self.shadow = shadow
         self.config = config
         self.clock = clock
         self.accuracy = accuracy
@@ -114,6 +121,9 @@ class EnsembleHandler:
                 f"system_id={system!r} is not expected for this pitcher-game "
                 f"(expected: {', '.join(header['expected_systems'])})"
             )
+        if message.get("model_alias") == CHALLENGER_ALIAS:
+            self._write_shadow(message)
+            return
         key = PitcherGameKey.of(header)
         now = self.clock.now()
 
@@ -148,6 +158,15 @@ class EnsembleHandler:
             self.finalize(key, force=True)
             done.append(key)
         return done
+
+    def _write_shadow(self, result: Mapping[str, Any]) -> None:
+        """A challenger's result as its own row in the shadow sink, outside the state."""
+        if self.shadow is None:
+            log.warning("challenger result dropped: no shadow sink", system_id=result["system_id"])
+            return
+        produced = self._produced(result)
+        row = system_row(result, self.config, produced, late=False, processed_at=produced)
+        self.shadow.write([row])
 
     # --- finalization ---------------------------------------------------------------------
 

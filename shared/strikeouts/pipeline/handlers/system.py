@@ -10,6 +10,13 @@ embedded bus) predict them in one call of a predictor offering ``predict_many``.
 and validates each payload as the handler would and keeps the outcomes by payload; the
 handler then takes the prepared outcome of its payload, still one message at a time through
 the breaker, so each message is answered, rejected or failed exactly as it would be alone.
+
+Shadowing: when the handler has a challenger (a callable giving the system's ``challenger``
+model, or None when it has none or it is the champion's version), each pitcher-game is also
+predicted by it AFTER the champion's result is published, and that result goes out with
+``model_alias='challenger'`` (payload and attribute). Nothing the challenger does (raise,
+load, fail) reaches the champion's result or its breaker: a failing challenger publishes an
+``error`` result of its own and logs why.
 """
 
 from __future__ import annotations
@@ -22,13 +29,21 @@ from strikeouts.pipeline.assessment import assess, base_confidence, favoured_sid
 from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import Clock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import SCHEMA_VERSION, SYSTEM_PREDICTIONS, Payload, decode
+from strikeouts.pipeline.messages import (
+    CHALLENGER_ALIAS,
+    SCHEMA_VERSION,
+    SYSTEM_PREDICTIONS,
+    Payload,
+    decode,
+)
 from strikeouts.pipeline.ports import Predictor, Publisher, SystemResult
 
 log = get_logger(__name__)
 
 Outcome = SystemResult | Exception
 """What the predictor gave for one message: its result or what it raised."""
+Challenger = Callable[[], Predictor | None]
+"""The system's challenger now (None: no shadowing), asked once per pitcher-game."""
 
 
 class SystemHandler:
@@ -41,8 +56,10 @@ class SystemHandler:
         config: PipelineConfig,
         clock: Clock,
         breaker: CircuitBreaker | None = None,
+        challenger: Challenger | None = None,
     ) -> None:
         self.predictor = predictor
+        self.challenger = challenger
         self.publisher = publisher
         self.config = config
         self.clock = clock
@@ -97,19 +114,44 @@ class SystemHandler:
             log.info("system not expected for this run", system_id=self.system_id)
             return None
         result = self._predict(message, outcome)
-        out = self._result_message(message, result)
-        header = message["header"]
-        self.publisher.publish(
-            SYSTEM_PREDICTIONS,
-            out,
-            {
-                "run_id": header["run_id"],
-                "game_id": header["game_id"],
-                "pitcher_id": str(header["pitcher_id"]),
-                "system_id": self.system_id,
-            },
-        )
+        out = self._result_message(message, result, self.predictor)
+        self.publisher.publish(SYSTEM_PREDICTIONS, out, self._attributes(message))
+        if self.challenger is not None:
+            self._shadow(self.challenger, message, out["model_version"])
         return out
+
+    def _attributes(self, message: Mapping[str, Any], **extra: str) -> dict[str, str]:
+        header = message["header"]
+        return {
+            "run_id": header["run_id"],
+            "game_id": header["game_id"],
+            "pitcher_id": str(header["pitcher_id"]),
+            "system_id": self.system_id,
+            **extra,
+        }
+
+    def _shadow(
+        self, current: Challenger, message: Mapping[str, Any], champion_version: str | None
+    ) -> None:
+        """Predict with the challenger and publish its result as a shadow (never raises
+        because of the challenger: the champion's result is already out)."""
+        try:
+            challenger = current()
+        except Exception as exc:
+            log.error("challenger unavailable", system_id=self.system_id, error=repr(exc))
+            return
+        if challenger is None or challenger.model_version == champion_version:
+            return
+        try:
+            result = self._post_process(message, challenger.predict(message))
+        except Exception as exc:
+            log.error("challenger failed", system_id=self.system_id, error=repr(exc))
+            reason = f"challenger {type(exc).__name__}: {exc}"[:2000]
+            result = SystemResult(None, status="error", reason=reason)
+        out = self._result_message(message, result, challenger)
+        out["model_alias"] = CHALLENGER_ALIAS
+        attributes = self._attributes(message, model_alias=CHALLENGER_ALIAS)
+        self.publisher.publish(SYSTEM_PREDICTIONS, out, attributes)
 
     def _predict(self, message: Mapping[str, Any], prepared: Outcome | None = None) -> SystemResult:
         """The predictor's answer behind the breaker (``prepared``: what it gave in a batch)."""
@@ -161,17 +203,21 @@ class SystemHandler:
             reason=skip_reason,
             base_confidence=None if skip_reason else base,
             multiplier=None if skip_reason or base is None else multiplier,
+            model_version=result.model_version,
         )
 
-    def _result_message(self, message: Mapping[str, Any], result: SystemResult) -> dict[str, Any]:
-        feature_set = self.predictor.feature_set
+    def _result_message(
+        self, message: Mapping[str, Any], result: SystemResult, predictor: Predictor
+    ) -> dict[str, Any]:
+        feature_set = predictor.feature_set
         return {
             "schema_version": SCHEMA_VERSION,
             "message_type": "system-prediction",
             "header": message["header"],
             "system_id": self.system_id,
-            "model_version": self.predictor.model_version,
-            "model_alias": self.predictor.model_alias,
+            # the version that answered, when known: an alias may move between two calls
+            "model_version": result.model_version or predictor.model_version,
+            "model_alias": predictor.model_alias,
             "feature_set": feature_set,
             "feature_set_version": message["feature_set_versions"].get(feature_set),
             "feature_coverage": message["feature_coverage"].get(feature_set),
