@@ -48,14 +48,16 @@ resource "google_bigquery_table" "table" {
   }
 }
 
-# The ensemble stages rows here (streaming inserts); the tick MERGEs them on the row key.
+# The ensemble stages rows here (streaming inserts); the tick MERGEs them on the row key. One
+# staging table per destination: the predictions, and the shadow challengers' rows.
 # Schema = the final table's columns + schemas/bigquery/staging/columns.json (nothing copied).
-resource "google_bigquery_table" "predictions_staging" {
+resource "google_bigquery_table" "staging" {
   #checkov:skip=CKV_GCP_80:CMEK is optional (var.kms_key_name) and set as the dataset default encryption (bigquery.tf), which every table inherits; checkov does not see dataset defaults
+  for_each   = toset(local.staged_tables)
   dataset_id = google_bigquery_dataset.warehouse.dataset_id
-  table_id   = "pitcher_strikeout_predictions_staging"
+  table_id   = "${each.key}_staging"
   schema = jsonencode(concat(
-    jsondecode(file("${local.schemas}/pitcher_strikeout_predictions.json")),
+    jsondecode(file("${local.schemas}/${each.key}.json")),
     jsondecode(file("${local.schemas}/staging/columns.json")),
   ))
   # it holds staged rows not merged yet: deleting it would lose them
@@ -66,6 +68,11 @@ resource "google_bigquery_table" "predictions_staging" {
     field         = "staged_at"
     expiration_ms = var.staging_partition_days * 86400000
   }
+}
+
+moved {
+  from = google_bigquery_table.predictions_staging
+  to   = google_bigquery_table.staging["pitcher_strikeout_predictions"]
 }
 
 # The `latest` view from its SQL file (views need dataset-qualified table names).

@@ -27,10 +27,10 @@ locals {
     }
   ]...)
 
-  # the prediction staging table is its own resource (bigquery.tf), not a schema file
+  # the staging tables are their own resources (bigquery.tf), not schema files
   writable_tables = merge(
     { for name, t in google_bigquery_table.table : name => t.table_id },
-    { (google_bigquery_table.predictions_staging.table_id) = google_bigquery_table.predictions_staging.table_id },
+    { for name, t in google_bigquery_table.staging : t.table_id => t.table_id },
   )
 }
 

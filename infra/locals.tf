@@ -38,11 +38,11 @@ locals {
     }
     ensemble = {
       memory = "1Gi", publishes = [], models = false, state = true
-      reads  = true, writes = ["rejected_messages", "pitcher_strikeout_predictions_staging"]
+      reads  = true, writes = ["rejected_messages", "pitcher_strikeout_predictions_staging", "shadow_predictions_staging"]
     }
     ensemble_tick = {
       memory = "1Gi", publishes = [], models = false, state = true, reads = true
-      writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "pipeline_heartbeats"]
+      writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "shadow_predictions", "shadow_predictions_staging", "pipeline_heartbeats"]
     }
     monitor = {
       memory = "1Gi", publishes = [], models = false, state = false, reads = true, writes = []
@@ -74,6 +74,9 @@ locals {
   })
 
   gameday_functions = toset(["schedule", "results"])
+
+  # tables the ensemble stages rows for and the tick merges (cloud/staging.py)
+  staged_tables = ["pitcher_strikeout_predictions", "shadow_predictions"]
 
   # every table with a schema file, except the aggregation state (GCS objects in the cloud)
   table_names = [

@@ -5,7 +5,7 @@ locals {
   # creation order: BigQuery checks a view's query against what exists when it is created
   monitoring_views = {
     base     = ["graded_predictions"]
-    derived  = ["todays_picks", "system_comparison", "system_performance", "confidence_calibration"]
+    derived  = ["todays_picks", "system_comparison", "system_performance", "confidence_calibration", "challenger_comparison"]
     combined = ["daily_coverage", "system_agreement"]
   }
   dataset_names = concat(

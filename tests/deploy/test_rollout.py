@@ -75,7 +75,8 @@ def test_rollback_restores_the_aliases_and_writes_the_tfvars(
     assert store.aliases("v1_6_rolling")["champion"] == "v0001"
     assert "v1_baseline@champion v0002 -> v0001" in rolled.output
     assert "v1_baseline@challenger already v0002" in rolled.output
-    assert "v1_6_rolling@challenger v0002 left in place" in rolled.output
+    assert "v1_6_rolling@challenger v0002 removed" in rolled.output
+    assert "challenger" not in store.aliases("v1_6_rolling")
     assert json.loads(tfvars.read_text()) == {
         "function_source_objects": {"fanout": "functions/fanout-1.zip"},
         "systems": {"deployed": ["v1_baseline"], "expected": ["v1_baseline"], "ensemble": False},

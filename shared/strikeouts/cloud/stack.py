@@ -111,6 +111,8 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 
 
 def _create_warehouse(info: StackInfo) -> None:
+    from google.cloud import bigquery
+
     from strikeouts.cloud.staging import ensure_staging
     from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
     from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
@@ -122,6 +124,8 @@ def _create_warehouse(info: StackInfo) -> None:
         warehouse.ensure_tables()
         ensure_staging(warehouse)  # the predictions, their staging table and the view
         ensure_staging(warehouse, SHADOW_PREDICTIONS)  # where challengers' rows are staged
+        scratch = bigquery.Dataset(f"{info.project}.{info.scratch_dataset}")
+        warehouse.client.create_dataset(scratch, exists_ok=True, timeout=30.0)
     finally:
         warehouse.close()
 

@@ -80,6 +80,11 @@ class StackInfo:
         return f"bigquery://{self.project}/{self.dataset}"
 
     @property
+    def scratch_dataset(self) -> str:
+        """Where the functions' MERGEs load their rows (as ``<dataset>_scratch`` in the cloud)."""
+        return f"{self.dataset}_scratch"
+
+    @property
     def model_store(self) -> str:
         return f"gs://{self.bucket}/models"
 
@@ -117,6 +122,9 @@ class StackInfo:
             "STRIKEOUTS_AGGREGATION_STATE": self.aggregation_state,
             "STRIKEOUTS_FEATURE_WAREHOUSE": self.feature_warehouse,
             "STRIKEOUTS_LOG_FORMAT": "json",
+            # as deployed: `up` made the tables and views, the functions run no DDL
+            "STRIKEOUTS_BIGQUERY_MANAGE_SCHEMA": "false",
+            "STRIKEOUTS_BIGQUERY_SCRATCH_DATASET": self.scratch_dataset,
             **self.function_env,
         }
 

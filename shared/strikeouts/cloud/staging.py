@@ -96,7 +96,8 @@ def ensure_staging(warehouse: BigQueryWarehouse, table: str = PREDICTIONS) -> st
     with _ENSURED_LOCK:
         done = _ENSURED.setdefault(warehouse, set())
         if staging_id not in done:
-            _create_staging(warehouse, table, staging_id)
+            if warehouse.manages_schema:  # else Terraform made it (infra/bigquery.tf)
+                _create_staging(warehouse, table, staging_id)
             done.add(staging_id)
     return staging_id
 

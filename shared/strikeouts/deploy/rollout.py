@@ -3,8 +3,9 @@
 Invariants: a snapshot records only what a rollback needs — each function's source object
 (``terraform output function_source_objects``), the systems phase when Terraform reported
 it, and every system's champion/challenger versions; a rollback moves each alias back with the
-store's compare-and-swap ``set_alias`` (an alias already there is left untouched) and writes
-the tfvars that pin the functions to their previous objects for ``terraform apply``.
+store's compare-and-swap ``set_alias`` (an alias already there is left untouched; a
+challenger set since the snapshot is removed) and writes the tfvars that pin the functions to
+their previous objects for ``terraform apply``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from strikeouts.deploy.expect import TerraformOutputs, system_of
 from strikeouts.models.store import ModelStore, ModelStoreError
 
-SNAPSHOT_ALIASES = ("champion", "challenger")
+CHALLENGER = "challenger"
+SNAPSHOT_ALIASES = ("champion", CHALLENGER)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class AliasMove:
     after: str | None
 
     def describe(self) -> str:
+        if self.after is None and self.alias == CHALLENGER:
+            return f"{self.system_id}@{self.alias} {self.before} removed (not in the snapshot)"
         if self.after is None:
             return (
                 f"{self.system_id}@{self.alias} {self.before} left in place (not in the snapshot)"
@@ -121,6 +125,10 @@ def restore_aliases(store: ModelStore, snapshot: Snapshot) -> list[AliasMove]:
                 store.set_alias(system_id, alias, version)
             moves.append(AliasMove(system_id, alias, current.get(alias), version))
         for alias in sorted(set(current) - set(aliases)):
+            if alias == CHALLENGER:
+                # a shadow set by the failed deploy ends with it; a champion the deploy seeded
+                # stays, since removing it would leave the system nothing to serve
+                store.remove_alias(system_id, alias)
             if alias in SNAPSHOT_ALIASES:
                 moves.append(AliasMove(system_id, alias, current[alias], None))
     return moves

@@ -52,6 +52,10 @@ class ModelStore(Protocol):
         """Point ``alias`` at an existing ``version``."""
         ...
 
+    def remove_alias(self, system_id: str, alias: str) -> str | None:
+        """Remove ``alias`` (recorded in the history); the version it named, None if unset."""
+        ...
+
     def resolve(self, system_id: str, ref: str) -> ModelRef:
         """The version an alias (or explicit version, or ``latest``) names."""
         ...
