@@ -306,7 +306,7 @@ class StagingMerger:
     def _dml(self, sql: str, params: Mapping[str, Any]) -> int:
         from google.cloud import bigquery
 
-        from strikeouts.warehouse.bigquery_backend import query_parameter
+        from strikeouts.warehouse.bigquery_values import query_parameter
 
         config = bigquery.QueryJobConfig(
             default_dataset=self.warehouse.dataset_id,

@@ -4,24 +4,19 @@ Rows are conformed to the schema before anything is sent, then loaded as Parquet
 (load jobs, not streaming inserts: no insertId, no long client retries on a bad value);
 ``merge`` is idempotent through a MERGE on the table key from ``tables.json``. Results
 come back through DuckDB's Arrow-to-pandas conversion, so a query returns the same
-column names and dtypes here as on the DuckDB backend. The only module that imports
-``google.cloud.bigquery``.
+column names and dtypes here as on the DuckDB backend. Values and frames are put in
+BigQuery's terms by :mod:`strikeouts.warehouse.bigquery_values`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import duckdb
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from google.api_core import exceptions as google_errors
 from google.api_core.client_options import ClientOptions
 from google.api_core.retry import Retry
@@ -29,64 +24,19 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from strikeouts.warehouse.base import WarehouseError, conform, keyed_rows
+from strikeouts.warehouse.bigquery_values import (
+    parameter_type,
+    parquet_bytes,
+    query_parameter,
+    schema_fields,
+)
 from strikeouts.warehouse.schemas import TableSchema, load_schema, table_names
+
+__all__ = ["BigQueryWarehouse", "parameter_type", "query_parameter", "schema_fields"]
 
 STAGING_TTL = dt.timedelta(hours=1)
 
 T = TypeVar("T")
-
-QueryParameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter
-
-
-def parameter_type(name: str, value: Any) -> str:
-    """The BigQuery type of a Python parameter value (bool before int, datetime before date)."""
-    if isinstance(value, bool | np.bool_):
-        return "BOOL"
-    if isinstance(value, int | np.integer):
-        return "INT64"
-    if isinstance(value, float | np.floating):
-        return "FLOAT64"
-    if isinstance(value, Decimal):
-        return "NUMERIC"
-    if isinstance(value, str):
-        return "STRING"
-    if isinstance(value, dt.datetime):
-        return "TIMESTAMP"
-    if isinstance(value, dt.date):
-        return "DATE"
-    if isinstance(value, bytes):
-        return "BYTES"
-    raise WarehouseError(
-        f"query parameter @{name}={value!r}: cannot infer a BigQuery type from "
-        f"{type(value).__name__} (use int, float, str, bool, date, datetime or a list of them)"
-    )
-
-
-def query_parameter(name: str, value: Any) -> QueryParameter:
-    """``value`` as a typed BigQuery query parameter named ``name``."""
-    if isinstance(value, list | tuple):
-        present = [v for v in value if v is not None]
-        if not present:
-            raise WarehouseError(
-                f"query parameter @{name}: cannot infer the element type of {value!r}"
-            )
-        return bigquery.ArrayQueryParameter(name, parameter_type(name, present[0]), list(value))
-    return bigquery.ScalarQueryParameter(name, parameter_type(name, value), value)
-
-
-def schema_fields(schema: TableSchema) -> list[bigquery.SchemaField]:
-    """The table's columns as BigQuery schema fields."""
-    return [bigquery.SchemaField.from_api_repr(raw) for raw in schema.bigquery_fields()]
-
-
-def parquet_bytes(rows: pd.DataFrame) -> io.BytesIO:
-    """A conformed frame as an in-memory Parquet file (lists stay lists: REPEATED columns)."""
-    buffer = io.BytesIO()
-    table = pa.Table.from_pandas(rows, preserve_index=False)
-    # BigQuery reads Parquet timestamps in micro- or milliseconds, not pandas' nanoseconds
-    pq.write_table(table, buffer, coerce_timestamps="us", allow_truncated_timestamps=True)
-    buffer.seek(0)
-    return buffer
 
 
 class BigQueryWarehouse:
