@@ -147,6 +147,9 @@ class ColdStart:
         return self.start + self.first
 
 
+NO_FAULTS = {"STRIKEOUTS_FAULT_FAIL_RATE": "0", "STRIKEOUTS_FAULT_DUPLICATE_RATE": "0"}
+
+
 def cold_starts(
     info: StackInfo, settings: Settings, samples: dict[str, Sample], runs: int
 ) -> dict[str, ColdStart]:
@@ -155,7 +158,8 @@ def cold_starts(
     for name in CONSUMES:
         starts, firsts, warms = [], [], []
         for _ in range(runs):
-            proc = restart_function(settings, name)
+            # a restart keeps the stack's function environment: switch its faults off
+            proc = restart_function(settings, name, NO_FAULTS)
             starts.append(proc.started_in)
             firsts.append(post(info, proc.port, samples[name]))
             warms.append(post(info, proc.port, samples[name]))
