@@ -26,6 +26,7 @@ from rich.table import Table
 
 from strikeouts.cli.app import app
 from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
+from strikeouts.jsonfile import read_json_object
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord, parse_filters
 from strikeouts.pipeline.errors import PermanentError
 from strikeouts.settings import Settings
@@ -208,7 +209,7 @@ def rejections_replay(
     try:
         settings = backend_settings(backend, warehouse, model_store)
         cloud = backend == "cloud"
-        message = _read_payload(payload)
+        message = read_json_object(payload, "--payload", "a message (a JSON object)")
         topic, data, attributes = corrected_for(settings, sha, message)
         kind = message["message_type"]
         if cloud:
@@ -228,20 +229,6 @@ def _publish(settings: Settings, topic: str, data: bytes, attributes: dict[str, 
     publisher = PubSubPublisher.from_settings(settings)
     publisher.publish_raw(topic, data, attributes)
     return publisher.flush()[0]
-
-
-def _read_payload(path: Path) -> dict[str, Any]:
-    try:
-        message = json.loads(path.read_text())
-    except OSError as exc:
-        raise ValueError(f"--payload {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"--payload {path} is not JSON: {exc}") from None
-    if not isinstance(message, dict):
-        raise ValueError(
-            f"--payload {path}: a message is a JSON object, not {type(message).__name__}"
-        )
-    return message
 
 
 def _cloud_redrive(

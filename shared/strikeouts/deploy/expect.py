@@ -8,11 +8,12 @@ as missing rather than as "nothing to check".
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from strikeouts.jsonfile import read_json_object
 
 # the event pipeline's functions other than the systems', on every backend
 CORE_FUNCTIONS = ("fanout", "ensemble", "ensemble_tick")
@@ -72,14 +73,7 @@ class TerraformOutputs:
     @classmethod
     def read(cls, path: Path) -> TerraformOutputs:
         """Parse ``terraform output -json`` (``{"name": {"value": ...}}``) or plain values."""
-        try:
-            raw = json.loads(path.read_text())
-        except OSError as exc:
-            raise ValueError(f"--terraform-output {path}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"--terraform-output {path} is not JSON: {exc}") from None
-        if not isinstance(raw, dict):
-            raise ValueError(f"--terraform-output {path}: expected a JSON object of outputs")
+        raw = read_json_object(path, "--terraform-output", "a JSON object of outputs")
         values = {k: v["value"] if _wrapped(v) else v for k, v in raw.items()}
         systems = values.get("expected_systems")
         ensemble = values.get("write_ensemble")
