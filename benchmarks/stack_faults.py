@@ -19,7 +19,7 @@ from stack_probes import cpu_seconds_by_group
 from strikeouts.cloud.dead_letters import PubSubDeadLetters
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.stack_control import restart_function, set_pushes
-from strikeouts.cloud.stack_info import StackInfo, stack_file
+from strikeouts.cloud.stack_info import StackInfo
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.settings import Settings
 from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
@@ -79,13 +79,13 @@ class Drill:
             set_pushes(self.settings, paused=False)
 
     def _count_cpu(self, name: str) -> None:
-        pid = StackInfo.load(stack_file(self.settings)).processes[name].pid
+        pid = StackInfo.recorded(self.settings).processes[name].pid
         used = cpu_seconds_by_group().get(pid, 0.0) - self.cpu_before.get(pid, 0.0)
         self.crashed_cpu[name] = self.crashed_cpu.get(name, 0.0) + used
 
     def cpu_of(self, name: str, after: Mapping[int, float]) -> float:
         """CPU seconds ``name`` used during the replay: its instances now and the crashed ones."""
-        pid = StackInfo.load(stack_file(self.settings)).processes[name].pid
+        pid = StackInfo.recorded(self.settings).processes[name].pid
         now = after.get(pid, 0.0) - self.cpu_before.get(pid, 0.0)
         return now + self.crashed_cpu.get(name, 0.0)
 

@@ -134,7 +134,7 @@ def publish_schedule_command(
     from strikeouts.cloud.functions import open_function_model_store
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
-    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.cloud.stack import StackError, StackInfo
     from strikeouts.models.systems import SYSTEMS
     from strikeouts.runtime.schedule import ScheduleError, default_run_id
     from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
@@ -142,7 +142,7 @@ def publish_schedule_command(
     console = Console(stderr=True)
     game_date = date
     try:
-        info = StackInfo.load(stack_file(Settings()))
+        info = StackInfo.recorded(Settings())
         settings = info.settings()
         if run_id is None:
             store = open_function_model_store(settings)
@@ -181,7 +181,7 @@ def export_predictions_command(
 ) -> None:
     """Export prediction rows (same columns, same order, sorted by key) from either warehouse."""
     from strikeouts.cloud.export import export_predictions
-    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.cloud.stack import StackError, StackInfo
     from strikeouts.warehouse import WarehouseError, open_warehouse
 
     console = Console(stderr=True)
@@ -191,7 +191,7 @@ def export_predictions_command(
     chosen = "bigquery" if backend == "bigquery" else "duckdb"
     try:
         if chosen == "bigquery":
-            settings = StackInfo.load(stack_file(Settings())).settings()
+            settings = StackInfo.recorded(Settings()).settings()
         else:
             settings = settings_with(warehouse=warehouse)
         store = open_warehouse(settings)
@@ -223,12 +223,12 @@ def _merge_staged(settings: Settings, warehouse: Warehouse, console: Console) ->
 @stack_app.command("merge")
 def stack_merge_command() -> None:
     """MERGE the staged prediction rows into pitcher_strikeout_predictions now."""
-    from strikeouts.cloud.stack import StackError, StackInfo, stack_file
+    from strikeouts.cloud.stack import StackError, StackInfo
     from strikeouts.warehouse import WarehouseError, open_warehouse
 
     console = Console(stderr=True)
     try:
-        settings = StackInfo.load(stack_file(Settings())).settings()
+        settings = StackInfo.recorded(Settings()).settings()
         store = open_warehouse(settings)
         try:
             _merge_staged(settings, store, console)

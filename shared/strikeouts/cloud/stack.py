@@ -292,7 +292,7 @@ def stack_down(settings: Settings) -> list[str]:
 
 def stack_status(settings: Settings) -> dict[str, dict[str, Any]]:
     """Per process: pid, port, alive, listening, log."""
-    info = StackInfo.load(stack_file(settings))
+    info = StackInfo.recorded(settings)
     return {
         name: {
             "pid": proc.pid,

@@ -118,7 +118,7 @@ def restart_function(
 
 def stop_function(settings: Settings, name: str) -> None:
     """Stop one function (its push subscription then fails and is retried by Pub/Sub)."""
-    info = StackInfo.load(stack_file(settings))
+    info = StackInfo.recorded(settings)
     stop_process(info.processes[name])
 
 
@@ -131,7 +131,7 @@ def set_pushes(settings: Settings, *, paused: bool) -> int:
     from google.api_core.retry import Retry
     from google.cloud.pubsub_v1 import SubscriberClient
 
-    info = StackInfo.load(stack_file(settings))
+    info = StackInfo.recorded(settings)
     os.environ["PUBSUB_EMULATOR_HOST"] = info.pubsub_host
     retry = Retry(initial=0.1, maximum=1.0, timeout=ADMIN_TIMEOUT_SECONDS)
     subscriber = SubscriberClient()

@@ -135,6 +135,11 @@ class StackInfo:
         tmp.replace(path)
 
     @classmethod
+    def recorded(cls, settings: Settings) -> StackInfo:
+        """The stack recorded under ``settings``' state directory (StackError if none)."""
+        return cls.load(stack_file(settings))
+
+    @classmethod
     def load(cls, path: Path) -> StackInfo:
         if not path.is_file():
             raise StackError(f"no local stack recorded in {path}: run `strikeouts stack up`")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.packaging import FUNCTIONS_DIR, source_hash
-from strikeouts.cloud.stack_info import StackInfo, stack_file
+from strikeouts.cloud.stack_info import StackInfo
 from strikeouts.deploy.checks import Columns, DeadLetters, Deployment
 from strikeouts.deploy.expect import Expectation, TerraformOutputs
 from strikeouts.deploy.inventory import CloudInventory, StackInventory
@@ -71,7 +71,7 @@ def target_settings(backend: str, settings: Settings, tf: TerraformOutputs | Non
     if backend not in BACKENDS:
         raise ValueError(f"--backend={backend!r} must be one of {', '.join(BACKENDS)}")
     if backend == "stack":
-        return StackInfo.load(stack_file(settings)).settings(settings)
+        return StackInfo.recorded(settings).settings(settings)
     return cloud_settings(settings, tf)
 
 
@@ -116,7 +116,7 @@ def stack_deployment(settings: Settings, request: Request) -> Deployment:
     """The local stack recorded under ``settings.state_dir``."""
     from strikeouts.warehouse import open_warehouse
 
-    info = StackInfo.load(stack_file(settings))
+    info = StackInfo.recorded(settings)
     inventory = StackInventory(info)
     recorded = tuple(inventory.functions())
     expect = expectation(request, extra_functions=recorded)
