@@ -142,7 +142,7 @@ class EnsembleHandler:
         if system in state["late"]:
             # rewritten on every delivery of it: a late row has no "written" mark of its own
             result = state["late"][system]
-            self.sink.write([self._late_row(result)])
+            self.sink.write([self._arrival_row(result, late=True)])
         if state["outcome"] is None and set(header["expected_systems"]) <= set(state["results"]):
             self.finalize(key)
         elif state["outcome"] is not None and not state["written"]:
@@ -164,9 +164,7 @@ class EnsembleHandler:
         if self.shadow is None:
             log.warning("challenger result dropped: no shadow sink", system_id=result["system_id"])
             return
-        produced = self._produced(result)
-        row = system_row(result, self.config, produced, late=False, processed_at=produced)
-        self.shadow.write([row])
+        self.shadow.write([self._arrival_row(result, late=False)])
 
     # --- finalization ---------------------------------------------------------------------
 
@@ -243,14 +241,19 @@ class EnsembleHandler:
             )
             for _, result in sorted(state["results"].items())
         ]
-        late_rows = [self._late_row(result) for _, result in sorted(state["late"].items()) if late]
+        late_rows = [
+            self._arrival_row(result, late=True)
+            for _, result in sorted(state["late"].items())
+            if late
+        ]
         ensemble = [from_json(state["outcome"])] if self.config.write_ensemble else []
         return [*systems, *ensemble, *late_rows]
 
-    def _late_row(self, result: Mapping[str, Any]) -> dict[str, Any]:
-        """The row of a result that came after the decision (processed when it arrived)."""
+    def _arrival_row(self, result: Mapping[str, Any], *, late: bool) -> dict[str, Any]:
+        """The row of a result written as it arrives (after the decision, or a shadow's),
+        processed when it arrived."""
         produced = self._produced(result)
-        return system_row(result, self.config, produced, late=True, processed_at=produced)
+        return system_row(result, self.config, produced, late=late, processed_at=produced)
 
     # --- helpers --------------------------------------------------------------------------
 
