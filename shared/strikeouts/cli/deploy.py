@@ -77,8 +77,7 @@ def validate_command(
     console = Console(stderr=True)
     settings = Settings()
     try:
-        if backend not in backends.BACKENDS:
-            raise ValueError(f"--backend={backend!r} must be one of {', '.join(backends.BACKENDS)}")
+        backends.check_backend(backend)
         if output not in FORMATS:
             raise ValueError(f"--format={output!r} must be one of {', '.join(FORMATS)}")
         request = backends.Request(

@@ -66,10 +66,15 @@ def cloud_settings(base: Settings, tf: TerraformOutputs | None) -> Settings:
     return base.model_copy(update=update)
 
 
-def target_settings(backend: str, settings: Settings, tf: TerraformOutputs | None) -> Settings:
-    """The settings that reach ``backend``: the recorded local stack, or the project."""
+def check_backend(backend: str) -> None:
+    """ValueError naming ``--backend`` unless it is one of :data:`BACKENDS`."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend={backend!r} must be one of {', '.join(BACKENDS)}")
+
+
+def target_settings(backend: str, settings: Settings, tf: TerraformOutputs | None) -> Settings:
+    """The settings that reach ``backend``: the recorded local stack, or the project."""
+    check_backend(backend)
     if backend == "stack":
         return StackInfo.recorded(settings).settings(settings)
     return cloud_settings(settings, tf)
