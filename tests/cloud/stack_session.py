@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,27 @@ WAIT_SECONDS = 90.0
 ALIAS_TTL_SECONDS = 2.0
 
 
+@contextmanager
+def running_stack(settings: Settings, **up: Any) -> Iterator[StackInfo]:
+    """``stack_up(settings, **up)`` for the ``with`` block, then down by PID, the process
+    environment as it was; a server that cannot start fails in CI and skips elsewhere."""
+    saved_env = dict(os.environ)
+    try:
+        info = stack_up(settings, **up)
+    except (EmulatorError, OSError) as exc:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot start the local stack: {exc}")
+        pytest.skip(f"cannot start the local stack: {exc}")
+    try:
+        yield info
+    finally:
+        stack_down(settings)
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
 @pytest.fixture(scope="session")
 def stack_settings(
     ingested: DuckDBWarehouse, tmp_path_factory: pytest.TempPathFactory
@@ -44,27 +66,14 @@ def stack_settings(
     features = root / "features.duckdb"
     shutil.copyfile(ingested.path, features)
     settings = Settings(state_dir=root / "state")
-    saved_env = dict(os.environ)
-    try:
-        stack_up(
-            settings,
-            feature_warehouse=features,
-            train_end=TRAIN_END,
-            tick_seconds=0,
-            function_env={"STRIKEOUTS_ALIAS_TTL_SECONDS": str(ALIAS_TTL_SECONDS)},
-        )
-    except (EmulatorError, OSError) as exc:
-        os.environ.clear()
-        os.environ.update(saved_env)
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot start the local stack: {exc}")
-        pytest.skip(f"cannot start the local stack: {exc}")
-    try:
+    with running_stack(
+        settings,
+        feature_warehouse=features,
+        train_end=TRAIN_END,
+        tick_seconds=0,
+        function_env={"STRIKEOUTS_ALIAS_TTL_SECONDS": str(ALIAS_TTL_SECONDS)},
+    ):
         yield settings
-    finally:
-        stack_down(settings)
-        os.environ.clear()
-        os.environ.update(saved_env)
 
 
 @pytest.fixture(scope="session")

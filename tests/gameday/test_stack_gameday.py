@@ -8,18 +8,17 @@ and the grades of every row; D+1's slate is built on features that read D's star
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cloud.stack_session import running_stack
 from pytest_httpserver import HTTPServer
 
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
+from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import open_merger
-from strikeouts.emulators import EmulatorError
 from strikeouts.features.history import History
 from strikeouts.pipeline.messages import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
 from strikeouts.settings import Settings
@@ -42,34 +41,21 @@ def stack(
     """A stack whose functions read features from bqemulator, loaded with the history."""
     settings = Settings(state_dir=tmp_path / "state")
     warehouse = f"bigquery://{settings.gcp_project}/strikeouts"
-    saved = dict(os.environ)
-    try:
-        info = stack_up(
-            settings,
-            feature_warehouse=history_path,
-            train_end=D1,
-            tick_seconds=0,
-            function_env={"STRIKEOUTS_FEATURE_WAREHOUSE": warehouse},
-            gameday_env={
-                "STRIKEOUTS_STATSAPI_URL": httpserver.url_for(""),
-                "STRIKEOUTS_ODDS_API_URL": httpserver.url_for(""),
-                "STRIKEOUTS_ODDS_API_KEY": KEY,
-                "STRIKEOUTS_DATA_DIR": str(data_dir),
-                "STRIKEOUTS_SOURCE_ATTEMPTS": "2",
-            },
-        )
-    except (EmulatorError, OSError) as exc:
-        os.environ.clear()
-        os.environ.update(saved)
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot start the local stack: {exc}")
-        pytest.skip(f"cannot start the local stack: {exc}")
-    try:
+    with running_stack(
+        settings,
+        feature_warehouse=history_path,
+        train_end=D1,
+        tick_seconds=0,
+        function_env={"STRIKEOUTS_FEATURE_WAREHOUSE": warehouse},
+        gameday_env={
+            "STRIKEOUTS_STATSAPI_URL": httpserver.url_for(""),
+            "STRIKEOUTS_ODDS_API_URL": httpserver.url_for(""),
+            "STRIKEOUTS_ODDS_API_KEY": KEY,
+            "STRIKEOUTS_DATA_DIR": str(data_dir),
+            "STRIKEOUTS_SOURCE_ATTEMPTS": "2",
+        },
+    ) as info:
         yield info
-    finally:
-        stack_down(settings)
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _wait(what: str, done: Callable[[], bool]) -> None:
