@@ -30,15 +30,15 @@ import time
 import uuid
 from pathlib import Path
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import staging_table
+from strikeouts.devstack.stack import StackInfo
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.service import register, train, training_frame
-from strikeouts.pipeline.sinks import PREDICTIONS
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))

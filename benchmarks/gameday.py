@@ -23,13 +23,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from strikeouts.adapters import open_model_store
 from strikeouts.data.ingest import ingest_all
 from strikeouts.data.teams import TeamCodes, load_team_codes
 from strikeouts.gameday.daily import LiveSources, live_slate
 from strikeouts.gameday.grading import grade_date
 from strikeouts.gameday.results import intake_results
 from strikeouts.models.service import ensure_champions
-from strikeouts.models.store import open_model_store
 from strikeouts.runtime.runner import Runner, load_predictors
 from strikeouts.settings import PROJECT_ROOT, Settings, get_settings
 from strikeouts.sources.odds import OddsApiClient

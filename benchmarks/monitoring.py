@@ -18,9 +18,9 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from strikeouts.adapters import open_model_store
 from strikeouts.data.ingest import ingest_all
 from strikeouts.models.service import ensure_champions
-from strikeouts.models.store import open_model_store
 from strikeouts.monitoring.report import write_report
 from strikeouts.monitoring.service import monitor
 from strikeouts.monitoring.views import VIEWS, ensure_views

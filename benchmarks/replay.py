@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strikeouts.adapters import open_model_store
 from strikeouts.data.ingest import ingest_all
 from strikeouts.models.service import ensure_champions
-from strikeouts.models.store import open_model_store
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout, SystemHandler

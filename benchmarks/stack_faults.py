@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 from stack_probes import cpu_seconds_by_group
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.dead_letters import PubSubDeadLetters
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack_control import restart_function, set_pushes
-from strikeouts.cloud.stack_info import StackInfo
+from strikeouts.devstack.stack_control import restart_function, set_pushes
+from strikeouts.devstack.stack_info import StackInfo
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 POISON_RUN = "poison"
 # (share of pitcher-games staged, what happens): crashes mid-run and a push outage

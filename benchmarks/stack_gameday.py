@@ -22,16 +22,16 @@ import time
 import uuid
 from pathlib import Path
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import open_merger
 from strikeouts.data.teams import load_team_codes
+from strikeouts.devstack.stack import StackInfo
 from strikeouts.gameday.daily import LiveSources, results_and_grades
-from strikeouts.pipeline.sinks import PREDICTIONS
+from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.sources.statsapi import StatsApiClient
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -22,10 +22,10 @@ from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
 from strikeouts.cloud.functions import FUNCTION_NAMES
 from strikeouts.cloud.publish import tick_message
-from strikeouts.cloud.push import push_body, push_headers
-from strikeouts.cloud.stack import StackInfo
-from strikeouts.cloud.stack_control import restart_function
-from strikeouts.emulators.process import HOST, free_port, start_server
+from strikeouts.devstack.emulators.process import HOST, free_port, start_server
+from strikeouts.devstack.push import push_body, push_headers
+from strikeouts.devstack.stack import StackInfo
+from strikeouts.devstack.stack_control import restart_function
 from strikeouts.pipeline.messages import encode
 from strikeouts.settings import Settings
 

@@ -47,16 +47,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.functions import FUNCTION_NAMES
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
+from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
 from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
-from strikeouts.pipeline.sinks import PREDICTIONS
 from strikeouts.runtime.schedule import ScheduleError
+from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings, get_settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))

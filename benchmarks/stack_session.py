@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
+from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
 from strikeouts.settings import Settings, get_settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 
 @dataclass(frozen=True)

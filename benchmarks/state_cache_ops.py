@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.gcs_state import GcsStateStore
-from strikeouts.emulators.gcs import start_gcs_emulator
+from strikeouts.devstack.emulators.gcs import start_gcs_emulator
 from strikeouts.pipeline.clock import FakeClock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import build_embedded
@@ -41,8 +41,8 @@ from strikeouts.pipeline.ports import (
     SystemResult,
     Versioned,
 )
-from strikeouts.pipeline.sinks import WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.pipeline.state_cache import CachedStateStore
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 SYSTEMS = ("v1_baseline", "v1_6_rolling")

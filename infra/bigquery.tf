@@ -12,7 +12,7 @@ resource "google_bigquery_dataset" "warehouse" {
   depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
 }
 
-# Scratch: the short-lived tables a MERGE loads its rows into (warehouse/bigquery_backend.py,
+# Scratch: the short-lived tables a MERGE loads its rows into (cloud/bigquery_warehouse.py,
 # STRIKEOUTS_BIGQUERY_SCRATCH_DATASET). The functions may create tables here and only here;
 # a table left by a crashed merge expires within a day.
 resource "google_bigquery_dataset" "scratch" {

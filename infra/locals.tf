@@ -19,7 +19,7 @@ locals {
   function_timeout_seconds = 120
 
   # Tables each function writes (table-level dataEditor, iam.tf), read from the code:
-  # every Pub/Sub function rejects into rejected_messages (pipeline/sinks.py); the ensemble
+  # every Pub/Sub function rejects into rejected_messages (runtime/sinks.py); the ensemble
   # stages rows (cloud/staging.py); the tick merges them into the final table, clears the
   # staging table and beats (pipeline/heartbeat.py); schedule records fetches, rejected rows
   # and line snapshots (gameday/record.py, lines.py); results also writes games, starts and
@@ -60,7 +60,7 @@ locals {
 
   functions = merge(local.core_functions, local.system_functions)
 
-  # one push subscription per (function, topic), as ROUTES in strikeouts/cloud/stack.py
+  # one push subscription per (function, topic), as ROUTES in strikeouts/devstack/stack.py
   core_routes = {
     "game-schedule--fanout"         = { function = "fanout", topic = "game_schedule" }
     "pitcher-games--ensemble"       = { function = "ensemble", topic = "pitcher_games" }

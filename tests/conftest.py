@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from strikeouts.emulators import EmulatorError, ServerProcess
-from strikeouts.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
-from strikeouts.emulators.gcs import start_gcs_emulator
-from strikeouts.emulators.pubsub import start_pubsub_emulator
+from strikeouts.devstack.emulators import EmulatorError, ServerProcess
+from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
+from strikeouts.devstack.emulators.gcs import start_gcs_emulator
+from strikeouts.devstack.emulators.pubsub import start_pubsub_emulator
 from strikeouts.settings import get_settings
 
 if TYPE_CHECKING:  # google.cloud is imported only by the tests that use BigQuery
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.data.ingest import IngestReport
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
     from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 @pytest.fixture(scope="session")
 def bigquery_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWarehouse]:
     """A BigQueryWarehouse on dataset ``session`` of the emulator, with every table created."""
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     warehouse = BigQueryWarehouse(
         project=DEFAULT_PROJECT,
@@ -106,7 +106,7 @@ def bigquery_warehouse(bigquery_emulator: ServerProcess) -> Iterator[BigQueryWar
 def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """fake-gcs-server (in-memory) on a free 127.0.0.1 port for the session.
 
-    Runs the bundled binary through ``strikeouts.emulators.gcs`` (not the wrapper's
+    Runs the bundled binary through ``strikeouts.devstack.emulators.gcs`` (not the wrapper's
     ``FakeGCSServer``, which blocks after about 300 requests).
     """
     folder = tmp_path_factory.mktemp("fakegcs")

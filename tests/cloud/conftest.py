@@ -11,14 +11,14 @@ from typing import Any
 import functions_framework
 import pytest
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.functions import ENTRIES
-from strikeouts.emulators import ServerProcess
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.settings import PROJECT_ROOT, Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import FlushRecorder

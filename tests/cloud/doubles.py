@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id
-from strikeouts.cloud.push import push_body, push_headers
+from strikeouts.devstack.push import push_body, push_headers
 from strikeouts.pipeline.bus import TOPIC_KINDS
 from strikeouts.pipeline.messages import encode
 

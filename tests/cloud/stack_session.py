@@ -19,13 +19,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.publish import build_schedule_event
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo, stack_down, stack_up
 from strikeouts.cloud.staging import StagingMerger, open_merger
-from strikeouts.emulators import EmulatorError
+from strikeouts.devstack.emulators import EmulatorError
+from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
 
 TRAIN_END = dt.date(2025, 3, 1)

@@ -15,18 +15,18 @@ import pandas as pd
 import pytest
 
 from strikeouts.cloud.attempts import ObjectAttemptCounter
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, set_trace_id
 from strikeouts.cloud.lease import GcsLease
 from strikeouts.cloud.pubsub import PublishError, PubSubPublisher, batch_settings
 from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, staging_table
-from strikeouts.emulators import ServerProcess
-from strikeouts.emulators.process import HOST, free_port
-from strikeouts.emulators.pubsub import emulator_host
+from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.devstack.emulators.process import HOST, free_port
+from strikeouts.devstack.emulators.pubsub import emulator_host
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.messages import SYSTEM_PREDICTIONS
-from strikeouts.pipeline.sinks import PREDICTIONS
+from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.warehouse.base import WarehouseError
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 from .doubles import CREATED
 from .doubles import prediction_row as row

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from pipeline.doubles import StubFeatures, schedule_event, two_systems
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.deferred import DeferredStagedSink
 from strikeouts.cloud.gcs_state import GcsStateStore
 from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, staging_table
-from strikeouts.emulators import ServerProcess
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
@@ -31,10 +32,9 @@ from strikeouts.pipeline.ports import (
     DeferredPredictionSink,
     PredictionSink,
 )
-from strikeouts.pipeline.sinks import PREDICTIONS, WarehouseRejectionSink
 from strikeouts.pipeline.state_cache import CachedStateStore
+from strikeouts.runtime.sinks import PREDICTIONS, WarehouseRejectionSink
 from strikeouts.warehouse.base import WarehouseError
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import prediction_row as row

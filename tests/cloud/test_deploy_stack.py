@@ -19,15 +19,15 @@ import pytest
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.publish import publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
-from strikeouts.cloud.stack_control import restart_function, stop_function
 from strikeouts.cloud.staging import StagingMerger
 from strikeouts.deploy.checks import CHECK_NAMES
+from strikeouts.devstack.stack import StackInfo
+from strikeouts.devstack.stack_control import restart_function, stop_function
 from strikeouts.monitoring.views import ensure_views
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 from .stack_session import event_for, rows_of, starters, wait_for
 

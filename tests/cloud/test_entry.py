@@ -178,7 +178,7 @@ def test_delivery_attempt_from_pubsub_takes_precedence(
 
     client = function_client("ensemble_tick", exploding)
     tick = json.dumps({"schema_version": 1, "message_type": "ensemble-tick"}).encode()
-    from strikeouts.cloud.push import push_body, push_headers
+    from strikeouts.devstack.push import push_body, push_headers
 
     body = push_body(tick, {}, "t-2")
     body["deliveryAttempt"] = 5

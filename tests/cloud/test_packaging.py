@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from strikeouts.cloud.packaging import package_function
+from strikeouts.devstack.packaging import package_function
 
 
 @pytest.mark.data

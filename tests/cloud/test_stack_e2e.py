@@ -16,17 +16,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from strikeouts.cloud.export import KEY, prediction_rows
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.cloud.publish import publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
-from strikeouts.cloud.stack_control import restart_function, stop_function
 from strikeouts.cloud.staging import StagingMerger, staging_table
+from strikeouts.devstack.stack import StackInfo
+from strikeouts.devstack.stack_control import restart_function, stop_function
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.sinks import PREDICTIONS, payload_sha256
+from strikeouts.runtime.export import KEY, prediction_rows
+from strikeouts.runtime.sinks import PREDICTIONS, payload_sha256
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .stack_session import (

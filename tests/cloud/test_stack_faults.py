@@ -13,17 +13,17 @@ import pytest
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.dead_letters import PubSubDeadLetters
-from strikeouts.cloud.export import KEY
 from strikeouts.cloud.publish import publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
-from strikeouts.cloud.stack_control import restart_function, set_pushes
 from strikeouts.cloud.staging import StagingMerger, staging_table
+from strikeouts.devstack.stack import StackInfo
+from strikeouts.devstack.stack_control import restart_function, set_pushes
 from strikeouts.pipeline.dead_letters import DeadLetterFilter
-from strikeouts.pipeline.sinks import PREDICTIONS
+from strikeouts.runtime.export import KEY
+from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 from .stack_session import event_for, handled, rows_of, starters, wait_for
 

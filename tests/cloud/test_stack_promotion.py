@@ -14,18 +14,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from strikeouts.cloud.export import prediction_rows
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.cloud.publish import publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import StagingMerger, open_merger
+from strikeouts.devstack.stack import StackInfo
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.promotion import clear, promote, rollback
 from strikeouts.models.service import register, train, training_frame
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+from strikeouts.runtime.export import prediction_rows
+from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
 
 from .stack_session import (

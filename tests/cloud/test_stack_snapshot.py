@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from strikeouts.cloud.stack import StackError, snapshot_warehouse
+from strikeouts.devstack.stack import StackError, snapshot_warehouse
 
 
 def test_snapshot_holds_the_data_and_leaves_the_source_writable(tmp_path: Path) -> None:

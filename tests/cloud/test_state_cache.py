@@ -16,12 +16,13 @@ from pipeline.doubles import CountingStore
 
 from strikeouts.cloud.entry import open_state_store
 from strikeouts.cloud.gcs_state import GcsStateStore
-from strikeouts.emulators import ServerProcess
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import Versioned
-from strikeouts.pipeline.state import DuckDBStateStore, compare_and_set
+from strikeouts.pipeline.state import compare_and_set
 from strikeouts.pipeline.state_cache import CachedStateStore
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.settings import Settings
 
 pytestmark = pytest.mark.emulator

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from strikeouts.cloud.stack_info import StackInfo, StackProcess
 from strikeouts.deploy.expect import Expectation, TerraformOutputs, parse_systems, system_of
 from strikeouts.deploy.inventory import CloudInventory, StackInventory
+from strikeouts.devstack.stack_info import StackInfo, StackProcess
 
 OUTPUTS = {
     "function_names": {

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from strikeouts.adapters import open_model_store
 from strikeouts.cli import app
 from strikeouts.deploy.rollout import Snapshot
 from strikeouts.models.metadata import ModelMetadata
-from strikeouts.models.store import ObjectModelStore, open_model_store
+from strikeouts.models.store import ObjectModelStore
 from strikeouts.settings import Settings
 
 from .test_inventory import OUTPUTS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from strikeouts.emulators import EmulatorError, free_port, start_server
-from strikeouts.emulators.process import port_open
+from strikeouts.devstack.emulators import EmulatorError, free_port, start_server
+from strikeouts.devstack.emulators.process import port_open
 
 
 def _alive(pid: int) -> bool:

@@ -85,8 +85,8 @@ def odds(httpserver: HTTPServer, api: FixtureApi) -> Iterator[OddsApiClient]:
 @pytest.fixture(scope="session")
 def champions(history_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model store whose champions were trained on the history before D1 only."""
+    from strikeouts.adapters import open_model_store
     from strikeouts.models.service import ensure_champions
-    from strikeouts.models.store import open_model_store
     from strikeouts.settings import Settings
 
     path = tmp_path_factory.mktemp("gameday-models")

@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.gameday import GAMEDAY_ENTRIES, trigger_day
-from strikeouts.cloud.push import push_body, push_headers
+from strikeouts.devstack.push import push_body, push_headers
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.messages import GAME_SCHEDULE, validate

@@ -16,13 +16,13 @@ import pytest
 from cloud.stack_session import running_stack
 from pytest_httpserver import HTTPServer
 
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.pubsub import PubSubPublisher
-from strikeouts.cloud.stack import StackInfo
 from strikeouts.cloud.staging import open_merger
+from strikeouts.devstack.stack import StackInfo
 from strikeouts.features.history import History
 from strikeouts.pipeline.messages import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
 from strikeouts.settings import Settings
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import D1, D2

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from strikeouts.emulators import ServerProcess
+from strikeouts.adapters import open_model_store
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.models.metadata import ModelMetadata
-from strikeouts.models.store import ObjectModelStore, open_model_store
+from strikeouts.models.store import ObjectModelStore
 from strikeouts.settings import Settings
 
 SYSTEM = "v1_baseline"

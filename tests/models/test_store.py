@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from strikeouts.emulators import ServerProcess
+from strikeouts.adapters import open_model_store
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.models.store import (
     ModelStoreError,
-    open_model_store,
     parse_model_ref,
 )
 from strikeouts.settings import Settings

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from strikeouts.adapters import open_model_store
 from strikeouts.features.history import History
 from strikeouts.models import service
 from strikeouts.models.countdist import fit_dispersion, p_over
-from strikeouts.models.store import ModelStoreError, open_model_store
+from strikeouts.models.store import ModelStoreError
 from strikeouts.models.systems import UnknownSystemError, get_system
 from strikeouts.models.training import TrainingError
 from strikeouts.settings import Settings

@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from strikeouts.emulators import ServerProcess
-from strikeouts.emulators.bigquery import DEFAULT_PROJECT
+from strikeouts.adapters import open_model_store
+from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT
 from strikeouts.models.service import ensure_champions, register, train, training_frame
-from strikeouts.models.store import open_model_store
 from strikeouts.monitoring.views import ensure_views
 from strikeouts.runtime.runner import load_predictors, replay
 from strikeouts.runtime.served import load_challengers
@@ -85,7 +85,7 @@ def open_loaded(request: pytest.FixtureRequest, replayed_rows: Rows) -> Iterator
         if backend == "duckdb":
             warehouse = DuckDBWarehouse(":memory:")
         else:
-            from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+            from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
             server: ServerProcess = request.getfixturevalue("bigquery_emulator")
             warehouse = BigQueryWarehouse(
@@ -104,7 +104,7 @@ def both_loaded(
     replayed_rows: Rows, bigquery_emulator: ServerProcess
 ) -> Iterator[tuple[Warehouse, Warehouse]]:
     """One DuckDB and one BigQuery (emulator) warehouse with the same rows, for read-only tests."""
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     duck = load(DuckDBWarehouse(":memory:"), replayed_rows)
     bq = load(

@@ -9,11 +9,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from strikeouts.cloud.heartbeat import record_heartbeat
 from strikeouts.monitoring.catalog import CATALOG, by_name
 from strikeouts.monitoring.checks import CheckContext, CheckResult, failed_critical
 from strikeouts.monitoring.service import monitor
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
+from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.warehouse import Warehouse
 

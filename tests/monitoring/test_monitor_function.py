@@ -12,7 +12,7 @@ import pytest
 
 from strikeouts.cloud.monitor_job import checked_date, run_monitoring
 from strikeouts.data.notice import RETROSHEET_NOTICE
-from strikeouts.emulators import ServerProcess
+from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.monitoring.catalog import CATALOG
 from strikeouts.monitoring.service import LOG_MESSAGE
 from strikeouts.settings import PROJECT_ROOT, Settings, get_settings

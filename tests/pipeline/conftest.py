@@ -12,8 +12,8 @@ from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.ports import TrailingAccuracy
-from strikeouts.pipeline.sinks import WarehousePredictionSink, WarehouseRejectionSink
-from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import StubFeatures, StubPredictor

@@ -22,8 +22,8 @@ from strikeouts.pipeline.ports import (
     PredictionSink,
     write_then,
 )
-from strikeouts.pipeline.sinks import WarehousePredictionSink, WarehouseRejectionSink
-from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.runtime.writebehind import BufferedPredictionSink
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

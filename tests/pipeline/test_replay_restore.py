@@ -132,7 +132,7 @@ def test_the_buffered_sink_counts_restored_rows_apart_from_present_ones(
 ) -> None:
     from cloud.doubles import prediction_row  # tests/ is the rootdir of both packages
 
-    from strikeouts.pipeline.sinks import WarehousePredictionSink
+    from strikeouts.runtime.sinks import WarehousePredictionSink
 
     inner = WarehousePredictionSink(warehouse)
     sink = BufferedPredictionSink(inner)

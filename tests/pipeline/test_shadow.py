@@ -17,12 +17,12 @@ from strikeouts.pipeline.handlers import EnsembleHandler
 from strikeouts.pipeline.messages import GAME_SCHEDULE, PitcherGameKey
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.pipeline.recording import RecordingPublisher
-from strikeouts.pipeline.sinks import (
+from strikeouts.runtime.sinks import (
     SHADOW_PREDICTIONS,
     WarehousePredictionSink,
     WarehouseRejectionSink,
 )
-from strikeouts.pipeline.state import DuckDBStateStore
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import StubFeatures, StubPredictor, schedule_event, two_systems

@@ -11,7 +11,8 @@ import pytest
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import Versioned
-from strikeouts.pipeline.state import DuckDBStateStore, compare_and_set, update
+from strikeouts.pipeline.state import compare_and_set, update
+from strikeouts.runtime.state_store import DuckDBStateStore
 
 KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -98,7 +99,7 @@ def test_a_guessed_start_skips_the_read_and_a_wrong_guess_falls_back_to_reading(
 def test_a_mutation_never_reaches_the_stored_version(tmp_path: Path) -> None:
     """The in-memory store hands out its own dicts: a mutate's change to an entry of a state's
     dict (what the ensemble's `record` does) must not leak into the stored version."""
-    from strikeouts.pipeline.state import DuckDBStateStore
+    from strikeouts.runtime.state_store import DuckDBStateStore
     from strikeouts.runtime.writebehind import WriteBehindStateStore
 
     store = WriteBehindStateStore(DuckDBStateStore(tmp_path / "s.duckdb"))

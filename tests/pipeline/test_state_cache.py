@@ -29,9 +29,10 @@ from strikeouts.pipeline.messages import (
     PitcherGameKey,
 )
 from strikeouts.pipeline.ports import AggregationStateStore, PredictionSink, Predictor, Versioned
-from strikeouts.pipeline.sinks import WarehousePredictionSink, WarehouseRejectionSink
-from strikeouts.pipeline.state import DuckDBStateStore, compare_and_set
+from strikeouts.pipeline.state import compare_and_set
 from strikeouts.pipeline.state_cache import CachedStateStore
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import CountingStore, StubFeatures, schedule_event, two_systems

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from strikeouts.adapters import open_model_store
 from strikeouts.models.service import ensure_champions
-from strikeouts.models.store import ModelStore, open_model_store
+from strikeouts.models.store import ModelStore
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import load_predictors
 from strikeouts.settings import Settings

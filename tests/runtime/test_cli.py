@@ -85,8 +85,8 @@ def test_stack_up_passes_its_train_end_default_or_given(
     expected: dt.date,
 ) -> None:
     """Typer hands a date option's default to the parser too: it must come through as a date."""
-    import strikeouts.cloud.stack as stack
-    from strikeouts.cloud.stack import StackError
+    import strikeouts.devstack.stack as stack
+    from strikeouts.devstack.stack import StackError
 
     seen: dict[str, object] = {}
 

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from strikeouts.emulators import ServerProcess
-from strikeouts.emulators.bigquery import DEFAULT_PROJECT
+from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT
 from strikeouts.features import History, build_features
 from strikeouts.features.history import STARTS_SQL
 from strikeouts.pipeline.ports import FeatureRow, PitcherGameRef
@@ -213,7 +213,7 @@ def test_the_source_reloads_exactly_when_the_warehouse_changes(copy: DuckDBWareh
 def test_the_fingerprint_agrees_on_bigquery(
     ingested: DuckDBWarehouse, bigquery_emulator: ServerProcess
 ) -> None:
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     bigquery = BigQueryWarehouse(
         project=DEFAULT_PROJECT,

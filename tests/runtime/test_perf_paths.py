@@ -31,12 +31,12 @@ from strikeouts.pipeline.errors import InvalidMessage
 from strikeouts.pipeline.handlers import Fanout, SystemHandler
 from strikeouts.pipeline.messages import GAME_SCHEDULE, PITCHER_GAMES, encode
 from strikeouts.pipeline.ports import SystemResult
-from strikeouts.pipeline.sinks import WarehousePredictionSink, WarehouseRejectionSink
-from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import FeatureMismatch, ModelPredictor
 from strikeouts.runtime.schedule import schedule_event as real_schedule_event
 from strikeouts.runtime.schedule import slate
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import DAY

@@ -10,19 +10,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from strikeouts.adapters import open_model_store
 from strikeouts.models.promotion import promote, rollback
 from strikeouts.models.service import register, train, training_frame
-from strikeouts.models.store import ObjectModelStore, open_model_store
+from strikeouts.models.store import ObjectModelStore
 from strikeouts.pipeline.clock import FakeClock, SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout
 from strikeouts.pipeline.recording import RecordingPublisher
-from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import Runner, RunSummary, load_predictors
 from strikeouts.runtime.schedule import schedule_event, slate
 from strikeouts.runtime.served import AliasPredictor, load_challengers
+from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

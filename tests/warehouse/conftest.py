@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from strikeouts.emulators import ServerProcess
-from strikeouts.emulators.bigquery import DEFAULT_PROJECT
+from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT
 from strikeouts.warehouse import Warehouse
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -27,7 +27,7 @@ def open_backend(request: pytest.FixtureRequest) -> Iterator[OpenWarehouse]:
         if backend == "duckdb":
             warehouse: Warehouse = DuckDBWarehouse(":memory:")
         else:
-            from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+            from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
             server: ServerProcess = request.getfixturevalue("bigquery_emulator")
             request.node.stash[EMULATOR] = server

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from strikeouts.emulators import ServerProcess
-from strikeouts.emulators.bigquery import DEFAULT_PROJECT
+from strikeouts.adapters import open_warehouse
+from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT
 from strikeouts.settings import Settings
-from strikeouts.warehouse import open_warehouse, table_names
+from strikeouts.warehouse import table_names
 
 from . import rows
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.emulator
 
 
 def test_the_factory_opens_bigquery_on_the_emulator(bigquery_emulator: ServerProcess) -> None:
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     endpoint = bigquery_emulator.endpoint.removeprefix("http://")  # the scheme is optional
     settings = Settings(
@@ -32,7 +33,7 @@ def test_the_factory_opens_bigquery_on_the_emulator(bigquery_emulator: ServerPro
 
 
 def test_the_session_bigquery_warehouse_has_every_table(bigquery_warehouse: object) -> None:
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     assert isinstance(bigquery_warehouse, BigQueryWarehouse)
     existing = {
@@ -47,7 +48,7 @@ def test_a_deployed_function_runs_no_ddl_and_merges_through_the_scratch_dataset(
     """Terraform owns the tables; the function account writes rows and scratch tables only."""
     from google.cloud import bigquery
 
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     endpoint = bigquery_emulator.endpoint
     owner = open_warehouse(

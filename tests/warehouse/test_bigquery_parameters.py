@@ -11,7 +11,7 @@ import pytest
 
 from strikeouts.warehouse import WarehouseError
 
-bigquery_backend = pytest.importorskip("strikeouts.warehouse.bigquery_backend")
+bigquery_backend = pytest.importorskip("strikeouts.cloud.bigquery_warehouse")
 
 
 @pytest.mark.parametrize(

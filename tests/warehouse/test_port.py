@@ -45,7 +45,7 @@ def test_both_backends_give_the_same_dtypes_for_every_table(
 def test_bigquery_tables_carry_schema_types_partitioning_and_clustering(
     open_backend: object,
 ) -> None:
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
     bq = open_backend("bigquery")  # type: ignore[operator]
     assert isinstance(bq, BigQueryWarehouse)

@@ -50,8 +50,8 @@ def stack_up_command(
     ] = False,
 ) -> None:
     """Start the emulators and the functions on 127.0.0.1 and wire them like the cloud."""
-    from strikeouts.cloud.stack import StackError, stack_up
-    from strikeouts.emulators import EmulatorError
+    from strikeouts.devstack.emulators import EmulatorError
+    from strikeouts.devstack.stack import StackError, stack_up
 
     console = Console(stderr=True)
     settings = settings_with(warehouse=warehouse)
@@ -88,7 +88,7 @@ def _gameday_env(settings: Settings) -> dict[str, str]:
 @stack_app.command("down")
 def stack_down_command() -> None:
     """Stop every process group the stack recorded."""
-    from strikeouts.cloud.stack import StackError, stack_down
+    from strikeouts.devstack.stack import StackError, stack_down
 
     console = Console(stderr=True)
     try:
@@ -103,7 +103,7 @@ def stack_status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Show each process of the stack: pid, port, alive, listening."""
-    from strikeouts.cloud.stack import StackError, stack_status
+    from strikeouts.devstack.stack import StackError, stack_status
 
     console = Console()
     try:
@@ -134,7 +134,7 @@ def publish_schedule_command(
     from strikeouts.cloud.functions import open_function_model_store
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
-    from strikeouts.cloud.stack import StackError, StackInfo
+    from strikeouts.devstack.stack import StackError, StackInfo
     from strikeouts.models.systems import SYSTEMS
     from strikeouts.runtime.schedule import ScheduleError, default_run_id
     from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
@@ -180,9 +180,10 @@ def export_predictions_command(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Export prediction rows (same columns, same order, sorted by key) from either warehouse."""
-    from strikeouts.cloud.export import export_predictions
-    from strikeouts.cloud.stack import StackError, StackInfo
-    from strikeouts.warehouse import WarehouseError, open_warehouse
+    from strikeouts.adapters import open_warehouse
+    from strikeouts.devstack.stack import StackError, StackInfo
+    from strikeouts.runtime.export import export_predictions
+    from strikeouts.warehouse import WarehouseError
 
     console = Console(stderr=True)
     chosen: Literal["duckdb", "bigquery"]
@@ -223,8 +224,9 @@ def _merge_staged(settings: Settings, warehouse: Warehouse, console: Console) ->
 @stack_app.command("merge")
 def stack_merge_command() -> None:
     """MERGE the staged prediction rows into pitcher_strikeout_predictions now."""
-    from strikeouts.cloud.stack import StackError, StackInfo
-    from strikeouts.warehouse import WarehouseError, open_warehouse
+    from strikeouts.adapters import open_warehouse
+    from strikeouts.devstack.stack import StackError, StackInfo
+    from strikeouts.warehouse import WarehouseError
 
     console = Console(stderr=True)
     try:
@@ -245,7 +247,7 @@ def package_functions_command(
     ] = None,
 ) -> None:
     """Build each function's deployable folder with the strikeouts package vendored in."""
-    from strikeouts.cloud.packaging import DEFAULT_OUT, package_functions
+    from strikeouts.devstack.packaging import DEFAULT_OUT, package_functions
 
     for folder in package_functions(out_dir=out or DEFAULT_OUT):
         print(folder)

@@ -177,11 +177,11 @@ def seed_command(
     ] = dt.date(2025, 3, 1),
 ) -> None:
     """Load the warehouse tables when empty and train missing champions (idempotent)."""
+    from strikeouts.adapters import open_warehouse
     from strikeouts.cloud.functions import open_function_model_store
     from strikeouts.data.files import DataFileError
     from strikeouts.deploy.backends import read_terraform, target_settings
     from strikeouts.deploy.operations import seed
-    from strikeouts.warehouse import open_warehouse
 
     console = Console(stderr=True)
     try:
@@ -214,13 +214,13 @@ def canary_command(
     ] = True,
 ) -> None:
     """Publish DATE's game-schedule event under a fresh run id and wait for all its rows."""
+    from strikeouts.adapters import open_warehouse
     from strikeouts.cloud.functions import open_feature_warehouse
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
     from strikeouts.cloud.pubsub import PubSubPublisher
     from strikeouts.deploy.backends import Request, expectation, read_terraform, target_settings
     from strikeouts.deploy.operations import canary_run_id, wait_for_rows
     from strikeouts.runtime.schedule import ScheduleError
-    from strikeouts.warehouse import open_warehouse
 
     console = Console(stderr=True)
     started = dt.datetime.now(dt.UTC)

@@ -14,6 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
     DataDir,
@@ -35,7 +36,7 @@ from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings
 from strikeouts.sources.http import SourceError
-from strikeouts.warehouse import Warehouse, WarehouseError, open_warehouse
+from strikeouts.warehouse import Warehouse, WarehouseError
 
 T = TypeVar("T")
 LiveOpt = Annotated[
@@ -211,7 +212,7 @@ def _publish(console: Console, day: GameDay, date: dt.date, live: bool) -> None:
         return build_schedule_event(day.warehouse, date, run_id, day.now)
 
     built = _guard(console, event)
-    from strikeouts.cloud.stack_info import stack_or
+    from strikeouts.devstack.stack_info import stack_or
 
     settings = stack_or(day.settings)
     try:

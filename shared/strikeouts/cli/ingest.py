@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import DataDir, WarehouseOpt, fail, settings_with
 from strikeouts.data.download import download_retrosheet_season
@@ -19,7 +20,7 @@ from strikeouts.data.files import DataFileError
 from strikeouts.data.ingest import IngestReport, ingest_all
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.data.summary import WarehouseSummary, summarize
-from strikeouts.warehouse import WarehouseError, open_warehouse
+from strikeouts.warehouse import WarehouseError
 
 
 @app.command()

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_model_store, open_warehouse
 from strikeouts.backtest.alternates import score_alternates
 from strikeouts.backtest.confidence import confidence_buckets
 from strikeouts.backtest.walkforward import (
@@ -38,10 +39,10 @@ from strikeouts.evaluation.calibration import plot_reliability, reliability_tabl
 from strikeouts.evaluation.metrics import summarize
 from strikeouts.features.targets import TargetError
 from strikeouts.models.service import register, train, training_frame
-from strikeouts.models.store import ModelStoreError, open_model_store
+from strikeouts.models.store import ModelStoreError
 from strikeouts.models.systems import UnknownSystemError, get_system
 from strikeouts.models.training import TrainingError
-from strikeouts.warehouse import WarehouseError, open_warehouse
+from strikeouts.warehouse import WarehouseError
 
 RETRAIN_CHOICES = ("monthly", "weekly", "once")
 USER_ERRORS = (

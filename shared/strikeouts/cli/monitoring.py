@@ -16,12 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import WarehouseOpt, date_option, fail, settings_with, wide
 from strikeouts.monitoring.checks import CheckResult, failed_critical
 from strikeouts.monitoring.report import ReportError, write_report
 from strikeouts.monitoring.service import monitor as run_monitor
-from strikeouts.warehouse import WarehouseError, open_warehouse
+from strikeouts.warehouse import WarehouseError
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "skipped": "yellow"}
 CreateViews = Annotated[

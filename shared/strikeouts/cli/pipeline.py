@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
     ModelStoreOpt,
@@ -29,7 +30,7 @@ from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError, game_dates
 from strikeouts.settings import Settings
-from strikeouts.warehouse import WarehouseError, open_warehouse
+from strikeouts.warehouse import WarehouseError
 
 RunIdOpt = Annotated[
     str | None,

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_model_store, open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
     ModelStoreOpt,
@@ -25,11 +26,11 @@ from strikeouts.cli.options import (
     settings_with,
     wide,
 )
-from strikeouts.models.store import ModelStoreError, open_model_store
+from strikeouts.models.store import ModelStoreError
 from strikeouts.runtime.quote import Quote, QuoteError, pitcher_game_message, quote
 from strikeouts.runtime.quote_json import parse_price, quote_document
 from strikeouts.runtime.runner import load_predictors
-from strikeouts.warehouse import WarehouseError, open_warehouse
+from strikeouts.warehouse import WarehouseError
 
 
 @app.command()

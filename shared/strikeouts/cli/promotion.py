@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_model_store
 from strikeouts.cli.app import app
 from strikeouts.cli.options import ModelStoreOpt, fail, settings_with, wide
 from strikeouts.models.promotion import AliasMove, clear, promote, rollback, version_rows
@@ -22,7 +23,6 @@ from strikeouts.models.store import (
     DEFAULT_ALIAS,
     ModelStoreError,
     ObjectModelStore,
-    open_model_store,
 )
 
 models_app = typer.Typer(

@@ -91,7 +91,7 @@ def backend_settings(
     """The cloud's settings (the local stack when one is up, else the environment's project)
     or the embedded ones with the options given."""
     if _choice(backend, BACKENDS, "--backend") == "cloud":
-        from strikeouts.cloud.stack_info import stack_or
+        from strikeouts.devstack.stack_info import stack_or
 
         return stack_or(Settings())
     return settings_with(warehouse=warehouse, model_store=model_store)

@@ -13,9 +13,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from strikeouts.adapters import open_model_store
 from strikeouts.cli.options import wide
 from strikeouts.models.service import ensure_champions
-from strikeouts.models.store import open_model_store
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import RunSummary, load_predictors
 from strikeouts.runtime.served import load_challengers

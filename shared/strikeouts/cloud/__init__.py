@@ -1,5 +1,6 @@
-"""The cloud path: Pub/Sub, Cloud Storage and function-entry adapters around the pipeline core.
+"""The Google Cloud adapters and the function wiring: Pub/Sub, Cloud Storage, BigQuery, entries.
 
-Only modules here (and the warehouse/model-store adapters) import ``google.cloud``; the
-handlers they drive are the same ones the embedded pipeline runs.
+Invariant: only this package (and the local stack in ``strikeouts.devstack``, which drives it
+against the emulators) imports ``google.cloud``; the handlers it wires are the same ones the
+embedded pipeline runs.
 """

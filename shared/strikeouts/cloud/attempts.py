@@ -52,7 +52,7 @@ class ObjectAttemptCounter:
     @classmethod
     def on_gcs(cls, client: storage.Client, bucket: str, prefix: str) -> ObjectAttemptCounter:
         """A counter under ``gs://bucket/prefix/``."""
-        from strikeouts.models.gcs_store import GcsObjects
+        from strikeouts.cloud.gcs_models import GcsObjects
 
         return cls(GcsObjects(bucket, prefix, client=client))
 

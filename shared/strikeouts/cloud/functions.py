@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
+from strikeouts.adapters import BIGQUERY_PREFIX
 from strikeouts.cloud.entry import Entry, Services, instance_services
+from strikeouts.cloud.heartbeat import record_heartbeat
 from strikeouts.pipeline.delivery import Handler
-from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK, record_heartbeat
+from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK
 from strikeouts.pipeline.messages import Payload, parse_json
 from strikeouts.settings import Settings
-from strikeouts.warehouse.factory import BIGQUERY_PREFIX
 
 if TYPE_CHECKING:
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.models.store import ObjectModelStore
     from strikeouts.pipeline.handlers import EnsembleHandler
     from strikeouts.pipeline.ports import PredictionSink
     from strikeouts.warehouse.base import Warehouse
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
 FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
@@ -40,7 +41,7 @@ def open_feature_warehouse(settings: Settings) -> Warehouse:
     """The warehouse fanout reads history and schedules from."""
     target = settings.feature_warehouse or settings.warehouse
     if target.startswith(BIGQUERY_PREFIX):
-        from strikeouts.warehouse import open_warehouse
+        from strikeouts.adapters import open_warehouse
 
         return open_warehouse(settings.model_copy(update={"warehouse": target}))
     from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
@@ -50,7 +51,8 @@ def open_feature_warehouse(settings: Settings) -> Warehouse:
 
 def open_function_model_store(settings: Settings) -> ObjectModelStore:
     """The model store, on Cloud Storage through the settings' client when ``gs://``."""
-    from strikeouts.models.store import GCS_PREFIX, open_model_store
+    from strikeouts.adapters import open_model_store
+    from strikeouts.models.store import GCS_PREFIX
 
     if settings.model_store.startswith(GCS_PREFIX):
         from strikeouts.cloud.clients import storage_client
@@ -101,7 +103,7 @@ def prediction_sink(
     writes inside the request (the ensemble's, not the tick's).
     """
     from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
-    from strikeouts.pipeline.sinks import PREDICTIONS, WarehousePredictionSink
+    from strikeouts.runtime.sinks import PREDICTIONS, WarehousePredictionSink
 
     warehouse, table = services.warehouse, table or PREDICTIONS
     if not is_bigquery(warehouse):
@@ -133,7 +135,7 @@ class _OnFirstShadow:
 
     @cached_property
     def sink(self) -> PredictionSink:
-        from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
+        from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 
         return prediction_sink(self.services, table=SHADOW_PREDICTIONS)
 
@@ -164,7 +166,7 @@ def build_ensemble_tick(services: Services) -> Handler:
     that follows it, inside the tick's own request.
     """
     from strikeouts.cloud.staging import open_merger
-    from strikeouts.pipeline.sinks import PREDICTIONS, SHADOW_PREDICTIONS
+    from strikeouts.runtime.sinks import PREDICTIONS, SHADOW_PREDICTIONS
 
     ensemble = ensemble_handler(services)
     mergers = [

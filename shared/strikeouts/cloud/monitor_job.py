@@ -13,12 +13,12 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.logs import configure, get_logger
 from strikeouts.monitoring.checks import CheckResult, failed_critical
 from strikeouts.monitoring.service import log_results, monitor
 from strikeouts.settings import Settings
 from strikeouts.warehouse.base import Warehouse
-from strikeouts.warehouse.factory import open_warehouse
 
 # MLB's calendar: a game "on D" is on D in the eastern US, where the schedule is published
 SCHEDULE_ZONE = ZoneInfo("America/New_York")

@@ -62,7 +62,7 @@ class Services:
         """The warehouse the sinks write to (BigQuery in the cloud)."""
         if self.warehouse_factory is not None:
             return self.warehouse_factory(self.settings)
-        from strikeouts.warehouse import open_warehouse
+        from strikeouts.adapters import open_warehouse
 
         return open_warehouse(self.settings)
 
@@ -74,7 +74,7 @@ class Services:
     @cached_property
     def rejection_table(self) -> RejectionSink:
         """``rejected_messages`` in the warehouse (opens the warehouse)."""
-        from strikeouts.pipeline.sinks import WarehouseRejectionSink
+        from strikeouts.runtime.sinks import WarehouseRejectionSink
 
         return WarehouseRejectionSink(self.warehouse)
 
@@ -154,6 +154,6 @@ def open_state_store(settings: Settings) -> AggregationStateStore:
         gcs = GcsStateStore(storage_client(settings), bucket, prefix or "aggregation-state")
         # most reads are of a version this instance just wrote; writes stay conditional
         return CachedStateStore(gcs)
-    from strikeouts.pipeline.state import DuckDBStateStore
+    from strikeouts.runtime.state_store import DuckDBStateStore
 
     return DuckDBStateStore(settings.state_dir / "aggregation_state.duckdb")

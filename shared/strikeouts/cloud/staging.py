@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.errors import TransientError
-from strikeouts.pipeline.sinks import PREDICTIONS, ensure_prediction_tables
+from strikeouts.runtime.sinks import PREDICTIONS, ensure_prediction_tables
 from strikeouts.settings import SCHEMAS_DIR, Settings
 from strikeouts.warehouse.base import WarehouseError, conform_records
 from strikeouts.warehouse.schemas import TableSchema, load_schema
@@ -47,9 +47,9 @@ from strikeouts.warehouse.schemas import TableSchema, load_schema
 if TYPE_CHECKING:
     from google.cloud import bigquery
 
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.cloud.lease import Lease
     from strikeouts.warehouse.base import Warehouse
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 STAGING_COLUMNS = SCHEMAS_DIR / "bigquery" / "staging" / "columns.json"
 STAGING_SUFFIX = "_staging"
@@ -306,7 +306,7 @@ class StagingMerger:
     def _dml(self, sql: str, params: Mapping[str, Any]) -> int:
         from google.cloud import bigquery
 
-        from strikeouts.warehouse.bigquery_values import query_parameter
+        from strikeouts.cloud.bigquery_values import query_parameter
 
         config = bigquery.QueryJobConfig(
             default_dataset=self.warehouse.dataset_id,
@@ -339,7 +339,7 @@ def open_merger(
 ) -> StagingMerger | None:
     """The merger of ``table`` in the settings' warehouse, or None when it is not BigQuery
     (no staging)."""
-    from strikeouts.warehouse import open_warehouse
+    from strikeouts.adapters import open_warehouse
 
     target = warehouse or open_warehouse(settings)
     if not is_bigquery(target):

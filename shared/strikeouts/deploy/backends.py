@@ -13,15 +13,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from strikeouts.cloud.packaging import FUNCTIONS_DIR, source_hash
-from strikeouts.cloud.stack_info import StackInfo
+from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.deploy.checks import Columns, DeadLetters, Deployment
 from strikeouts.deploy.expect import Expectation, TerraformOutputs
 from strikeouts.deploy.inventory import CloudInventory, StackInventory
+from strikeouts.devstack.packaging import FUNCTIONS_DIR, source_hash
+from strikeouts.devstack.stack_info import StackInfo
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.settings import Settings
 from strikeouts.warehouse.base import Warehouse
-from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
 
 BACKENDS = ("stack", "cloud")
 
@@ -119,7 +119,7 @@ def dead_letter_reader(warehouse: Warehouse, settings: Settings) -> DeadLetters:
 
 def stack_deployment(settings: Settings, request: Request) -> Deployment:
     """The local stack recorded under ``settings.state_dir``."""
-    from strikeouts.warehouse import open_warehouse
+    from strikeouts.adapters import open_warehouse
 
     info = StackInfo.recorded(settings)
     inventory = StackInventory(info)
@@ -144,7 +144,7 @@ def cloud_deployment(
     session: Any = None,
 ) -> Deployment:
     """The Google Cloud project of the settings (or of ``terraform output``)."""
-    from strikeouts.warehouse import open_warehouse
+    from strikeouts.adapters import open_warehouse
 
     tf = request.terraform or TerraformOutputs()
     cloud = cloud_settings(settings, request.terraform)

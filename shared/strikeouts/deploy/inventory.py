@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from strikeouts.cloud.packaging import DEPLOYED_FUNCTIONS
-from strikeouts.cloud.stack_info import StackInfo
-from strikeouts.emulators.process import HOST
+from strikeouts.devstack.emulators.process import HOST
+from strikeouts.devstack.packaging import DEPLOYED_FUNCTIONS
+from strikeouts.devstack.stack_info import StackInfo
 
 FUNCTIONS_API = "https://cloudfunctions.googleapis.com/v2"
 PROBE_TIMEOUT_SECONDS = 2.0

@@ -1,22 +1,10 @@
-"""Heartbeats: a scheduled component records each completed run, so silence can be alerted on.
+"""Heartbeat names: the table a scheduled component beats into and the tick's component name.
 
-Invariant: one appended row per beat, by a DML INSERT (not a load job: a tick every minute would
-exceed BigQuery's daily load jobs per table); the monitoring check reads the newest beat.
+The monitoring check reads the newest beat; the cloud tick writes them
+(``strikeouts.cloud.heartbeat``). Kept here so both sides name them once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from strikeouts.warehouse.base import Warehouse
-
 HEARTBEATS = "pipeline_heartbeats"
 TICK = "ensemble_tick"
-
-
-def record_heartbeat(warehouse: Warehouse, component: str, at: datetime) -> None:
-    """Append one beat of ``component`` at ``at``."""
-    warehouse.execute(
-        f"INSERT INTO {HEARTBEATS} (component, beat_at) VALUES (@component, @at)",
-        {"component": component, "at": at},
-    )

@@ -24,7 +24,7 @@ from strikeouts.pipeline.dead_letters import (
     DeadLetterFilter,
     DeadLetterRecord,
 )
-from strikeouts.pipeline.sinks import DEAD_LETTERS, dead_letter_rows
+from strikeouts.runtime.sinks import DEAD_LETTERS, dead_letter_rows
 from strikeouts.warehouse.base import Warehouse
 
 REDRIVES = "dead_letter_redrives"

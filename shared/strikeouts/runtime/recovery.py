@@ -16,15 +16,15 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.adapters import open_warehouse
 from strikeouts.pipeline.bus import TOPIC_KINDS
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.pipeline.errors import InvalidMessage
 from strikeouts.pipeline.messages import encode, validate
-from strikeouts.pipeline.sinks import REJECTIONS
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
 from strikeouts.runtime.runner import Runner, Settled, load_predictors, state_path
+from strikeouts.runtime.sinks import REJECTIONS
 from strikeouts.settings import Settings
-from strikeouts.warehouse import open_warehouse
 
 TOPIC_OF_KIND = {kind: topic for topic, kind in TOPIC_KINDS.items()}
 
@@ -124,7 +124,7 @@ def describe(settled: Settled) -> str:
 @contextmanager
 def embedded_runner(settings: Settings) -> Iterator[Runner]:
     """An embedded runner on the settings' warehouse with the stored champions (closed after)."""
-    from strikeouts.models.store import open_model_store
+    from strikeouts.adapters import open_model_store
 
     predictors = load_predictors(open_model_store(settings))
     store = open_warehouse(settings)

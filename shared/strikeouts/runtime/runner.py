@@ -32,19 +32,19 @@ from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import Predictor
-from strikeouts.pipeline.sinks import (
-    PREDICTIONS,
-    SHADOW_PREDICTIONS,
-    WarehousePredictionSink,
-    WarehouseRejectionSink,
-)
-from strikeouts.pipeline.state import DuckDBStateStore
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
 from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, span
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
+from strikeouts.runtime.sinks import (
+    PREDICTIONS,
+    SHADOW_PREDICTIONS,
+    WarehousePredictionSink,
+    WarehouseRejectionSink,
+)
+from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindStateStore
 from strikeouts.warehouse.base import Warehouse
 

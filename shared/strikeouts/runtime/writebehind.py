@@ -22,7 +22,7 @@ import pandas as pd
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import PredictionSink, Versioned
-from strikeouts.pipeline.state import TABLE, DuckDBStateStore
+from strikeouts.runtime.state_store import TABLE, DuckDBStateStore
 
 RowKey = tuple[str, str, int, str]
 STATE_COLUMNS = (

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from strikeouts.cloud.packaging import source_hash
-from strikeouts.cloud.stack_info import StackInfo, StackProcess, push_subscriptions, stack_file
-from strikeouts.emulators.process import HOST, ServerProcess, free_port, start_server
+from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port, start_server
+from strikeouts.devstack.packaging import source_hash
+from strikeouts.devstack.stack_info import StackInfo, StackProcess, push_subscriptions, stack_file
 from strikeouts.settings import PROJECT_ROOT, Settings
 
 ADMIN_TIMEOUT_SECONDS = 30.0

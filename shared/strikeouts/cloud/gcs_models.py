@@ -1,4 +1,4 @@
-"""Model store objects in Cloud Storage (the only module here that imports google.cloud).
+"""Model store objects in Cloud Storage: the model store's Cloud adapter.
 
 Create-only writes use ``if_generation_match=0`` and replacements use the generation read
 with the data, so the service itself refuses an overwrite of a version or a stale alias update
@@ -11,6 +11,8 @@ import google.cloud.storage as storage
 from google.api_core import exceptions
 
 from strikeouts.models.refs import Blob, ModelStoreError
+
+StorageClient = storage.Client
 
 _TIMEOUT_SECONDS = 30.0
 

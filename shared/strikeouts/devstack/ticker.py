@@ -1,6 +1,6 @@
 """The local stand-in for Cloud Scheduler's ``ensemble-ticks`` job: publish a tick every N s.
 
-Run as ``python -m strikeouts.cloud.ticker --interval 60`` (``stack up`` starts it in its own
+Run as ``python -m strikeouts.devstack.ticker --interval 60`` (``stack up`` starts it in its own
 process group); configuration comes from the environment like a function's.
 """
 

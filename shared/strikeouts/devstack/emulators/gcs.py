@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from strikeouts.emulators.process import HOST, EmulatorError, ServerProcess, free_port, start_server
+from strikeouts.devstack.emulators.process import (
+    HOST,
+    EmulatorError,
+    ServerProcess,
+    free_port,
+    start_server,
+)
 
 
 def fake_gcs_binary() -> Path:

@@ -1,7 +1,7 @@
 """Run bqemulator offline: its DuckDB ``spatial`` extension becomes optional.
 
 bqemulator refuses to start when DuckDB cannot download ``spatial`` (no internet here).
-Run as ``python -m strikeouts.emulators.bigquery start --rest-port N ...``, this module
+Run as ``python -m strikeouts.devstack.emulators.bigquery start --rest-port N ...``, this module
 patches that load, in this process only, into a local-only LOAD that may fail (only GEOGRAPHY is lost) and
 then hands over to bqemulator's own CLI.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from strikeouts.emulators.process import HOST, ServerProcess, free_port, start_server
+from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port, start_server
 
 DEFAULT_PROJECT = "strikeouts-local"
 

@@ -24,13 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.functions import FUNCTION_NAMES
-from strikeouts.cloud.stack_control import (
+from strikeouts.devstack.emulators.bigquery import start_bigquery_emulator
+from strikeouts.devstack.emulators.gcs import start_gcs_emulator
+from strikeouts.devstack.emulators.process import HOST, port_open
+from strikeouts.devstack.emulators.pubsub import start_pubsub_emulator
+from strikeouts.devstack.stack_control import (
     ADMIN_TIMEOUT_SECONDS,
     record,
     start_function,
     stop_process,
 )
-from strikeouts.cloud.stack_info import (
+from strikeouts.devstack.stack_info import (
     GAMEDAY_ROUTES,
     StackError,
     StackInfo,
@@ -38,10 +42,6 @@ from strikeouts.cloud.stack_info import (
     push_subscriptions,
     stack_file,
 )
-from strikeouts.emulators.bigquery import start_bigquery_emulator
-from strikeouts.emulators.gcs import start_gcs_emulator
-from strikeouts.emulators.process import HOST, port_open
-from strikeouts.emulators.pubsub import start_pubsub_emulator
 from strikeouts.logs import get_logger
 from strikeouts.settings import Settings
 
@@ -113,9 +113,9 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 def _create_warehouse(info: StackInfo) -> None:
     from google.cloud import bigquery
 
+    from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.cloud.staging import ensure_staging
-    from strikeouts.pipeline.sinks import SHADOW_PREDICTIONS
-    from strikeouts.warehouse.bigquery_backend import BigQueryWarehouse
+    from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 
     warehouse = BigQueryWarehouse(
         project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint, timeout=30.0
@@ -270,7 +270,7 @@ def _start_ticker(info: StackInfo, log_dir: Path, interval: float) -> StackProce
     log = log_dir / "ticker.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "strikeouts.cloud.ticker", f"--interval={interval}"],
+            [sys.executable, "-m", "strikeouts.devstack.ticker", f"--interval={interval}"],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -5,7 +5,7 @@ Rows are conformed to the schema before anything is sent, then loaded as Parquet
 ``merge`` is idempotent through a MERGE on the table key from ``tables.json``. Results
 come back through DuckDB's Arrow-to-pandas conversion, so a query returns the same
 column names and dtypes here as on the DuckDB backend. Values and frames are put in
-BigQuery's terms by :mod:`strikeouts.warehouse.bigquery_values`.
+BigQuery's terms by :mod:`strikeouts.cloud.bigquery_values`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from strikeouts.warehouse.base import WarehouseError, conform, keyed_rows
-from strikeouts.warehouse.bigquery_values import (
+from strikeouts.cloud.bigquery_values import (
     parameter_type,
     parquet_bytes,
     query_parameter,
     schema_fields,
 )
+from strikeouts.warehouse.base import WarehouseError, conform, keyed_rows
 from strikeouts.warehouse.schemas import TableSchema, load_schema, table_names
 
 __all__ = ["BigQueryWarehouse", "parameter_type", "query_parameter", "schema_fields"]

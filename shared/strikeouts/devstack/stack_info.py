@@ -12,7 +12,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from strikeouts.emulators.process import HOST
+from strikeouts.devstack.emulators.process import HOST
 from strikeouts.settings import Settings
 
 STACK_FILE = "stack.json"

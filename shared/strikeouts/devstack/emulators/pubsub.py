@@ -10,7 +10,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from strikeouts.emulators.process import HOST, EmulatorError, ServerProcess, free_port, start_server
+from strikeouts.devstack.emulators.process import (
+    HOST,
+    EmulatorError,
+    ServerProcess,
+    free_port,
+    start_server,
+)
 
 SDK_LAUNCHERS = (
     Path("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"),

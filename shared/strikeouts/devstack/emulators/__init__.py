@@ -4,6 +4,11 @@ Every server runs in its own process group on a free port and is stopped by that
 id, so nothing started here outlives its owner.
 """
 
-from strikeouts.emulators.process import EmulatorError, ServerProcess, free_port, start_server
+from strikeouts.devstack.emulators.process import (
+    EmulatorError,
+    ServerProcess,
+    free_port,
+    start_server,
+)
 
 __all__ = ["EmulatorError", "ServerProcess", "free_port", "start_server"]
