@@ -32,6 +32,12 @@ def _cloud_logging_fields(_: Any, method: str, event: dict[str, Any]) -> dict[st
     return event
 
 
+def _stderr_logger(*_args: Any) -> structlog.PrintLogger:
+    """A logger on the current ``sys.stderr`` (read when the logger is made, so a stream
+    swapped in later, as a test runner does, is the one written to)."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure(fmt: str = "console", level: int = logging.INFO) -> None:
     """Set up structlog once per process; ``json`` for Cloud Logging, ``console`` for people."""
     shared: list[Any] = [
@@ -50,7 +56,7 @@ def configure(fmt: str = "console", level: int = logging.INFO) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 

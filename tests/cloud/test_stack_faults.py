@@ -140,7 +140,7 @@ def test_dead_letters_are_listed_and_redriven_to_work_after_the_fix(
     assert rows_of(cloud, "e2e-redrive", merger).empty  # waiting for v1_baseline
 
     def cli(command: str) -> Any:
-        args = ["dead-letters", command, "--backend", "cloud", "--filter", "run_id=e2e-redrive"]
+        args = ["dead-letters", command, "--backend", "stack", "--filter", "run_id=e2e-redrive"]
         return CliRunner().invoke(app, args, env=env)
 
     listed = cli("list")

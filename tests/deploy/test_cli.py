@@ -13,8 +13,8 @@ from strikeouts.cli import app
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        (["--backend", "embedded"], "--backend='embedded'"),
-        (["--format", "yaml"], "--format='yaml'"),
+        (["--backend", "embedded"], "--backend embedded: this command acts on stack or cloud"),
+        (["--format", "yaml"], "'yaml' is not one of 'table', 'json'"),
         (["--since", "yesterday"], "--since 'yesterday'"),
         (["--expected-systems", ","], "--expected-systems ','"),
         ([], "no local stack recorded"),

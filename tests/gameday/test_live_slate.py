@@ -176,12 +176,12 @@ def test_publish_sends_the_live_event_instead_of_running_it(
     monkeypatch.setattr(
         "strikeouts.cloud.pubsub.PubSubPublisher.from_settings", lambda _settings: Recorder()
     )
-    args = ["schedule", "--date", "2025-07-04", "--live", "--publish"]
+    args = ["schedule", "--date", "2025-07-04", "--live", "--backend", "cloud"]
     result = CliRunner().invoke(app, args, env=cli_env)
     assert result.exit_code == 0, result.output
     [(topic, event)] = sent
     assert topic == "game-schedule" and len(event["games"]) == 15
-    assert f"run {event['run_id']} (message m-1)" in result.output
+    assert f"run_id {event['run_id']} (message m-1)" in result.output
     wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
     try:
         assert wh.row_count("pitcher_strikeout_predictions") == 0  # published, not run here
@@ -197,7 +197,7 @@ def test_publish_that_cannot_reach_pubsub_is_one_red_line(
         raise RuntimeError("no credentials for Pub/Sub")
 
     monkeypatch.setattr("strikeouts.cloud.pubsub.PubSubPublisher.from_settings", unreachable)
-    args = ["schedule", "--date", "2025-07-04", "--live", "--publish"]
+    args = ["schedule", "--date", "2025-07-04", "--live", "--backend", "cloud"]
     result = CliRunner().invoke(app, args, env=cli_env)
     assert result.exit_code == 2 and "cannot publish to Pub/Sub" in result.output
     assert "no credentials" in result.output and "Traceback" not in result.output

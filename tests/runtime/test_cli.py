@@ -61,7 +61,7 @@ BAD = "2025-07-20x"
             "--end",
         ),
         (["stack", "up", "--train-end", BAD], "--train-end"),
-        (["publish-schedule", "--date", BAD], "--date"),
+        (["schedule", "--date", BAD, "--backend", "stack"], "--date"),
     ],
 )
 def test_every_date_option_rejects_a_bad_date_the_same_way(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from strikeouts.backtest.alternates import system_alternates
 from strikeouts.backtest.confidence import nan_if_none, system_confidence
+from strikeouts.errors import StrikeoutsError
 from strikeouts.features.history import History
 from strikeouts.models.service import labelled_features, train
 from strikeouts.models.systems import SYSTEMS, get_system
@@ -49,7 +50,7 @@ FROM prop_lines WHERE game_id IS NOT NULL AND pitcher_id IS NOT NULL AND game_da
 """
 
 
-class BacktestError(ValueError):
+class BacktestError(StrikeoutsError, ValueError):
     """A backtest that cannot run as asked (bad range, no data)."""
 
 

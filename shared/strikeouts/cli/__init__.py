@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 
-from strikeouts.cli.app import app
+from strikeouts.cli.app import app, configure_logging
 
 # Each module registers its commands on ``app``; this order is the order of ``--help``.
 COMMAND_MODULES = (
@@ -25,6 +26,7 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     """Console-script entry point."""
+    configure_logging(sys.argv[1:])
     app()
 
 

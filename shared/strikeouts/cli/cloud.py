@@ -1,5 +1,5 @@
-"""The cloud-path commands: ``stack up|down|status|merge``, ``publish-schedule``,
-``export-predictions`` and ``package-functions``.
+"""The cloud-path commands: ``stack up|down|status|merge``, ``export-predictions`` and
+``package-functions`` (a schedule is published by ``schedule --backend stack|cloud``).
 
 Invariant: a stack that is not up, a date without games or a bad option prints one clear
 message naming the value and exits with code 2, never a traceback.
@@ -10,13 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import WarehouseOpt, date_option, fail, settings_with
+from strikeouts.cli.options import (
+    AnyBackend,
+    Backend,
+    Format,
+    FormatOpt,
+    WarehouseOpt,
+    backend_settings,
+    date_option,
+    settings_with,
+)
 from strikeouts.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,23 +59,19 @@ def stack_up_command(
     ] = False,
 ) -> None:
     """Start the emulators and the functions on 127.0.0.1 and wire them like the cloud."""
-    from strikeouts.devstack.emulators import EmulatorError
-    from strikeouts.devstack.stack import StackError, stack_up
+    from strikeouts.devstack.stack import stack_up
 
     console = Console(stderr=True)
     settings = settings_with(warehouse=warehouse)
-    try:
-        info = stack_up(
-            settings,
-            feature_warehouse=Path(settings.warehouse),
-            train_end=train_end,
-            tick_seconds=tick_seconds,
-            persist=persist,
-            progress=lambda m: console.print(f"· {m}"),
-            gameday_env=_gameday_env(settings) if gameday else None,
-        )
-    except (StackError, EmulatorError) as exc:
-        raise fail(console, str(exc)) from None
+    info = stack_up(
+        settings,
+        feature_warehouse=Path(settings.warehouse),
+        train_end=train_end,
+        tick_seconds=tick_seconds,
+        persist=persist,
+        progress=lambda m: console.print(f"· {m}"),
+        gameday_env=_gameday_env(settings) if gameday else None,
+    )
     console.print(f"stack up: {len(info.processes)} processes, recorded in state_dir/stack.json")
     for name, proc in info.processes.items():
         console.print(f"  {name:<22} pid {proc.pid:<8} port {proc.port or '-'}")
@@ -88,29 +93,20 @@ def _gameday_env(settings: Settings) -> dict[str, str]:
 @stack_app.command("down")
 def stack_down_command() -> None:
     """Stop every process group the stack recorded."""
-    from strikeouts.devstack.stack import StackError, stack_down
+    from strikeouts.devstack.stack import stack_down
 
-    console = Console(stderr=True)
-    try:
-        names = stack_down(Settings())
-    except StackError as exc:
-        raise fail(console, str(exc)) from None
-    console.print(f"stopped: {', '.join(names)}")
+    names = stack_down(Settings())
+    Console(stderr=True).print(f"stopped: {', '.join(names)}")
 
 
 @stack_app.command("status")
-def stack_status_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
-) -> None:
+def stack_status_command(output: FormatOpt = Format.table) -> None:
     """Show each process of the stack: pid, port, alive, listening."""
-    from strikeouts.devstack.stack import StackError, stack_status
+    from strikeouts.devstack.stack import stack_status
 
     console = Console()
-    try:
-        status = stack_status(Settings())
-    except StackError as exc:
-        raise fail(Console(stderr=True), str(exc)) from None
-    if as_json:
+    status = stack_status(Settings())
+    if output is Format.json:
         print(json.dumps(status, indent=2))
         return
     for name, s in status.items():
@@ -120,90 +116,27 @@ def stack_status_command(
         raise typer.Exit(code=1)
 
 
-@app.command("publish-schedule")
-def publish_schedule_command(
-    date: Annotated[dt.date, date_option("--date", "Game date")],
-    run_id: Annotated[
-        str | None, typer.Option(help="Run id (default: date + model versions)")
-    ] = None,
-    deadline_seconds: Annotated[
-        float | None, typer.Option(help="Ensemble deadline after the run's creation")
-    ] = None,
-) -> None:
-    """Publish the real game-schedule event of DATE to the stack's game-schedule topic."""
-    from strikeouts.cloud.functions import open_function_model_store
-    from strikeouts.cloud.publish import build_schedule_event, publish_schedule
-    from strikeouts.cloud.pubsub import PubSubPublisher
-    from strikeouts.devstack.stack import StackError, StackInfo
-    from strikeouts.models.systems import SYSTEMS
-    from strikeouts.runtime.schedule import ScheduleError, default_run_id
-    from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
-
-    console = Console(stderr=True)
-    game_date = date
-    try:
-        info = StackInfo.recorded(Settings())
-        settings = info.settings()
-        if run_id is None:
-            store = open_function_model_store(settings)
-            run_id = default_run_id(
-                game_date, {s: store.resolve(s, "champion").version for s in SYSTEMS}
-            )
-        features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
-        try:
-            event = build_schedule_event(
-                features,
-                game_date,
-                run_id,
-                dt.datetime.now(dt.UTC),
-                deadline_seconds=deadline_seconds,
-            )
-        finally:
-            features.close()
-        message_id = publish_schedule(PubSubPublisher.from_settings(settings), event)
-    except (StackError, ScheduleError) as exc:
-        raise fail(console, str(exc)) from None
-    starters = sum(len(g["starters"]) for g in event["games"])
-    console.print(
-        f"published {game_date}: {len(event['games'])} games, {starters} starters, "
-        f"run_id {run_id} (message {message_id})"
-    )
-
-
 @app.command("export-predictions")
 def export_predictions_command(
     out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
-    backend: Annotated[
-        str, typer.Option(help="duckdb (the embedded warehouse) or bigquery (the local stack's)")
-    ] = "duckdb",
+    backend: AnyBackend = Backend.embedded,
     run_id: Annotated[list[str] | None, typer.Option(help="Only these run ids")] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Export prediction rows (same columns, same order, sorted by key) from either warehouse."""
+    """Export prediction rows (same columns, same order, sorted by key) from any backend's
+    warehouse; the stack's and the cloud's staged rows are merged first."""
     from strikeouts.adapters import open_warehouse
-    from strikeouts.devstack.stack import StackError, StackInfo
     from strikeouts.runtime.export import export_predictions
-    from strikeouts.warehouse import WarehouseError
 
     console = Console(stderr=True)
-    chosen: Literal["duckdb", "bigquery"]
-    if backend not in ("duckdb", "bigquery"):
-        raise fail(console, f"--backend={backend!r} must be duckdb or bigquery")
-    chosen = "bigquery" if backend == "bigquery" else "duckdb"
+    settings = backend_settings(backend, warehouse=warehouse)
+    store = open_warehouse(settings)
     try:
-        if chosen == "bigquery":
-            settings = StackInfo.recorded(Settings()).settings()
-        else:
-            settings = settings_with(warehouse=warehouse)
-        store = open_warehouse(settings)
-        try:
-            if chosen == "bigquery":
-                _merge_staged(settings, store, console)
-            count = export_predictions(store, out, run_id or None)
-        finally:
-            store.close()
-    except (StackError, WarehouseError) as exc:
-        raise fail(console, str(exc)) from None
+        if backend is not Backend.embedded:
+            _merge_staged(settings, store, console)
+        count = export_predictions(store, out, run_id or None)
+    finally:
+        store.close()
     console.print(f"wrote {count} prediction rows to {out}")
 
 
@@ -225,19 +158,13 @@ def _merge_staged(settings: Settings, warehouse: Warehouse, console: Console) ->
 def stack_merge_command() -> None:
     """MERGE the staged prediction rows into pitcher_strikeout_predictions now."""
     from strikeouts.adapters import open_warehouse
-    from strikeouts.devstack.stack import StackError, StackInfo
-    from strikeouts.warehouse import WarehouseError
 
-    console = Console(stderr=True)
+    settings = backend_settings(Backend.stack)
+    store = open_warehouse(settings)
     try:
-        settings = StackInfo.recorded(Settings()).settings()
-        store = open_warehouse(settings)
-        try:
-            _merge_staged(settings, store, console)
-        finally:
-            store.close()
-    except (StackError, WarehouseError) as exc:
-        raise fail(console, str(exc)) from None
+        _merge_staged(settings, store, Console(stderr=True))
+    finally:
+        store.close()
 
 
 @app.command("package-functions")

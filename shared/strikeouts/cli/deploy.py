@@ -15,22 +15,26 @@ import typer
 from rich.console import Console
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import date_option, fail
+from strikeouts.cli.options import (
+    Backend,
+    DeployedBackend,
+    Format,
+    FormatOpt,
+    date_option,
+    fail,
+)
 from strikeouts.settings import Settings
 
 deploy_app = typer.Typer(help="Deploys: validate, snapshot and roll back, seed, canary.")
 app.add_typer(deploy_app, name="deploy")
 
-FORMATS = ("text", "json")
 # what an operator can act on: a bad option or file, a stack that is not up, a store error
 EXPECTED = (ValueError, LookupError, OSError, RuntimeError)
 
-BackendOpt = Annotated[str, typer.Option(help="stack (the local stack) or cloud (the project)")]
 TerraformOpt = Annotated[
     Path | None,
     typer.Option(
         "--terraform-output",
-        "--sources",
         help="`terraform output -json` of the deploy: function names and source objects, "
         "expected systems, ensemble, warehouse, buckets",
         show_default=False,
@@ -41,7 +45,7 @@ TerraformOpt = Annotated[
 @deploy_app.command("validate")
 def validate_command(
     date: Annotated[dt.date, date_option("--date", "Game date whose rows are checked")],
-    backend: BackendOpt = "stack",
+    backend: DeployedBackend = Backend.stack,
     expected_systems: Annotated[
         str | None,
         typer.Option(
@@ -61,7 +65,7 @@ def validate_command(
         str | None,
         typer.Option(help="Dead letters since this ISO time or span (24h); default: the deploy"),
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output: FormatOpt = Format.table,
     terraform_output: TerraformOpt = None,
     region: Annotated[
         str | None, typer.Option(help="Functions' region [env: STRIKEOUTS_GCP_REGION]")
@@ -77,9 +81,6 @@ def validate_command(
     console = Console(stderr=True)
     settings = Settings()
     try:
-        backends.check_backend(backend)
-        if output not in FORMATS:
-            raise ValueError(f"--format={output!r} must be one of {', '.join(FORMATS)}")
         request = backends.Request(
             date=date,
             systems=None if expected_systems is None else parse_systems(expected_systems, ()),
@@ -97,7 +98,7 @@ def validate_command(
         outcomes = validate(deployment)
     finally:
         deployment.warehouse.close()
-    print(as_json(outcomes, backend) if output == "json" else as_text(outcomes, backend))
+    print(as_json(outcomes, backend) if output is Format.json else as_text(outcomes, backend))
     if failed(outcomes):
         raise typer.Exit(code=1)
 
@@ -106,7 +107,7 @@ def validate_command(
 def snapshot_command(
     out: Annotated[Path, typer.Option("--out", help="Snapshot JSON to write")],
     terraform_output: TerraformOpt = None,
-    backend: BackendOpt = "cloud",
+    backend: DeployedBackend = Backend.stack,
 ) -> None:
     """Record the function source objects and every system's champion/challenger versions."""
     from strikeouts.cloud.functions import open_function_model_store
@@ -138,7 +139,7 @@ def rollback_command(
         Path | None,
         typer.Option(help="Write the tfvars pinning the previous sources (terraform apply)"),
     ] = None,
-    backend: BackendOpt = "cloud",
+    backend: DeployedBackend = Backend.stack,
     terraform_output: TerraformOpt = None,
 ) -> None:
     """Move the aliases back to the snapshot's versions; write the rollback tfvars."""
@@ -167,7 +168,7 @@ def rollback_command(
 
 @deploy_app.command("seed")
 def seed_command(
-    backend: BackendOpt = "cloud",
+    backend: DeployedBackend = Backend.stack,
     terraform_output: TerraformOpt = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Raw data folder [env: STRIKEOUTS_DATA_DIR]")
@@ -206,7 +207,7 @@ def seed_command(
 @deploy_app.command("canary")
 def canary_command(
     date: Annotated[dt.date, date_option("--date", "A past game date with starters")],
-    backend: BackendOpt = "cloud",
+    backend: DeployedBackend = Backend.stack,
     terraform_output: TerraformOpt = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the run's rows")] = 600.0,
     tick: Annotated[

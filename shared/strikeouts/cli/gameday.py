@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,9 +17,12 @@ from rich.console import Console
 from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
+    Backend,
     DataDir,
     ModelStoreOpt,
     WarehouseOpt,
+    backend_option,
+    backend_settings,
     date_option,
     fail,
     settings_with,
@@ -178,19 +181,37 @@ def results(
 def schedule(
     date: Annotated[dt.date, date_option("--date", "Game date")],
     live: LiveOpt = False,
-    publish: Annotated[
-        bool, typer.Option("--publish", help="Publish the event to Pub/Sub instead of running it")
-    ] = False,
+    backend: Annotated[
+        Backend,
+        backend_option(
+            Backend.embedded,
+            Backend.stack,
+            Backend.cloud,
+            what="embedded runs the event through the in-process pipeline and prints the "
+            "slate; stack or cloud publishes it to that backend's game-schedule topic. ",
+        ),
+    ] = Backend.embedded,
+    run_id: Annotated[
+        str | None,
+        typer.Option(help="Run id (default: the date and the model versions)", show_default=False),
+    ] = None,
+    deadline_seconds: Annotated[
+        float | None,
+        typer.Option(help="Ensemble deadline after the run's creation", show_default=False),
+    ] = None,
     data_dir: DataDir = None,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
 ) -> None:
     """Build DATE's game-schedule event (--live: probables + latest lines) and run or publish it."""
     console = Console()
+    if backend is not Backend.embedded and not live:
+        _publish_past(console, date, backend_settings(backend), run_id, deadline_seconds)
+        return
     day = _open(console, data_dir=data_dir, warehouse=warehouse, model_store=model_store)
     try:
-        if publish:
-            _publish(console, day, date, live)
+        if backend is not Backend.embedded:
+            _publish_live(console, day, date, backend_settings(backend))
             return
         summary, built = _guard(console, lambda: day.slate(date, live))
     finally:
@@ -198,28 +219,54 @@ def schedule(
     _print_run(console, summary, built)
 
 
-def _publish(console: Console, day: GameDay, date: dt.date, live: bool) -> None:
-    from strikeouts.cloud.publish import build_schedule_event, publish_schedule
+def _publish_past(
+    console: Console,
+    date: dt.date,
+    settings: Settings,
+    run_id: str | None,
+    deadline_seconds: float | None,
+) -> None:
+    """Publish DATE's event as the backend's own fanout would read it: its feature warehouse,
+    and a run id from the date and its champions' versions."""
+    from strikeouts.cloud.functions import open_feature_warehouse, open_function_model_store
+    from strikeouts.cloud.publish import build_schedule_event
+    from strikeouts.models.systems import SYSTEMS
+    from strikeouts.runtime.schedule import default_run_id
+
+    if run_id is None:
+        store = open_function_model_store(settings)
+        versions = {s: store.resolve(s, "champion").version for s in SYSTEMS}
+        run_id = default_run_id(date, versions)
+    features = open_feature_warehouse(settings)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        event = build_schedule_event(features, date, run_id, now, deadline_seconds=deadline_seconds)
+    finally:
+        features.close()
+    _send(console, settings, event)
+
+
+def _publish_live(console: Console, day: GameDay, date: dt.date, settings: Settings) -> None:
+    """Publish DATE's live slate (built here, with this machine's champions' versions)."""
+    built = _guard(console, lambda: day.live_slate(date, day.runner(date)))
+    _print_live(console, built)
+    _send(console, settings, built.event)
+
+
+def _send(console: Console, settings: Settings, event: dict[str, Any]) -> None:
+    from strikeouts.cloud.publish import publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
 
-    def event() -> dict[str, object]:
-        runner = day.runner(date)
-        if live:
-            built = day.live_slate(date, runner)
-            _print_live(console, built)
-            return built.event
-        run_id = runner.run_id_for(date, None)
-        return build_schedule_event(day.warehouse, date, run_id, day.now)
-
-    built = _guard(console, event)
-    from strikeouts.devstack.stack_info import stack_or
-
-    settings = stack_or(day.settings)
     try:
-        message_id = publish_schedule(PubSubPublisher.from_settings(settings), built)
-    except Exception as exc:  # the CLI's boundary: auth, network, emulator down → one red line
+        message_id = publish_schedule(PubSubPublisher.from_settings(settings), event)
+    except Exception as exc:  # auth, network, emulator down: one red line naming the cause
         raise fail(console, f"cannot publish to Pub/Sub ({type(exc).__name__}): {exc}") from None
-    console.print(f"published {date}: run {built['run_id']} (message {message_id})")
+    starters = sum(len(g["starters"]) for g in event["games"])
+    console.print(
+        f"published {event['game_date']}: {len(event['games'])} games, {starters} starters, "
+        f"run_id {event['run_id']} (message {message_id})",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,15 @@ from rich.table import Table
 
 from strikeouts.adapters import open_warehouse
 from strikeouts.cli.app import app
-from strikeouts.cli.options import WarehouseOpt, date_option, fail, settings_with, wide
+from strikeouts.cli.options import (
+    Format,
+    FormatOpt,
+    WarehouseOpt,
+    date_option,
+    fail,
+    settings_with,
+    wide,
+)
 from strikeouts.monitoring.checks import CheckResult, failed_critical
 from strikeouts.monitoring.report import ReportError, write_report
 from strikeouts.monitoring.service import monitor as run_monitor
@@ -34,13 +41,6 @@ CreateViews = Annotated[
 ]
 
 
-class Format(StrEnum):
-    """Output of ``monitor``."""
-
-    table = "table"
-    json = "json"
-
-
 @app.command()
 def monitor(
     date: Annotated[dt.date, date_option("--date", "Date to check")],
@@ -52,7 +52,7 @@ def monitor(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    output: FormatOpt = Format.table,
     check: Annotated[
         list[str] | None, typer.Option("--check", help="Run only this check (repeatable)")
     ] = None,

@@ -1,14 +1,20 @@
-"""Options shared by every command; each falls back to its ``STRIKEOUTS_*`` variable."""
+"""Options shared by every command: one name, one type, one default rule each.
+
+Invariant: a command takes ``--backend``, ``--format``, ``--warehouse``, ``--model-store``,
+``--data-dir`` and dates only through the types here (the ``--help`` test checks it); each
+path option falls back to its ``STRIKEOUTS_*`` variable."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from strikeouts.errors import BadInput
 from strikeouts.settings import Settings
 
 DataDir = Annotated[
@@ -33,6 +39,53 @@ ModelStoreOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+class Backend(StrEnum):
+    """Where a command acts: ``embedded`` (this machine's warehouse, model store and in-process
+    pipeline), ``stack`` (the local stack ``strikeouts stack up`` recorded) or ``cloud`` (the
+    Google Cloud project of the settings)."""
+
+    embedded = "embedded"
+    stack = "stack"
+    cloud = "cloud"
+
+
+BACKEND_RULE = "default: the most local backend the command acts on; cloud is never implied"
+
+
+def backend_option(*acts_on: Backend, what: str = "") -> Any:
+    """``--backend embedded|stack|cloud`` for a command acting on ``acts_on`` (most local
+    first; the default must be ``acts_on[0]``). Another backend is one red line, exit 2."""
+
+    def check(value: Backend) -> Backend:
+        if value not in acts_on:
+            names = " or ".join(b.value for b in acts_on)
+            raise BadInput(f"--backend {value.value}: this command acts on {names}")
+        return value
+
+    return typer.Option(
+        "--backend",
+        callback=check,
+        help=f"{what}Acts on: {', '.join(b.value for b in acts_on)} ({BACKEND_RULE})",
+    )
+
+
+AnyBackend = Annotated[Backend, backend_option(Backend.embedded, Backend.stack, Backend.cloud)]
+"""``--backend`` of a command that acts on all three; its default is ``Backend.embedded``."""
+DeployedBackend = Annotated[Backend, backend_option(Backend.stack, Backend.cloud)]
+"""``--backend`` of a command that acts on a deployment; its default is ``Backend.stack``."""
+
+
+class Format(StrEnum):
+    """What a command prints: a table for people, JSON for programs."""
+
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", help="table (for people) or json")]
+"""``--format table|json``; its default is ``Format.table``."""
 
 
 def parse_date(text: str | dt.date) -> dt.date:
@@ -67,3 +120,13 @@ def fail(console: Console, message: str) -> typer.Exit:
 def wide(console: Console, width: int = 140) -> Console:
     """A console at least ``width`` wide, so tables stay readable when output is piped."""
     return console if console.width >= width else Console(width=width)
+
+
+def backend_settings(backend: Backend, **overrides: Any) -> Settings:
+    """The settings that reach ``backend``: the environment's with the options given
+    (embedded, cloud), or those of the local stack ``stack up`` recorded (StackError if none)."""
+    if backend is Backend.stack:
+        from strikeouts.devstack.stack_info import StackInfo
+
+        return StackInfo.recorded(Settings()).settings()
+    return settings_with(**overrides)

@@ -19,6 +19,8 @@ from rich.table import Table
 from strikeouts.adapters import open_model_store, open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
+    Format,
+    FormatOpt,
     ModelStoreOpt,
     WarehouseOpt,
     date_option,
@@ -45,7 +47,7 @@ def predict(
             "(repeat; default: the line the pipeline sees)",
         ),
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOpt = Format.table,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
 ) -> None:
@@ -53,8 +55,6 @@ def predict(
     console = Console()
     settings = settings_with(warehouse=warehouse, model_store=model_store)
     try:
-        if output not in ("table", "json"):
-            raise QuoteError(f"--format={output!r} must be table or json")
         prices = [parse_price(text) for text in line or []]
         predictors = load_predictors(open_model_store(settings))
         store = open_warehouse(settings)
@@ -65,7 +65,7 @@ def predict(
         result = quote(message, predictors, prices)
     except (QuoteError, WarehouseError, ModelStoreError) as exc:
         raise fail(console, str(exc)) from None
-    if output == "json":
+    if output is Format.json:
         print(json.dumps(quote_document(result), indent=2))
         return
     _print(console, result)

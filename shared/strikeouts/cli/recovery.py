@@ -7,9 +7,9 @@ through in the end writes nothing new); a corrected payload is validated against
 schema before anything is published. Bad arguments print one red line and exit 2.
 
 ``--backend embedded`` (the default) works on the warehouse's ``dead_letters`` and
-``rejected_messages`` tables and the in-process pipeline; ``--backend cloud`` on the local
-stack when one is up, otherwise on the Google Cloud project of the settings (Pub/Sub's
-dead-letter subscription, BigQuery's ``rejected_messages``).
+``rejected_messages`` tables and the in-process pipeline; ``--backend stack`` on the local
+stack ``stack up`` recorded and ``--backend cloud`` on the Google Cloud project of the settings
+(Pub/Sub's dead-letter subscription, BigQuery's ``rejected_messages``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,17 @@ from rich.console import Console
 from rich.table import Table
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import ModelStoreOpt, WarehouseOpt, fail, settings_with, wide
+from strikeouts.cli.options import (
+    AnyBackend,
+    Backend,
+    Format,
+    FormatOpt,
+    ModelStoreOpt,
+    WarehouseOpt,
+    backend_settings,
+    fail,
+    wide,
+)
 from strikeouts.jsonfile import read_json_object
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord, parse_filters
 from strikeouts.pipeline.errors import PermanentError
@@ -36,17 +46,12 @@ rejections_app = typer.Typer(help="Rejected messages: list them; replay a correc
 app.add_typer(dead_app, name="dead-letters")
 app.add_typer(rejections_app, name="rejections")
 
-BACKENDS = ("embedded", "cloud")
 # what an operator can act on (bad option, missing table or model, stack down, bad payload);
 # anything else is a bug and keeps its traceback
 EXPECTED = (ValueError, LookupError, OSError, RuntimeError, PermanentError)
-FORMATS = ("table", "json")
 _RELATIVE = re.compile(r"^(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
-BackendOpt = Annotated[
-    str, typer.Option(help="embedded (the warehouse's tables) or cloud (the stack or project)")
-]
 SinceOpt = Annotated[
     str | None,
     typer.Option(help="Only since this time: ISO date/time (UTC) or a span such as 24h, 30m, 7d"),
@@ -59,7 +64,6 @@ FilterOpt = Annotated[
         "reason=TEXT matches a substring); repeat to combine",
     ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]
 
 
 def parse_since(text: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -79,24 +83,6 @@ def parse_since(text: str | None, now: dt.datetime | None = None) -> dt.datetime
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
-    if value not in allowed:
-        raise ValueError(f"{option}={value!r} must be one of {', '.join(allowed)}")
-    return value
-
-
-def backend_settings(
-    backend: str, warehouse: str | None = None, model_store: str | None = None
-) -> Settings:
-    """The cloud's settings (the local stack when one is up, else the environment's project)
-    or the embedded ones with the options given."""
-    if _choice(backend, BACKENDS, "--backend") == "cloud":
-        from strikeouts.devstack.stack_info import stack_or
-
-        return stack_or(Settings())
-    return settings_with(warehouse=warehouse, model_store=model_store)
-
-
 def _filter(since: str | None, filters: list[str] | None) -> DeadLetterFilter:
     return DeadLetterFilter(since=parse_since(since), equals=parse_filters(filters or []))
 
@@ -105,17 +91,16 @@ def _filter(since: str | None, filters: list[str] | None) -> DeadLetterFilter:
 def dead_letters_list(
     since: SinceOpt = None,
     filters: FilterOpt = None,
-    backend: BackendOpt = "embedded",
-    output: FormatOpt = "table",
+    backend: AnyBackend = Backend.embedded,
+    output: FormatOpt = Format.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Show the pending dead letters with their reasons (nothing is consumed)."""
     console = Console()
     try:
         where = _filter(since, filters)
-        settings = backend_settings(backend, warehouse)
-        _choice(output, FORMATS, "--format")
-        if backend == "cloud":
+        settings = backend_settings(backend, warehouse=warehouse)
+        if backend is not Backend.embedded:
             from strikeouts.cloud.dead_letters import PubSubDeadLetters
 
             records = PubSubDeadLetters(settings).pending(where)
@@ -132,7 +117,7 @@ def dead_letters_list(
 def dead_letters_redrive(
     since: SinceOpt = None,
     filters: FilterOpt = None,
-    backend: BackendOpt = "embedded",
+    backend: AnyBackend = Backend.embedded,
     dry_run: Annotated[bool, typer.Option(help="Only show what would be redriven")] = False,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
@@ -141,10 +126,10 @@ def dead_letters_redrive(
     console = Console()
     try:
         where = _filter(since, filters)
-        settings = backend_settings(backend, warehouse, model_store)
-        if backend == "cloud":
+        settings = backend_settings(backend, warehouse=warehouse, model_store=model_store)
+        if backend is not Backend.embedded:
             records = _cloud_redrive(settings, where, dry_run)
-            effect = "" if dry_run else " (the stack's or project's functions take it from here)"
+            effect = "" if dry_run else f" (the {backend}'s functions take it from here)"
         else:
             from strikeouts.runtime.recovery import redrive_embedded
 
@@ -160,8 +145,8 @@ def dead_letters_redrive(
 def rejections_list(
     since: SinceOpt = None,
     handler: Annotated[str | None, typer.Option(help="Only this handler")] = None,
-    backend: BackendOpt = "embedded",
-    output: FormatOpt = "table",
+    backend: AnyBackend = Backend.embedded,
+    output: FormatOpt = Format.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Show rejected messages: handler, topic, reason and the payload's start."""
@@ -169,8 +154,7 @@ def rejections_list(
 
     console = Console()
     try:
-        _choice(output, FORMATS, "--format")
-        settings = backend_settings(backend, warehouse)
+        settings = backend_settings(backend, warehouse=warehouse)
         frame = rejected(settings, parse_since(since), handler)
     except EXPECTED as exc:
         raise fail(console, _message(exc)) from None
@@ -198,7 +182,7 @@ def rejections_replay(
         str, typer.Option("--sha", help="payload_sha256 (or a unique prefix) of the rejection")
     ],
     payload: Annotated[Path, typer.Option("--payload", help="The corrected message (JSON file)")],
-    backend: BackendOpt = "embedded",
+    backend: AnyBackend = Backend.embedded,
     warehouse: WarehouseOpt = None,
     model_store: ModelStoreOpt = None,
 ) -> None:
@@ -207,8 +191,8 @@ def rejections_replay(
 
     console = Console()
     try:
-        settings = backend_settings(backend, warehouse, model_store)
-        cloud = backend == "cloud"
+        settings = backend_settings(backend, warehouse=warehouse, model_store=model_store)
+        cloud = backend is not Backend.embedded
         message = read_json_object(payload, "--payload", "a message (a JSON object)")
         topic, data, attributes = corrected_for(settings, sha, message)
         kind = message["message_type"]

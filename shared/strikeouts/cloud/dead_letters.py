@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from strikeouts.cloud.pubsub import PubSubPublisher
+from strikeouts.errors import StrikeoutsError
 from strikeouts.pipeline.dead_letters import (
     DEAD_LETTER_ATTRIBUTES,
     DeadLetterFilter,
@@ -34,7 +35,7 @@ MAX_MESSAGES = 20_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class DeadLetterError(RuntimeError):
+class DeadLetterError(StrikeoutsError, RuntimeError):
     """Pub/Sub could not be read or written for the dead letters (names the subscription)."""
 
 

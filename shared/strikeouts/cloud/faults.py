@@ -10,8 +10,10 @@ from __future__ import annotations
 import random
 import threading
 
+from strikeouts.errors import StrikeoutsError
 
-class InjectedFault(RuntimeError):
+
+class InjectedFault(StrikeoutsError, RuntimeError):
     """A failure put there on purpose by the fault injector."""
 
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.logs import get_logger
 from strikeouts.settings import Settings, get_settings
 
@@ -29,7 +30,7 @@ JSON = {"Content-Type": "application/json"}
 Response = tuple[str, int, dict[str, str]]
 
 
-class BadRequest(ValueError):
+class BadRequest(StrikeoutsError, ValueError):
     """The request names no pitcher or date, or a malformed one."""
 
 

@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from strikeouts.errors import StrikeoutsError
 
-class DataFileError(RuntimeError):
+
+class DataFileError(StrikeoutsError, RuntimeError):
     """A raw data file is missing, unreadable or not of the kind expected."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from strikeouts.devstack.emulators.process import HOST
+from strikeouts.errors import StrikeoutsError
 from strikeouts.settings import Settings
 
 STACK_FILE = "stack.json"
@@ -33,7 +34,7 @@ GAMEDAY_ROUTES: tuple[tuple[str, str], ...] = (
 )
 
 
-class StackError(RuntimeError):
+class StackError(StrikeoutsError, RuntimeError):
     """The local stack could not be brought up, or is not up."""
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.features.history import History
 
 KEY_COLUMNS = ("game_date", "game_id", "pitcher_id", "team", "opponent", "is_home")
@@ -20,7 +21,7 @@ LINE_COLUMNS = ("open_line", "open_over", "open_under")
 OPTIONAL_TEXT = ("umpire_home", "park_id")
 
 
-class TargetError(ValueError):
+class TargetError(StrikeoutsError, ValueError):
     """A target frame that the builder cannot use, with the column and value named."""
 
 

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.models.metadata import ModelMetadata
 
 GCS_PREFIX = "gs://"
@@ -23,7 +24,7 @@ VERSION_RE = re.compile(r"^v(\d{4,})$")
 ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
-class ModelStoreError(RuntimeError):
+class ModelStoreError(StrikeoutsError, RuntimeError):
     """A model store operation failed; the message names the object and what is wrong."""
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from strikeouts.errors import StrikeoutsError
 
-class UnknownSystemError(KeyError):
+
+class UnknownSystemError(StrikeoutsError, KeyError):
     """A system id that is not in the registry."""
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import xgboost as xgb
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.models.calibration import OverCalibration, fit_over_calibration
 from strikeouts.models.countdist import FloatArray, fit_dispersion, p_over, p_over_one
 from strikeouts.models.metadata import ModelMetadata, fingerprint
@@ -30,7 +31,7 @@ OPEN_LINE = "line"
 MARKET_P_OVER = "implied_over_prob"
 
 
-class TrainingError(ValueError):
+class TrainingError(StrikeoutsError, ValueError):
     """The training window cannot produce a model (no rows, no target...)."""
 
 

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from strikeouts.data.notice import RETROSHEET_NOTICE
+from strikeouts.errors import StrikeoutsError
 from strikeouts.monitoring import figures
 from strikeouts.monitoring.views import ensure_views, read_view, rollup
 from strikeouts.warehouse.base import Warehouse
@@ -49,7 +50,7 @@ ORDER BY system_id, game_id, pitcher_id
 """
 
 
-class ReportError(ValueError):
+class ReportError(StrikeoutsError, ValueError):
     """A report that cannot be written as asked (no predictions in the range)."""
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import Clock
 from strikeouts.pipeline.delivery import deliver
@@ -57,7 +58,7 @@ def encode_for_topic(topic: str, message: Mapping[str, Any]) -> bytes:
     return json.dumps(message, sort_keys=True, allow_nan=False).encode()
 
 
-class InjectedFailure(RuntimeError):
+class InjectedFailure(StrikeoutsError, RuntimeError):
     """A transient failure the fault plan put in place of a handler call."""
 
 

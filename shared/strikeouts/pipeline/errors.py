@@ -6,8 +6,10 @@ transient: the transport redelivers it until the attempts run out, then dead-let
 
 from __future__ import annotations
 
+from strikeouts.errors import StrikeoutsError
 
-class PermanentError(Exception):
+
+class PermanentError(StrikeoutsError):
     """Input that will never succeed (bad JSON, schema-invalid, unknown system ...)."""
 
 
@@ -19,7 +21,7 @@ class UnknownSystem(PermanentError):
     """A result from a system the pitcher-game did not expect."""
 
 
-class TransientError(Exception):
+class TransientError(StrikeoutsError):
     """A failure worth retrying (a busy store, a lost race, an unreachable service)."""
 
 

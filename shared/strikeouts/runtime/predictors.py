@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.models.service import CHAMPION, load_system
 from strikeouts.models.store import ModelStore
 from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem
@@ -26,7 +27,7 @@ MAX_COUNT = 27.0
 MARKET = (OPEN_LINE, MARKET_P_OVER)
 
 
-class FeatureMismatch(ValueError):
+class FeatureMismatch(StrikeoutsError, ValueError):
     """A message built with another feature-set version than the model was trained on."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from strikeouts.data.names import tokens
+from strikeouts.errors import StrikeoutsError
 from strikeouts.evaluation.odds import expected_profit, fair_american
 from strikeouts.models.countdist import pmf_vector
 from strikeouts.pipeline.assessment import assess
@@ -33,7 +34,7 @@ from strikeouts.warehouse.base import Warehouse
 TOP_COUNT = 20
 
 
-class QuoteError(ValueError):
+class QuoteError(StrikeoutsError, ValueError):
     """A quote that cannot be made as asked (unknown pitcher, no start that day, bad line)."""
 
 

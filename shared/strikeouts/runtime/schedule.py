@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.pipeline.clock import to_iso
 from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
 from strikeouts.warehouse.base import Warehouse
@@ -50,7 +51,7 @@ ORDER BY game_date
 """
 
 
-class ScheduleError(ValueError):
+class ScheduleError(StrikeoutsError, ValueError):
     """A date or range the warehouse has no schedule for, with the value named."""
 
 

@@ -25,6 +25,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.logs import get_logger
 
 log = get_logger(__name__)
@@ -33,7 +34,7 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"apiKey", "api_key", "key"})
 
 
-class SourceError(RuntimeError):
+class SourceError(StrikeoutsError, RuntimeError):
     """A live source failed; the message names the source, the URL and what happened."""
 
     def __init__(self, source: str, url: str, detail: str) -> None:
@@ -51,7 +52,7 @@ class SourceDataError(SourceError):
     """The source answered, but not with the data asked for (bad status, not JSON)."""
 
 
-class _Transient(Exception):
+class _Transient(StrikeoutsError):
     """A failure worth another attempt; carries the server's Retry-After, if any."""
 
     def __init__(self, detail: str, retry_after: float | None = None) -> None:

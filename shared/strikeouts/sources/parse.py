@@ -10,10 +10,11 @@ import datetime as dt
 import json
 from typing import Any
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.sources.ports import Problem
 
 
-class Bad(ValueError):
+class Bad(StrikeoutsError, ValueError):
     """A field that is missing or not of the expected kind."""
 
     def __init__(self, path: str, value: Any, reason: str) -> None:

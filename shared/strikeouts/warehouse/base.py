@@ -13,10 +13,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from strikeouts.errors import StrikeoutsError
 from strikeouts.warehouse.schemas import TableSchema, load_schema
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(StrikeoutsError, RuntimeError):
     """A warehouse operation failed in a way the caller can act on."""
 
 

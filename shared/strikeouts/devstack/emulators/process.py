@@ -16,11 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from strikeouts.errors import StrikeoutsError
+
 HOST = "127.0.0.1"
 LOG_TAIL_CHARS = 4000
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(StrikeoutsError, RuntimeError):
     """A local emulator could not be started."""
 
 
