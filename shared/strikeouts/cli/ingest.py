@@ -20,6 +20,7 @@ from strikeouts.data.files import DataFileError
 from strikeouts.data.ingest import IngestReport, ingest_all
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.data.summary import WarehouseSummary, summarize
+from strikeouts.errors import BadInput
 from strikeouts.warehouse import WarehouseError
 
 
@@ -44,7 +45,7 @@ def ingest(
 ) -> None:
     """Rebuild players, games, pitcher_starts, team_games, prop_lines and rejected_rows."""
     console = Console(stderr=False)
-    settings = settings_with(data_dir=data_dir, warehouse=warehouse)
+    settings = settings_with(data_dir=data_dir, warehouse=warehouse, creates_warehouse=True)
     try:
         for season in download or []:
             for path in download_retrosheet_season(season, settings.data_dir):
@@ -74,6 +75,10 @@ def summary(warehouse: WarehouseOpt = None) -> None:
             store.close()
     except WarehouseError as exc:
         raise fail(console, str(exc)) from None
+    if found.tables.empty or int(found.tables["rows"].sum()) == 0:
+        raise BadInput(
+            f"the warehouse {settings.warehouse} is empty: run `strikeouts ingest` first"
+        )
     _print_summary(console, found)
 
 

@@ -105,10 +105,27 @@ def date_option(name: str, help: str) -> Any:
     return typer.Option(name, parser=parse_date, metavar="YYYY-MM-DD", help=help)
 
 
-def settings_with(**overrides: Any) -> Settings:
-    """The environment's settings with the command-line values that were given."""
+def settings_with(*, creates_warehouse: bool = False, **overrides: Any) -> Settings:
+    """The environment's settings with the command-line values that were given.
+
+    A command that takes ``--warehouse`` (it passes ``warehouse=``) needs the warehouse to
+    exist, unless it is the one that creates warehouses: a typo is an error, never a new
+    empty database."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)
+    settings = Settings(**given)
+    if "warehouse" in overrides and not creates_warehouse:
+        require_warehouse(settings.warehouse)
+    return settings
+
+
+def require_warehouse(target: str) -> None:
+    """BadInput unless ``target`` is a BigQuery dataset or an existing DuckDB file."""
+    if target.startswith("bigquery://") or target == ":memory:" or Path(target).is_file():
+        return
+    raise BadInput(
+        f"no warehouse at {target} (--warehouse, STRIKEOUTS_WAREHOUSE): "
+        "run `strikeouts ingest` first, which creates it"
+    )
 
 
 def fail(console: Console, message: str) -> typer.Exit:

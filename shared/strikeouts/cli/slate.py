@@ -64,6 +64,16 @@ def _fmt(value: float | None, pattern: str) -> str:
     return "" if value is None or pd.isna(value) else format(value, pattern)
 
 
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value))
+
+
+def _call(row: dict[str, object]) -> str:
+    """OVER, UNDER or PASS; a skipped or failed row shows its status (never ``nan``)."""
+    value = next((v for v in (row["recommendation"], row["status"]) if _present(v) and v), "")
+    return str(value)
+
+
 def print_slate(console: Console, summary: RunSummary) -> None:
     rows = summary.rows
     if rows.empty:
@@ -89,7 +99,7 @@ def print_slate(console: Console, summary: RunSummary) -> None:
             _fmt(ens["predicted_strikeouts"], ".2f") if ens else "",
             _fmt(first["line"], ".1f"),
             _fmt(ens["edge"], "+.2f") if ens else "",
-            str(ens["recommendation"] or ens["status"]) if ens else "",
+            _call(ens) if ens else "",
             _fmt(ens["confidence"], ".0f") if ens else "",
             ", ".join(ens["red_flags"]) if ens is not None and len(ens["red_flags"]) else "",
         )

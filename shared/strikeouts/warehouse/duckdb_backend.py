@@ -97,8 +97,10 @@ class DuckDBWarehouse:
             hugeints = [d[0] for d in result.description or () if str(d[1]) == "HUGEINT"]
             frame = result.df()
         except duckdb.CatalogException as exc:
+            first = str(exc).splitlines()[0]
             raise WarehouseError(
-                f"{self.path} lacks a table this query reads ({exc}): run `strikeouts ingest` first"
+                f"{self.path} lacks a table this query reads: run `strikeouts ingest` first "
+                f"({first})"
             ) from exc
         except duckdb.Error as exc:
             raise WarehouseError(f"query failed on {self.path}: {exc}\n{sql}") from exc
