@@ -16,7 +16,7 @@ from strikeouts.sources.odds import OddsApiClient
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .fixture_api import KEY, FixtureApi
+from .fixture_api import KEY, FixtureApi, install
 
 D1 = dt.date(2025, 7, 4)
 D2 = dt.date(2025, 7, 5)
@@ -63,9 +63,7 @@ def teams(data_dir: Path) -> TeamCodes:
 
 @pytest.fixture
 def api(httpserver: HTTPServer, live_fixtures: Path) -> FixtureApi:
-    fake = FixtureApi(live_fixtures)
-    fake.install(httpserver)
-    return fake
+    return install(FixtureApi(live_fixtures), httpserver)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "pipeline",
     "predict",
     "gameday",
+    "fixtures",
     "recovery",
     "cloud",
     "monitoring",

@@ -156,7 +156,7 @@ class GameDay:
         self.warehouse.close()
 
 
-def _open(console: Console, **options: object) -> GameDay:
+def _open(console: Console, **options: Any) -> GameDay:
     return _guard(console, lambda: GameDay(console, settings_with(**options)))
 
 

@@ -8,6 +8,7 @@ model trained later than that is named in a warning, never used silently.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -68,7 +69,7 @@ def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value))
 
 
-def _call(row: dict[str, object]) -> str:
+def _call(row: dict[Any, Any]) -> str:
     """OVER, UNDER or PASS; a skipped or failed row shows its status (never ``nan``)."""
     value = next((v for v in (row["recommendation"], row["status"]) if _present(v) and v), "")
     return str(value)
