@@ -81,12 +81,6 @@ class RowChecks:
         )
         return number.where(number > 0).round().astype("Int64")
 
-    def mapped_id(self, column: str, crosswalk: pd.Series, reason: str) -> pd.Series:
-        """The column mapped through ``crosswalk`` (text id → MLBAM id), rejecting misses."""
-        mapped = self.frame[column].map(crosswalk)
-        self.reject(mapped.isna(), column, reason)
-        return mapped.astype("Int64")
-
     def boolean(self, column: str, true: str, false: str) -> pd.Series:
         """The column as booleans from the two accepted spellings (case-insensitive)."""
         text = self.frame[column].str.strip().str.lower()

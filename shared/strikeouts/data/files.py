@@ -131,11 +131,3 @@ def unknown_files(data_dir: Path) -> list[Path]:
             ):
                 out.append(p)
     return out
-
-
-def season_of(path: Path, kind: str) -> int | None:
-    """The season in the file name, for kinds that carry one."""
-    m = KINDS[kind].pattern.match(path.name)
-    if m and "season" in m.groupdict():
-        return int(m.group("season"))
-    return None

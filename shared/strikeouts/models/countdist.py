@@ -104,9 +104,3 @@ def pmf_vector(mean: float, alpha: float, top: int = 20) -> list[float]:
         below = cdf
     out.append(max(1.0 - below, 0.0))
     return out
-
-
-def p_under_one(mean: float, line: float, alpha: float) -> float:
-    """P(strikeouts < ``line`` | not a push) around ``mean`` (the complement of p_over)."""
-    p = p_over_one(mean, line, alpha)
-    return math.nan if p is None else 1.0 - p

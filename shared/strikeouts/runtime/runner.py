@@ -306,21 +306,6 @@ class Runner:
         return rows[rows["run_id"].isin(run_ids)].reset_index(drop=True)
 
 
-def run_date(
-    warehouse: Warehouse,
-    predictors: Sequence[ModelPredictor],
-    game_date: dt.date,
-    state: str | Path,
-    *,
-    run_id: str | None = None,
-    config: PipelineConfig | None = None,
-) -> RunSummary:
-    """Run the pipeline for one date."""
-    return Runner(warehouse, predictors, state, config=config).run(
-        game_date, game_date, run_id=run_id
-    )
-
-
 def replay(
     warehouse: Warehouse,
     predictors: Sequence[ModelPredictor],

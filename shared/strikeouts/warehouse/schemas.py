@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from strikeouts.settings import SCHEMAS_DIR
@@ -25,16 +24,6 @@ _DUCKDB_TYPES = {
     "TIMESTAMP": "TIMESTAMPTZ",
     "DATETIME": "TIMESTAMP",
     "JSON": "JSON",
-}
-
-_PANDAS_DTYPES = {
-    "STRING": "string",
-    "INT64": "Int64",
-    "INTEGER": "Int64",
-    "FLOAT64": "float64",
-    "FLOAT": "float64",
-    "BOOL": "boolean",
-    "BOOLEAN": "boolean",
 }
 
 
@@ -63,12 +52,6 @@ class Column:
         else:
             base = _DUCKDB_TYPES[self.type]
         return f"{base}[]" if self.repeated else base
-
-    def pandas_dtype(self) -> str:
-        """The nullable pandas dtype that holds this column's values (object for the rest)."""
-        if self.repeated:
-            return "object"
-        return _PANDAS_DTYPES.get(self.type, "object")
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Column:
@@ -157,8 +140,3 @@ def load_schema(name: str) -> TableSchema:
         partition=meta.get("partition"),
         cluster=tuple(meta.get("cluster", ())),
     )
-
-
-def schema_path(name: str) -> Path:
-    """Where table ``name``'s schema lives."""
-    return BIGQUERY_SCHEMAS / f"{name}.json"
