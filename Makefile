@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DATA_DIR ?= $(or $(STRIKEOUTS_DATA_DIR),../shared/data)
-DEMO_DATE ?= 2025-07-20
+DEMO_DATE ?= 2025-07-04
 # checkov gets its own venv: its dependency pins clash with the project's
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
@@ -41,7 +41,8 @@ unit: venv
 
 test: lint typecheck checkov unit
 
-# ingest is ~3 s, so it always runs; `run` trains missing champions on starts before DEMO_DATE.
+# ingest is ~3 s, so it always runs; `run` trains missing champions on starts before DEMO_DATE:
+# the docs use no date before it, so the demo's champions never predict games they trained on.
 demo: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/strikeouts ingest
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/strikeouts summary
