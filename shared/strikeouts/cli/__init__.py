@@ -1,4 +1,6 @@
-"""The ``strikeouts`` command line: one typer app, commands grouped by concern in submodules."""
+"""The ``strikeouts`` command line: one typer app; a command group lives in the module named
+after it (``models``, ``deploy``, ``fixtures``), top-level commands in modules named for their
+concern (``training``: train and backtest; ``gameday``; ``recovery``: dead letters, rejections)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from strikeouts.cli.app import app, configure_logging
 # Each module registers its commands on ``app``; this order is the order of ``--help``.
 COMMAND_MODULES = (
     "ingest",
+    "training",
     "models",
-    "promotion",
     "pipeline",
     "predict",
     "gameday",
