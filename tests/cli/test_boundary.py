@@ -65,3 +65,25 @@ def test_verbose_keeps_the_traceback(tmp_path: Path) -> None:
 def test_the_root_help_names_the_verbose_flag(args: list[str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0 and "--verbose" in result.output
+
+
+def test_a_warehouse_that_does_not_exist_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    typo = tmp_path / "warehuose.duckdb"
+    result = CliRunner().invoke(app, ["summary", "--warehouse", str(typo)])
+    assert result.exit_code == 2, result.output
+    assert f"no warehouse at {typo}" in result.output
+    assert "run `strikeouts ingest` first" in " ".join(result.output.split())
+    assert not typo.exists()
+
+
+def test_an_empty_warehouse_says_to_run_ingest_first(tmp_path: Path) -> None:
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    env = {"STRIKEOUTS_STATE_DIR": str(tmp_path), "STRIKEOUTS_MODEL_STORE": str(tmp_path / "m")}
+    for args in (["summary"], ["run", "--date", "2025-07-04"]):
+        result = CliRunner().invoke(app, [*args, "--warehouse", str(empty)], env=env)
+        assert result.exit_code == 2, result.output
+        [line] = result.output.strip().splitlines()
+        assert "run `strikeouts ingest` first" in line, line

@@ -21,6 +21,7 @@ def test_run_prints_the_slate_and_a_rerun_writes_nothing(cli_env: dict[str, str]
     first = runner.invoke(app, args, env=cli_env)
     assert first.exit_code == 0, first.output
     assert "90 new rows" in first.output
+    assert " nan " not in first.output  # a skipped row shows its status
     assert "30 pitcher-games" in first.output
     assert "v1_baseline" in first.output and "Luis Castillo" in first.output
     again = runner.invoke(app, args, env=cli_env)
@@ -143,6 +144,7 @@ def test_lost_rows_are_restored_another_warehouse_filled_and_complete_rows_left_
     first = runner.invoke(app, args, env=cli_env)
     assert first.exit_code == 0, first.output
     assert "90 new rows" in first.output
+    assert " nan " not in first.output  # a skipped row shows its status
     keys = _prediction_keys(warehouse_path, "restore-r1")
     assert len(keys) == 90
 

@@ -154,12 +154,6 @@ def stack_file(settings: Settings) -> Path:
     return Path(settings.state_dir) / STACK_FILE
 
 
-def stack_or(settings: Settings) -> Settings:
-    """The local stack's settings when one is recorded, else ``settings`` (a real project)."""
-    path = stack_file(settings)
-    return StackInfo.load(path).settings(settings) if path.is_file() else settings
-
-
 @dataclass(frozen=True)
 class PushRoute:
     """One push subscription of the stack: its path, topic and the function's endpoint."""
