@@ -1,6 +1,7 @@
-"""The ``strikeouts`` command line: one typer app; a command group lives in the module named
-after it (``models``, ``deploy``, ``fixtures``), top-level commands in modules named for their
-concern (``training``: train and backtest; ``gameday``; ``recovery``: dead letters, rejections)."""
+"""The ``strikeouts`` command line: one typer app. A command group lives in the module named
+after it (``models``, ``stack``, ``deploy``, ``fixtures``; ``recovery`` holds ``dead-letters``
+and ``rejections``); top-level commands live in modules named for their concern
+(``training``: train and backtest; ``pipeline``: run and replay; ``gameday`` ...)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ COMMAND_MODULES = (
     "gameday",
     "fixtures",
     "recovery",
-    "cloud",
+    "stack",
     "monitoring",
     "deploy",
 )

@@ -1,5 +1,6 @@
-"""The cloud-path commands: ``stack up|down|status|merge``, ``export-predictions`` and
-``package-functions`` (a schedule is published by ``schedule --backend stack|cloud``).
+"""The local stack's commands (``stack up|down|status|merge``) and the cloud path's own:
+``export-predictions`` and ``package-functions`` (a schedule is published by ``schedule
+--backend stack|cloud``).
 
 Invariant: a stack that is not up, a date without games or a bad option prints one clear
 message naming the value and exits with code 2, never a traceback.
