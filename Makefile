@@ -36,8 +36,13 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The ten slowest tests print last. `make test TEST_WORKERS=2` runs the suite on two xdist
+# workers: the emulator and stack tests share one (one set of emulators, one stack), the other
+# folders go whole to either (tests/conftest.py); 0 = one process, as before (the default until
+# two workers are measured faster on a quiet 2-core machine).
+TEST_WORKERS ?= 0
 unit: venv
-	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest
+	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10
 
 test: lint typecheck checkov unit
 

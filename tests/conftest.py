@@ -151,6 +151,32 @@ def ingest_report(_ingest_run: tuple[DuckDBWarehouse, IngestReport]) -> IngestRe
     return _ingest_run[1]
 
 
+# With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), the tests that start an
+# emulator or the local stack share one worker, so they share one set of emulators and one
+# stack; the other folders are spread over the workers whole, so that each folder's session
+# fixtures are built on one worker only.
+EMULATOR_FIXTURES = frozenset({"bigquery_emulator", "gcs_emulator", "pubsub_emulator"})
+EMULATOR_PARAMS = frozenset({"bigquery", "gcs"})
+ONE_WORKER = ("cloud/", "emulators/", "gameday/test_stack_gameday.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(ROOT / "tests").as_posix()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec else set()
+        if (
+            EMULATOR_FIXTURES & fixtures
+            or EMULATOR_PARAMS & params  # a backend parameter that asks for an emulator lazily
+            or item.get_closest_marker("emulator")
+            or where.startswith(ONE_WORKER)
+        ):
+            item.add_marker(pytest.mark.xdist_group("emulators"))
+        else:  # a folder's session fixtures (replays, feature frames, champions) built once
+            item.add_marker(pytest.mark.xdist_group(where.split("/")[0]))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
