@@ -17,15 +17,13 @@ import datetime as dt
 import json
 import statistics
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 from strikeouts.adapters import open_model_store
 from strikeouts.data.ingest import ingest_all
 from strikeouts.data.teams import TeamCodes, load_team_codes
+from strikeouts.devstack.fixture_api import KEY, FixtureApi, serve_in_thread
 from strikeouts.gameday.daily import LiveSources, live_slate
 from strikeouts.gameday.grading import grade_date
 from strikeouts.gameday.results import intake_results
@@ -37,59 +35,24 @@ from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 DAY = dt.date(2025, 7, 4)
-KEY = "bench-key"
+MORNING, NIGHT = DAY, DAY + dt.timedelta(days=1)  # the fixture server's day: before, after
 
 
-PHASE = {"schedule": "morning"}  # the schedule answers the morning file, then the finals
-
-
-def fixture_server(root: Path) -> ThreadingHTTPServer:
-    """A 127.0.0.1 server answering the four endpoints from ``root/DAY/...``."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            day = root / DAY.isoformat()
-            parts = url.path.strip("/").split("/")
-            if url.path == "/api/v1/schedule":
-                path = day / "statsapi" / f"schedule_{PHASE['schedule']}.json"
-            elif url.path.endswith("/boxscore"):
-                path = day / "statsapi" / f"boxscore_{parts[3]}.json"
-            elif url.path.endswith("/events") and query.get("apiKey") == KEY:
-                path = day / "odds" / "events.json"
-            elif url.path.endswith("/odds") and query.get("apiKey") == KEY:
-                path = day / "odds" / f"event_{parts[4]}_odds.json"
-            else:
-                path = day / "missing"
-            body = path.read_bytes() if path.is_file() else b'{"message": "not found"}'
-            self.send_response(200 if path.is_file() else 404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def one_run(wh: DuckDBWarehouse, runner: Runner, base: str, teams: TeamCodes) -> dict[str, float]:
+def one_run(
+    wh: DuckDBWarehouse, runner: Runner, api: FixtureApi, base: str, teams: TeamCodes
+) -> dict[str, float]:
     """Seconds of each step of one game day: slate (fetch + pipeline), results, grading."""
     games = StatsApiClient(base, teams.from_full_name)
     sources = LiveSources(games, OddsApiClient(base, KEY))
     now = dt.datetime.now(dt.UTC)
-    PHASE["schedule"] = "morning"
+    api.today = MORNING
     started = time.perf_counter()
     built = live_slate(
         DAY, wh, teams, sources, now, runner.model_versions(), runner.expected_systems
     )
     runner.run_events([built.event])
     slate = time.perf_counter()
-    PHASE["schedule"] = "final"
+    api.today = NIGHT
     intake_results(DAY, games, wh, teams, now)
     results = time.perf_counter()
     grade_date(wh, DAY, None, now)
@@ -115,8 +78,9 @@ def main() -> int:
     args = parser.parse_args()
     data_dir = args.data_dir or get_settings().data_dir
     teams = load_team_codes(data_dir)
-    server = fixture_server(args.fixtures)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    api = FixtureApi(args.fixtures, today=MORNING)
+    server, _ = serve_in_thread(api)
+    base = f"http://127.0.0.1:{server.port}"
     steps: dict[str, list[float]] = {"slate": [], "results": [], "grading": []}
     with tempfile.TemporaryDirectory() as tmp:
         wh = DuckDBWarehouse(Path(tmp) / "bench.duckdb")
@@ -128,7 +92,7 @@ def main() -> int:
         predictors = load_predictors(store)
         for run in range(1, max(1, args.runs) + 1):
             runner = Runner(wh, predictors, Path(tmp) / f"state{run}.duckdb")
-            for step, seconds in one_run(wh, runner, base, teams).items():
+            for step, seconds in one_run(wh, runner, api, base, teams).items():
                 steps[step].append(seconds)
             print(f"run {run}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in steps.items()))
         rows = wh.row_count("prediction_grades")

@@ -27,6 +27,7 @@ from strikeouts.cloud.publish import build_schedule_event, publish_schedule
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import open_merger
 from strikeouts.data.teams import load_team_codes
+from strikeouts.devstack.fixture_api import FixtureApi, serve_in_thread
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.gameday.daily import LiveSources, results_and_grades
 from strikeouts.runtime.sinks import PREDICTIONS
@@ -35,7 +36,7 @@ from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gameday import PHASE, fixture_server
+from gameday import NIGHT
 from stack_session import bench_stack
 
 DAY = dt.date(2025, 7, 4)
@@ -92,10 +93,9 @@ def main() -> int:
             f"15-game slate to the final table: median {statistics.median(times):.2f} s, "
             f"worst {max(times):.2f} s over {len(times)} runs"
         )
-        server = fixture_server(args.fixtures)
-        PHASE["schedule"] = "final"
+        server, _ = serve_in_thread(FixtureApi(args.fixtures, today=NIGHT))
         teams = load_team_codes(settings.data_dir)
-        games = StatsApiClient(f"http://127.0.0.1:{server.server_address[1]}", teams.from_full_name)
+        games = StatsApiClient(f"http://127.0.0.1:{server.port}", teams.from_full_name)
         started = time.perf_counter()
         found, grades = results_and_grades(
             DAY, cloud, teams, LiveSources(games), dt.datetime.now(dt.UTC)
