@@ -1,6 +1,7 @@
 """Fault-injection replay through the local stack: real dates published to game-schedule, the
-five functions under functions-framework behind the official Pub/Sub emulator, bqemulator and
-fake-gcs-server, with duplicate deliveries and transient failures injected in every function.
+event functions (one per registered system) under functions-framework behind the official
+Pub/Sub emulator, bqemulator and fake-gcs-server, with duplicate deliveries and transient
+failures injected in every function.
 
 Usage: .venv/bin/python benchmarks/stack_replay.py [--start 2025-06-01] [--days 30]
        [--fail-rate 0.05] [--duplicate-rate 0.10] [--timeout 900]
