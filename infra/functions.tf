@@ -1,9 +1,10 @@
 # The functions (gen2 = Cloud Run services) from `strikeouts package-functions` output:
 # each folder is zipped, uploaded under its content hash (a change redeploys), and built by
 # Cloud Build as the builder account (build.tf). Every system function (predict_<id>) is built
-# from the one predict_system folder, its STRIKEOUTS_SYSTEM_ID naming the system it serves. HTTP-triggered; Pub/Sub pushes to them
-# (pubsub.tf). A function named in var.function_source_objects is built from that earlier
-# upload instead (rollback): the objects stay in the sources bucket, nothing deletes them.
+# from the one predict_system folder (one zip), its STRIKEOUTS_SYSTEM_ID naming the system it
+# serves. HTTP-triggered; Pub/Sub pushes to them (pubsub.tf). A function named in
+# var.function_source_objects is built from that earlier upload instead (rollback): the objects
+# stay in the sources bucket, nothing deletes them.
 locals {
   # function key -> the folder (and entry point) it is deployed from
   function_folders = {
