@@ -238,10 +238,12 @@ def system_entry(system_id: str) -> Entry:
 def configured_system() -> str:
     """The system this function instance serves, from its settings (``STRIKEOUTS_SYSTEM_ID``)."""
     system_id = get_settings().system_id
-    if not system_id:
+    registered = system_ids()
+    if system_id not in registered:
+        said = "is not set" if not system_id else f"={system_id!r} is not a registered system"
         raise ValueError(
-            f"STRIKEOUTS_SYSTEM_ID is not set: a {SYSTEM_FOLDER} function serves one system "
-            f"(registered: {', '.join(system_ids())})"
+            f"STRIKEOUTS_SYSTEM_ID {said}: a {SYSTEM_FOLDER} function serves one of "
+            f"{', '.join(registered)}"
         )
     return system_id
 
