@@ -20,7 +20,7 @@ import requests
 from google.api_core.retry import Retry
 from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
-from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.functions import function_names, system_functions
 from strikeouts.cloud.publish import tick_message
 from strikeouts.devstack.emulators.process import HOST, free_port, start_server
 from strikeouts.devstack.push import push_body, push_headers
@@ -36,13 +36,12 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 # what each function consumes, in the order the cold starts are measured: fanout last, since
 # its first request publishes a date's pitcher-games into the stack
 CONSUMES = {
-    "predict_v1_baseline": "topic_pitcher_games",
-    "predict_v1_6_rolling": "topic_pitcher_games",
+    **dict.fromkeys(system_functions(), "topic_pitcher_games"),
     "ensemble": "topic_system_predictions",
     "ensemble_tick": "topic_ensemble_ticks",
     "fanout": "topic_game_schedule",
 }
-assert set(CONSUMES) == set(FUNCTION_NAMES)
+assert set(CONSUMES) == set(function_names())
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Fault-injection replay through the local stack: real dates published to game-schedule, the
-five functions under functions-framework behind the official Pub/Sub emulator, bqemulator and
-fake-gcs-server, with duplicate deliveries and transient failures injected in every function.
+event functions (one per registered system) under functions-framework behind the official
+Pub/Sub emulator, bqemulator and fake-gcs-server, with duplicate deliveries and transient
+failures injected in every function.
 
 Usage: .venv/bin/python benchmarks/stack_replay.py [--start 2025-06-01] [--days 30]
        [--fail-rate 0.05] [--duplicate-rate 0.10] [--timeout 900]
@@ -48,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
-from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.functions import function_names
 from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
@@ -213,7 +214,7 @@ def function_figures(info: StackInfo, started_at: dt.datetime) -> dict[str, dict
     """Per function: deliveries, failures, injected faults, dead-letters, handling ms, and when
     its last delivery of the run was handled (seconds after the first publish)."""
     figures = {}
-    for name in FUNCTION_NAMES:
+    for name in function_names():
         lines = log_lines(info.processes[name].log)
         done = [x for x in lines if x.get("message") == "delivery handled"]
         handled = [float(x["ms"]) for x in done]
@@ -381,8 +382,8 @@ def replay(
         "\nfunction                handled  retried  injected  dead-lt  median ms  cpu s  cpu ms/pg"
     )
     total_cpu = 0.0
-    for name in (*FUNCTION_NAMES, "pubsub-emulator", "bqemulator", "fake-gcs-server"):
-        if drill is not None and name in FUNCTION_NAMES:  # crashed instances count too
+    for name in (*function_names(), "pubsub-emulator", "bqemulator", "fake-gcs-server"):
+        if drill is not None and name in function_names():  # crashed instances count too
             cpu = drill.cpu_of(name, cpu_after)
         else:
             cpu = cpu_after.get(groups[name], 0.0) - cpu_before.get(groups[name], 0.0)

@@ -1,10 +1,19 @@
 # The functions (gen2 = Cloud Run services) from `strikeouts package-functions` output:
 # each folder is zipped, uploaded under its content hash (a change redeploys), and built by
-# Cloud Build as the builder account (build.tf). HTTP-triggered; Pub/Sub pushes to them
-# (pubsub.tf). A function named in var.function_source_objects is built from that earlier
-# upload instead (rollback): the objects stay in the sources bucket, nothing deletes them.
+# Cloud Build as the builder account (build.tf). Every system function (predict_<id>) is built
+# from the one predict_system folder (one zip), its STRIKEOUTS_SYSTEM_ID naming the system it
+# serves. HTTP-triggered; Pub/Sub pushes to them (pubsub.tf). A function named in
+# var.function_source_objects is built from that earlier upload instead (rollback): the objects
+# stay in the sources bucket, nothing deletes them.
+locals {
+  # function key -> the folder (and entry point) it is deployed from
+  function_folders = {
+    for fn in keys(local.functions) : fn => contains(keys(local.system_functions), fn) ? "predict_system" : fn
+  }
+}
+
 data "archive_file" "function" {
-  for_each    = local.functions
+  for_each    = toset(values(local.function_folders))
   type        = "zip"
   source_dir  = "${var.functions_build_dir}/${each.key}"
   output_path = "${path.module}/.build/${each.key}.zip"
@@ -12,7 +21,7 @@ data "archive_file" "function" {
 }
 
 resource "google_storage_bucket_object" "function_source" {
-  for_each = local.functions
+  for_each = toset(values(local.function_folders))
   name     = "functions/${each.key}-${data.archive_file.function[each.key].output_md5}.zip"
   bucket   = google_storage_bucket.sources.name
   source   = data.archive_file.function[each.key].output_path
@@ -21,7 +30,7 @@ resource "google_storage_bucket_object" "function_source" {
 locals {
   function_source_objects = {
     for fn in keys(local.functions) :
-    fn => lookup(var.function_source_objects, fn, google_storage_bucket_object.function_source[fn].name)
+    fn => lookup(var.function_source_objects, fn, google_storage_bucket_object.function_source[local.function_folders[fn]].name)
   }
 }
 
@@ -32,7 +41,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   build_config {
     runtime         = "python311"
-    entry_point     = each.key
+    entry_point     = local.function_folders[each.key]
     service_account = google_service_account.builder.id
     source {
       storage_source {
@@ -54,7 +63,8 @@ resource "google_cloudfunctions2_function" "function" {
     service_account_email            = google_service_account.function[each.key].email
     environment_variables = merge(
       local.function_env,
-      contains(local.gameday_functions, each.key) ? local.gameday_env : {}
+      contains(local.gameday_functions, each.key) ? local.gameday_env : {},
+      contains(keys(local.system_functions), each.key) ? { STRIKEOUTS_SYSTEM_ID = trimprefix(each.key, "predict_") } : {}
     )
 
     # only the schedule function sees the Odds API key, read from Secret Manager at start-up

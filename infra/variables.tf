@@ -64,9 +64,9 @@ variable "systems" {
   }
   validation {
     condition = alltrue([
-      for s in concat(var.systems.deployed, var.systems.expected) : contains(["v1_baseline", "v1_6_rolling"], s)
+      for s in concat(var.systems.deployed, var.systems.expected) : contains(local.registered_systems, s)
     ])
-    error_message = "systems lists only known system ids: v1_baseline, v1_6_rolling."
+    error_message = "systems lists only registered system ids (strikeouts.models.systems): ${join(", ", local.registered_systems)}."
   }
   validation {
     condition     = alltrue([for s in var.systems.expected : contains(var.systems.deployed, s)])
@@ -76,6 +76,13 @@ variable "systems" {
     condition     = length(distinct(var.systems.deployed)) == length(var.systems.deployed) && length(distinct(var.systems.expected)) == length(var.systems.expected)
     error_message = "systems.deployed and systems.expected list each system once."
   }
+}
+
+# The registered system ids, as `strikeouts package-functions` wrote them from the registry
+# (strikeouts.models.systems) beside the functions it built: a system added to the registry is
+# deployable with the next build, and one not in it is refused.
+locals {
+  registered_systems = jsondecode(file("${var.functions_build_dir}/systems.json")).systems
 }
 
 variable "function_source_objects" {

@@ -6,7 +6,7 @@
 # Providers are pinned exactly; .terraform.lock.hcl (committed) holds their checksums.
 # Refresh both after a version change: terraform providers lock -platform=linux_amd64 -platform=darwin_arm64
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.9" # a variable validation reads local.registered_systems
   # bucket and prefix come from envs/<env>.backend.hcl (`init -backend=false` to validate)
   backend "gcs" {}
   required_providers {

@@ -50,6 +50,9 @@ ALLOWED: dict[str, set[str]] = {
     # the local development stack drives the cloud adapters against the emulators
     "devstack": {"cloud", "data", "models", "pipeline", "runtime", "warehouse"},
 }
+# The system registry (a system is one entry there) is read by every layer, the pipeline core's
+# defaults included: it imports no outer layer itself.
+REGISTRY = "strikeouts.models.systems"
 # Only these packages may import google.cloud or functions_framework (lazily or not).
 CLOUD_ADAPTERS = {"cloud", "devstack"}
 # The operations layer may also call Google APIs below google.cloud (auth, api_core errors).
@@ -91,6 +94,8 @@ def _imported_modules(path: Path) -> set[str]:
 def _imported_packages(path: Path) -> set[str]:
     found: set[str] = set()
     for name in _imported_modules(path):
+        if name == REGISTRY or name.startswith(f"{REGISTRY}."):
+            continue
         parts = name.split(".")
         if parts[0] == "strikeouts" and len(parts) > 1:
             found.add(parts[1])
@@ -112,6 +117,12 @@ def test_package_imports_only_inner_layers(package: str) -> None:
     for path in sorted((PACKAGE / package).rglob("*.py")):
         bad = _imported_packages(path) - allowed
         assert not bad, f"{path.relative_to(PACKAGE)} imports strikeouts.{sorted(bad)}"
+
+
+def test_the_registry_imports_no_other_layer() -> None:
+    """Every layer may read the registry, so it must not pull an outer layer in."""
+    path = PACKAGE / "models" / "systems.py"
+    assert _imported_packages(path) <= {"models", "features", "settings", "logs"}
 
 
 def test_domain_core_loads_no_cloud_client() -> None:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     feature_warehouse: str | None = None
     """Warehouse fanout reads history and schedules from (DuckDB file or bigquery://); None = ``warehouse``."""
 
+    system_id: str | None = None
+    """The registered system a ``predict_system`` function instance serves (set per function)."""
+
     aggregation_state: str | None = None
     """``gs://BUCKET/PREFIX`` for the ensemble's per-pitcher-game state; None = DuckDB in ``state_dir``."""
 

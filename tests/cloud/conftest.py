@@ -13,12 +13,12 @@ import pytest
 
 from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.entry import Services
-from strikeouts.cloud.functions import ENTRIES
+from strikeouts.cloud.functions import entries, function_environment, function_folder
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.state_store import DuckDBStateStore
-from strikeouts.settings import PROJECT_ROOT, Settings
+from strikeouts.settings import PROJECT_ROOT, Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .doubles import FlushRecorder
@@ -65,21 +65,29 @@ AppFactory = Callable[..., Any]
 
 
 @pytest.fixture
-def function_client(services: Services) -> Iterator[AppFactory]:
-    """A test client of ``functions/<name>/main.py`` whose entry uses the test services."""
+def function_client(services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
+    """A test client of function ``name``'s ``functions/<folder>/main.py`` (a system's: the
+    one predict_system entry, told its system as deployed) whose entry uses the test services."""
     touched = []
 
     def make(name: str, build: Any = None) -> Any:
-        entry = ENTRIES[name]
+        entry = entries()[name]
         original = (entry._services_factory, entry._build)
         touched.append((entry, original))
         entry.rebind(lambda: services, build)
-        app = functions_framework.create_app(name, str(FUNCTIONS / name / "main.py"), "cloudevent")
+        for key, value in function_environment(name).items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        folder = function_folder(name)
+        app = functions_framework.create_app(
+            folder, str(FUNCTIONS / folder / "main.py"), "cloudevent"
+        )
         return app.test_client()
 
     yield make
     for entry, (factory, build) in touched:
         entry.rebind(factory, build)
+    get_settings.cache_clear()
 
 
 @pytest.fixture

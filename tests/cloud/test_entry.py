@@ -11,9 +11,12 @@ import structlog
 from pipeline.doubles import StubFeatures, StubPredictor, schedule_event
 
 from strikeouts.cloud.entry import Services
+from strikeouts.cloud.functions import configured_system, entries, system_entry
 from strikeouts.logs import configure
+from strikeouts.models.systems import system_ids
 from strikeouts.pipeline.handlers import Fanout, SystemHandler
 from strikeouts.pipeline.messages import ENSEMBLE_TICKS, PITCHER_GAMES, SYSTEM_PREDICTIONS
+from strikeouts.settings import get_settings
 
 from .conftest import AppFactory
 from .doubles import FlushRecorder, post
@@ -279,3 +282,31 @@ def test_log_lines_are_cloud_logging_json(
         "game_id": "g",
         "pitcher_id": "600000",
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "said"), [(None, "is not set"), ("v0_gone", "='v0_gone' is not a registered")]
+)
+def test_a_system_function_without_a_registered_system_says_so(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, said: str
+) -> None:
+    """predict_system serves the system STRIKEOUTS_SYSTEM_ID names: none, or one the registry
+    lacks, is a clear error naming the variable, the value and the registered systems."""
+    if value is None:
+        monkeypatch.delenv("STRIKEOUTS_SYSTEM_ID", raising=False)
+    else:
+        monkeypatch.setenv("STRIKEOUTS_SYSTEM_ID", value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=f"STRIKEOUTS_SYSTEM_ID {said}") as raised:
+            configured_system()
+    finally:
+        get_settings.cache_clear()
+    assert all(s in str(raised.value) for s in system_ids())
+    monkeypatch.setenv("STRIKEOUTS_SYSTEM_ID", "v1_baseline")
+    get_settings.cache_clear()
+    try:
+        assert configured_system() == "v1_baseline"
+        assert system_entry("v1_baseline") is entries()["predict_v1_baseline"]
+    finally:
+        get_settings.cache_clear()

@@ -114,11 +114,13 @@ def test_a_missing_system_is_null_and_labelled_missing(open_loaded: OpenLoaded) 
         "AND system_id = 'v1_baseline'",
         key,
     )
-    row = warehouse.query(
+    rows = warehouse.query(
         "SELECT * FROM system_comparison WHERE game_id = @g AND pitcher_id = @p", key
-    ).iloc[0]
-    assert pd.isna(row["v1_baseline_predicted"]) and pd.isna(row["v1_baseline_confidence"])
-    assert row["v1_baseline_state"] == "missing"
+    ).set_index("system_id")
+    assert sorted(rows.index) == ["ensemble_v1", "v1_6_rolling", "v1_baseline"]
+    row = rows.loc["v1_baseline"]
+    assert pd.isna(row["predicted_strikeouts"]) and pd.isna(row["confidence"])
+    assert row["state"] == "missing" and rows.loc["v1_6_rolling", "state"] == "ok"
     assert row["systems_missing"] == "v1_baseline"
     assert (row["systems_present"], row["systems_expected"]) == (2, 3)
     assert row["agreement"] == "SINGLE" and pd.isna(row["spread"])  # never "disagree"

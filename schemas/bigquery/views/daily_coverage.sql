@@ -4,7 +4,12 @@
 -- day they happened (what an operator reads on the day).
 -- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
 CREATE OR REPLACE VIEW daily_coverage AS
-WITH per_date AS (
+WITH per_pitcher_game AS (
+  -- system_comparison has a row per pitcher-game and system: one per pitcher-game here
+  SELECT DISTINCT game_date, game_id, pitcher_id, systems_present, systems_expected, ensemble_state
+  FROM system_comparison
+),
+per_date AS (
   SELECT
     game_date,
     COUNT(*) AS pitcher_games,
@@ -12,8 +17,8 @@ WITH per_date AS (
     MAX(systems_present) AS max_systems,
     MAX(systems_expected) AS expected_systems,
     COUNTIF(systems_present = systems_expected) AS complete_pitcher_games,
-    COUNTIF(ensemble_v1_state = 'fallback') AS fallbacks
-  FROM system_comparison
+    COUNTIF(ensemble_state = 'fallback') AS fallbacks
+  FROM per_pitcher_game
   GROUP BY game_date
 ),
 late_rows AS (

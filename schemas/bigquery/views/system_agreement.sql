@@ -13,5 +13,6 @@ SELECT
   COALESCE(SUM(ABS(g.error)), 0) AS sum_abs_error,
   SAFE_DIVIDE(SUM(ABS(g.error)), COUNTIF(g.error IS NOT NULL)) AS mae
 FROM graded_predictions AS g
-JOIN system_comparison AS c ON c.game_id = g.game_id AND c.pitcher_id = g.pitcher_id
+JOIN system_comparison AS c
+  ON c.game_id = g.game_id AND c.pitcher_id = g.pitcher_id AND c.system_id = g.system_id
 GROUP BY g.game_date, c.agreement, g.system_id

@@ -1,11 +1,13 @@
--- One row per pitcher-game: each system side by side. A system that did not answer is NULL in
--- its value columns and 'missing' in its state column: never 0 and never a disagreement.
--- Expected systems of a pitcher-game: every system with a row, the members the ensemble named
--- (contributing + missing) and the ensemble itself on dates that have ensemble rows. Spread and
--- agreement use the component systems that produced a count (status ok), as the ensemble's
--- agreement factor does:
+-- One row per pitcher-game and expected system (the ensemble included), for any set of
+-- systems: the system's prediction, p_over, confidence, call and state beside its pitcher-game's
+-- counts and agreement (repeated on each of the pitcher-game's rows; read one pitcher-game's
+-- columns with SELECT DISTINCT). A system that did not answer has a row with NULL values and
+-- state 'missing': never 0 and never a disagreement. Expected systems of a pitcher-game: every
+-- system with a row, the members the ensemble named (contributing + missing) and the ensemble
+-- itself on dates that have ensemble rows. Spread and agreement use the component systems that
+-- produced a count (status ok), as the ensemble's agreement factor does:
 -- STRONG spread <= 1.0 K, MODERATE <= 2.0, WEAK beyond; SINGLE with one, NONE with none.
--- Adding a system: add its five side-by-side columns below (nothing else changes).
+-- No system is named here: a system added to the registry appears with its rows.
 -- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
 CREATE OR REPLACE VIEW system_comparison AS
 WITH members AS (
@@ -66,21 +68,7 @@ per_game AS (
     MAX(IF(NOT is_ensemble AND status = 'ok', predicted_strikeouts, NULL))
       - MIN(IF(NOT is_ensemble AND status = 'ok', predicted_strikeouts, NULL)) AS raw_spread,
     COUNT(DISTINCT IF(NOT is_ensemble AND status = 'ok', recommendation, NULL)) AS component_calls,
-    MAX(IF(system_id = 'v1_baseline', predicted_strikeouts, NULL)) AS v1_baseline_predicted,
-    MAX(IF(system_id = 'v1_baseline', p_over, NULL)) AS v1_baseline_p_over,
-    MAX(IF(system_id = 'v1_baseline', confidence, NULL)) AS v1_baseline_confidence,
-    MAX(IF(system_id = 'v1_baseline', recommendation, NULL)) AS v1_baseline_call,
-    COALESCE(MAX(IF(system_id = 'v1_baseline', status, NULL)), 'missing') AS v1_baseline_state,
-    MAX(IF(system_id = 'v1_6_rolling', predicted_strikeouts, NULL)) AS v1_6_rolling_predicted,
-    MAX(IF(system_id = 'v1_6_rolling', p_over, NULL)) AS v1_6_rolling_p_over,
-    MAX(IF(system_id = 'v1_6_rolling', confidence, NULL)) AS v1_6_rolling_confidence,
-    MAX(IF(system_id = 'v1_6_rolling', recommendation, NULL)) AS v1_6_rolling_call,
-    COALESCE(MAX(IF(system_id = 'v1_6_rolling', status, NULL)), 'missing') AS v1_6_rolling_state,
-    MAX(IF(system_id = 'ensemble_v1', predicted_strikeouts, NULL)) AS ensemble_v1_predicted,
-    MAX(IF(system_id = 'ensemble_v1', p_over, NULL)) AS ensemble_v1_p_over,
-    MAX(IF(system_id = 'ensemble_v1', confidence, NULL)) AS ensemble_v1_confidence,
-    MAX(IF(system_id = 'ensemble_v1', recommendation, NULL)) AS ensemble_v1_call,
-    COALESCE(MAX(IF(system_id = 'ensemble_v1', status, NULL)), 'missing') AS ensemble_v1_state
+    COALESCE(MAX(IF(is_ensemble, status, NULL)), 'missing') AS ensemble_state
   FROM expected
   GROUP BY game_id, pitcher_id
 )
@@ -93,6 +81,13 @@ SELECT
   c.opponent,
   c.line,
   c.actual_strikeouts,
+  e.system_id,
+  e.is_ensemble,
+  COALESCE(e.status, 'missing') AS state,
+  e.predicted_strikeouts,
+  e.p_over,
+  e.confidence,
+  e.recommendation,
   p.systems_expected,
   p.systems_present,
   p.systems_missing,
@@ -106,7 +101,7 @@ SELECT
     ELSE 'WEAK'
   END AS agreement,
   IF(p.components_predicting >= 2, p.component_calls = 1, NULL) AS same_call,
-  p.* EXCEPT (game_id, pitcher_id, systems_expected, systems_present, systems_missing,
-    components_predicting, raw_spread, component_calls)
-FROM per_game AS p
-JOIN context AS c ON c.game_id = p.game_id AND c.pitcher_id = p.pitcher_id
+  p.ensemble_state
+FROM expected AS e
+JOIN per_game AS p ON p.game_id = e.game_id AND p.pitcher_id = e.pitcher_id
+JOIN context AS c ON c.game_id = e.game_id AND c.pitcher_id = e.pitcher_id

@@ -1,6 +1,10 @@
-"""The five Cloud Functions as Entry objects: what each builds once per instance and handles.
+"""The event Cloud Functions as Entry objects: what each builds once per instance and handles.
 
-``functions/<name>/main.py`` only wraps one of these in ``@functions_framework.cloud_event``.
+``functions/<folder>/main.py`` only wraps one of these in ``@functions_framework.cloud_event``.
+Invariant: the system functions follow the registry (``models.systems``): one function
+``predict_<system_id>`` per registered system, all deployed from the one folder
+``functions/predict_system`` whose entry serves the system its settings name
+(``STRIKEOUTS_SYSTEM_ID``, set per function by Terraform and by the local stack).
 Handlers are the pipeline's own (fanout, system, ensemble); the adapters come from settings:
 Pub/Sub publisher, BigQuery sinks (predictions staged, merged by the tick: see
 ``cloud.staging``), GCS model store and aggregation state, and the feature
@@ -11,30 +15,68 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from strikeouts.adapters import BIGQUERY_PREFIX
-from strikeouts.cloud.entry import Entry, Services, instance_services
+from strikeouts.cloud.entry import Entry, Outcome, Services, instance_services
 from strikeouts.cloud.heartbeat import record_heartbeat
+from strikeouts.models.systems import get_system, system_ids
 from strikeouts.pipeline.delivery import Handler
 from strikeouts.pipeline.heartbeat import HEARTBEATS, TICK
 from strikeouts.pipeline.messages import Payload, parse_json
-from strikeouts.settings import Settings
+from strikeouts.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from cloudevents.http import CloudEvent
+
     from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.models.store import ObjectModelStore
     from strikeouts.pipeline.handlers import EnsembleHandler
     from strikeouts.pipeline.ports import PredictionSink
     from strikeouts.warehouse.base import Warehouse
 
-SYSTEM_FUNCTIONS = {"predict_v1_baseline": "v1_baseline", "predict_v1_6_rolling": "v1_6_rolling"}
-FUNCTION_NAMES = ("fanout", *SYSTEM_FUNCTIONS, "ensemble", "ensemble_tick")
+SYSTEM_PREFIX = "predict_"
+# the one folder (and entry point) every system function is deployed from
+SYSTEM_FOLDER = "predict_system"
 # HTTP functions answering people, not Pub/Sub (strikeouts.cloud.predict_http)
 HTTP_FUNCTIONS = ("predict", "monitor")
 # a tick finding another merge in progress leaves the rows to it (or to the next tick)
 TICK_MERGE_WAIT_SECONDS = 5.0
+
+
+def system_function(system_id: str) -> str:
+    """The function key of a system: ``predict_<system_id>``."""
+    return f"{SYSTEM_PREFIX}{system_id}"
+
+
+def system_functions() -> dict[str, str]:
+    """Function key -> system id, one per registered system."""
+    return {system_function(s): s for s in system_ids()}
+
+
+def function_names() -> tuple[str, ...]:
+    """The event functions: fanout, one per registered system, the ensemble and its tick."""
+    return ("fanout", *system_functions(), "ensemble", "ensemble_tick")
+
+
+def system_of(name: str) -> str | None:
+    """The system id of function key ``predict_<system_id>``, None for any other function."""
+    if name.startswith(SYSTEM_PREFIX) and name != SYSTEM_FOLDER:
+        return name.removeprefix(SYSTEM_PREFIX)
+    return None
+
+
+def function_folder(name: str) -> str:
+    """The ``functions/`` folder (and entry point) function ``name`` is deployed from."""
+    return name if system_of(name) is None else SYSTEM_FOLDER
+
+
+def function_environment(name: str) -> dict[str, str]:
+    """What function ``name`` needs in its environment besides the shared settings: a system
+    function the id of its system."""
+    system_id = system_of(name)
+    return {} if system_id is None else {"STRIKEOUTS_SYSTEM_ID": system_id}
 
 
 def open_feature_warehouse(settings: Settings) -> Warehouse:
@@ -186,18 +228,37 @@ def build_ensemble_tick(services: Services) -> Handler:
     return handle
 
 
+@cache
+def system_entry(system_id: str) -> Entry:
+    """The entry of one system's function (one per process and system)."""
+    spec = get_system(system_id)  # an unregistered id fails here, naming the known ones
+    return Entry(system_function(spec.system_id), system_builder(spec.system_id), instance_services)
+
+
+def configured_system() -> str:
+    """The system this function instance serves, from its settings (``STRIKEOUTS_SYSTEM_ID``)."""
+    system_id = get_settings().system_id
+    registered = system_ids()
+    if system_id not in registered:
+        said = "is not set" if not system_id else f"={system_id!r} is not a registered system"
+        raise ValueError(
+            f"STRIKEOUTS_SYSTEM_ID {said}: a {SYSTEM_FOLDER} function serves one of "
+            f"{', '.join(registered)}"
+        )
+    return system_id
+
+
+def predict_system(event: CloudEvent) -> Outcome:
+    """The generic system function: the registered system its settings name handles it."""
+    return system_entry(configured_system())(event)
+
+
 fanout = Entry("fanout", build_fanout, instance_services, serialize=True)
-predict_v1_baseline = Entry("predict_v1_baseline", system_builder("v1_baseline"), instance_services)
-predict_v1_6_rolling = Entry(
-    "predict_v1_6_rolling", system_builder("v1_6_rolling"), instance_services
-)
 ensemble = Entry("ensemble", build_ensemble, instance_services)
 ensemble_tick = Entry("ensemble_tick", build_ensemble_tick, instance_services)
 
-ENTRIES: dict[str, Entry] = {
-    "fanout": fanout,
-    "predict_v1_baseline": predict_v1_baseline,
-    "predict_v1_6_rolling": predict_v1_6_rolling,
-    "ensemble": ensemble,
-    "ensemble_tick": ensemble_tick,
-}
+
+def entries() -> dict[str, Entry]:
+    """Function key -> Entry of every event function (the registry's systems included)."""
+    systems = {name: system_entry(s) for name, s in system_functions().items()}
+    return {"fanout": fanout, **systems, "ensemble": ensemble, "ensemble_tick": ensemble_tick}

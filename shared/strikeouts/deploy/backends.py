@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
+from strikeouts.cloud.functions import function_folder
 from strikeouts.deploy.checks import Columns, DeadLetters, Deployment
 from strikeouts.deploy.expect import Expectation, TerraformOutputs
 from strikeouts.deploy.inventory import CloudInventory, StackInventory
@@ -125,7 +126,9 @@ def stack_deployment(settings: Settings, request: Request) -> Deployment:
     inventory = StackInventory(info)
     recorded = tuple(inventory.functions())
     expect = expectation(request, extra_functions=recorded)
-    sources = {f: source_hash(f) for f in expect.functions if (FUNCTIONS_DIR / f).is_dir()}
+    sources = {
+        f: source_hash(f) for f in expect.functions if (FUNCTIONS_DIR / function_folder(f)).is_dir()
+    }
     stack = info.settings(settings)
     warehouse = open_warehouse(stack)
     return Deployment(

@@ -13,23 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from strikeouts.cloud.functions import SYSTEM_PREFIX, system_function, system_of
 from strikeouts.jsonfile import read_json_object
 
 # the event pipeline's functions other than the systems', on every backend
 CORE_FUNCTIONS = ("fanout", "ensemble", "ensemble_tick")
-SYSTEM_PREFIX = "predict_"
-
-
-def system_function(system_id: str) -> str:
-    """The function serving ``system_id`` (infra/locals.tf: predict_<system_id>)."""
-    return f"{SYSTEM_PREFIX}{system_id}"
-
-
-def system_of(function: str) -> str | None:
-    """The system a function serves, None for the other functions (``predict`` is HTTP)."""
-    if function.startswith(SYSTEM_PREFIX) and len(function) > len(SYSTEM_PREFIX):
-        return function[len(SYSTEM_PREFIX) :]
-    return None
+__all__ = [
+    "CORE_FUNCTIONS",
+    "SYSTEM_PREFIX",
+    "Expectation",
+    "TerraformOutputs",
+    "parse_systems",
+    "system_function",
+    "system_of",
+]
 
 
 @dataclass(frozen=True)

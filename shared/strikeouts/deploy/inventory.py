@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from strikeouts.cloud.functions import system_of
 from strikeouts.devstack.emulators.process import HOST
-from strikeouts.devstack.packaging import DEPLOYED_FUNCTIONS
+from strikeouts.devstack.packaging import deployed_functions
 from strikeouts.devstack.stack_info import StackInfo
 
 FUNCTIONS_API = "https://cloudfunctions.googleapis.com/v2"
@@ -68,7 +69,7 @@ class StackInventory:
     def functions(self) -> dict[str, FunctionState]:
         found = {}
         for name, proc in self.info.processes.items():
-            if name not in DEPLOYED_FUNCTIONS:
+            if name not in deployed_functions() and system_of(name) is None:
                 continue  # emulators and the ticker are not functions
             if not proc.alive:
                 found[name] = FunctionState(

@@ -1,5 +1,6 @@
-"""The local stack: the official Pub/Sub emulator, bqemulator, fake-gcs-server and the five
-functions under functions-framework, wired like the cloud deployment, all on 127.0.0.1.
+"""The local stack: the official Pub/Sub emulator, bqemulator, fake-gcs-server and the event
+functions under functions-framework (fanout, one per registered system, the ensemble and its
+tick), wired like the cloud deployment, all on 127.0.0.1.
 
 Invariants:
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from strikeouts.cloud.functions import FUNCTION_NAMES
+from strikeouts.cloud.functions import function_names
 from strikeouts.devstack.emulators.bigquery import start_bigquery_emulator
 from strikeouts.devstack.emulators.gcs import start_gcs_emulator
 from strikeouts.devstack.emulators.process import HOST, port_open
@@ -236,8 +237,9 @@ def stack_up(
         _create_warehouse(info)
         say(f"ensuring champion models in {info.model_store}")
         _create_bucket_and_models(info, settings, train_end, progress)
-        say("starting the five functions")
-        for name in FUNCTION_NAMES:
+        names = function_names()  # the registry's systems as of this `up`
+        say(f"starting the {len(names)} event functions")
+        for name in names:
             proc = start_function(info, name, log_dir / f"{name}.log", function_env or {})
             info.processes[name] = proc
             started.append(proc)

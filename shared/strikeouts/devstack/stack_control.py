@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from strikeouts.cloud.functions import function_environment, function_folder
 from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port, start_server
 from strikeouts.devstack.packaging import source_hash
 from strikeouts.devstack.stack_info import StackInfo, StackProcess, push_subscriptions, stack_file
@@ -62,10 +63,11 @@ def kill_process(proc: StackProcess, timeout: float = 5.0) -> None:
 
 def _function_argv(name: str, port: int) -> list[str]:
     exe = Path(sys.executable).parent / "functions-framework"
+    folder = function_folder(name)  # a system function runs the one predict_system entry
     return [
         str(exe),
-        f"--target={name}",
-        f"--source={PROJECT_ROOT / 'functions' / name / 'main.py'}",
+        f"--target={folder}",
+        f"--source={PROJECT_ROOT / 'functions' / folder / 'main.py'}",
         "--signature-type=cloudevent",
         f"--host={HOST}",
         f"--port={port}",
@@ -84,7 +86,7 @@ def start_function(
     """Start one function under functions-framework (on ``port`` or a free one); its log
     continues ``log`` with ``keep_log``, else starts it anew."""
     port = port or free_port()
-    env = {**info.environment(), **extra_env}
+    env = {**info.environment(), **function_environment(name), **extra_env}
     argv = _function_argv(name, port)
     source = source_hash(name)  # before the start: what the process loads is this tree
     server = start_server(name, argv, port, log, env=env, timeout=60.0, append=keep_log)

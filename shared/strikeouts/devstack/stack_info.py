@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from strikeouts.cloud.functions import SYSTEM_PREFIX
 from strikeouts.devstack.emulators.process import HOST
 from strikeouts.errors import StrikeoutsError
 from strikeouts.settings import Settings
 
 STACK_FILE = "stack.json"
 
-# (function, topic setting) for every push subscription, as in infra/pubsub.tf
+# (function, topic setting) for every push subscription, as in infra/pubsub.tf (the system
+# functions' are added from the registry: see routes())
 ROUTES: tuple[tuple[str, str], ...] = (
     ("fanout", "topic_game_schedule"),
-    ("predict_v1_baseline", "topic_pitcher_games"),
-    ("predict_v1_6_rolling", "topic_pitcher_games"),
     ("ensemble", "topic_pitcher_games"),
     ("ensemble", "topic_system_predictions"),
     ("ensemble_tick", "topic_ensemble_ticks"),
@@ -163,14 +164,23 @@ class PushRoute:
     endpoint: str
 
 
+def routes(functions: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(function, topic setting) of every push subscription of ``functions``: each system
+    function (``predict_<system_id>``, one per registered system) reads the pitcher-games."""
+    names = list(functions)
+    systems = tuple((n, "topic_pitcher_games") for n in names if n.startswith(SYSTEM_PREFIX))
+    found = (ROUTES[0], *systems, *ROUTES[1:], *GAMEDAY_ROUTES)
+    return tuple(route for route in found if route[0] in names)
+
+
 def push_subscriptions(info: StackInfo, settings: Settings) -> list[PushRoute]:
-    """Every push subscription of the stack, named and addressed as ``up`` creates them."""
-    routes = []
-    gameday = tuple(r for r in GAMEDAY_ROUTES if r[0] in info.processes)
-    for function, attr in (*ROUTES, *gameday):
+    """Every push subscription of the stack, named and addressed as ``up`` creates them: the
+    routes of the functions it started (the registry's systems as ``up`` read it)."""
+    found = []
+    for function, attr in routes(info.processes):
         topic_id = getattr(settings, attr)
         port = info.function_port(function)
-        routes.append(
+        found.append(
             PushRoute(
                 subscription=f"projects/{info.project}/subscriptions/{topic_id}--{function}",
                 topic=f"projects/{info.project}/topics/{topic_id}",
@@ -178,4 +188,4 @@ def push_subscriptions(info: StackInfo, settings: Settings) -> list[PushRoute]:
                 endpoint=f"http://{HOST}:{port}/projects/{info.project}/topics/{topic_id}",
             )
         )
-    return routes
+    return found

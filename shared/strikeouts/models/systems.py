@@ -1,7 +1,11 @@
 """The prediction systems: which features each one reads and how its model is trained.
 
-One registry, keyed by system id; everything else (training, serving, the backtest, the
-pipeline) looks systems up here instead of repeating their settings.
+Invariant: a system is one entry of :data:`SYSTEMS` (plus its feature set). Everything else
+reads this registry when it runs instead of repeating its ids: training, serving, the backtest,
+the pipeline's expected systems and base weights, the deployable functions (one generic entry
+deployed once per system), the local stack's processes and routes, the system ids Terraform
+accepts (written beside the packaged functions) and the monitoring checks. Readers look the
+registry up at call time, never copy it at import, so an entry added before use is seen.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ class UnknownSystemError(StrikeoutsError, KeyError):
 
 @dataclass(frozen=True)
 class SystemSpec:
-    """A system: its feature set, its XGBoost objective and hyper-parameters."""
+    """A system: its feature set, its XGBoost objective and hyper-parameters, and its base
+    weight in the ensemble (renormalized over the systems present)."""
 
     system_id: str
     feature_set: str
@@ -30,6 +35,7 @@ class SystemSpec:
     num_boost_round: int = 600
     early_stopping_rounds: int = 50
     description: str = ""
+    weight: float = 0.2
 
 
 # Objective chosen by measurement (benchmarks/objectives.py, docs/MODELING.md): Tweedie with
@@ -59,6 +65,7 @@ SYSTEMS: dict[str, SystemSpec] = {
             objective=OBJECTIVE,
             params=dict(_COMMON),
             description="XGBoost on the 25 features of the replaced system",
+            weight=0.3,
         ),
         SystemSpec(
             system_id="v1_6_rolling",
@@ -66,6 +73,7 @@ SYSTEMS: dict[str, SystemSpec] = {
             objective=OBJECTIVE,
             params=dict(_COMMON),
             description="XGBoost on 35 rolling, context and line-relative features",
+            weight=0.5,
         ),
     )
 }
@@ -79,3 +87,13 @@ def get_system(system_id: str) -> SystemSpec:
         raise UnknownSystemError(
             f"unknown system {system_id!r}; known systems: {', '.join(sorted(SYSTEMS))}"
         ) from None
+
+
+def system_ids() -> list[str]:
+    """Every registered system id, in registration order."""
+    return list(SYSTEMS)
+
+
+def base_weights() -> dict[str, float]:
+    """Each registered system's base ensemble weight."""
+    return {s.system_id: s.weight for s in SYSTEMS.values()}

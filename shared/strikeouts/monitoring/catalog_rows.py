@@ -64,12 +64,18 @@ def system_silent(context: CheckContext) -> Finding:
     return at_most(len(silent), 0, detail)
 
 
+# the date's pitcher-games (system_comparison has a row per pitcher-game and system)
+PITCHER_GAMES = (
+    "SELECT DISTINCT game_id, pitcher_id, {columns} FROM system_comparison WHERE game_date = @date"
+)
+
+
 def agreement_rate(context: CheckContext) -> Finding:
     """Share of the date's pitcher-games whose systems agree strongly (spread <= 1 K)."""
     frame = context.query(
         "SELECT COUNTIF(agreement = 'STRONG') AS strong, "
         "COUNTIF(agreement IN ('STRONG', 'MODERATE', 'WEAK')) AS compared "
-        "FROM system_comparison WHERE game_date = @date"
+        f"FROM ({PITCHER_GAMES.format(columns='agreement')})"
     )
     compared = scalar(frame, "compared") or 0
     threshold = context.settings.monitor_agreement_min
@@ -150,8 +156,8 @@ def null_system_ids(context: CheckContext) -> Finding:
 def orphan_pitcher_games(context: CheckContext) -> Finding:
     """Every pitcher-game with a system row has an ensemble row, and none has a single row."""
     frame = context.query(
-        "SELECT COUNTIF(ensemble_v1_state = 'missing' OR systems_present = 1) AS n, "
-        "COUNT(*) AS games FROM system_comparison WHERE game_date = @date"
+        "SELECT COUNTIF(ensemble_state = 'missing' OR systems_present = 1) AS n, "
+        f"COUNT(*) AS games FROM ({PITCHER_GAMES.format(columns='systems_present, ensemble_state')})"
     )
     games = scalar(frame, "games") or 0
     if games == 0:

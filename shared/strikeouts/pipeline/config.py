@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strikeouts.models.systems import base_weights as registered_weights
+from strikeouts.models.systems import system_ids as registered_systems
+
 FlagAction = Literal["skip", "multiplier"]
 Comparison = Literal["lt", "le", "gt", "ge", "eq"]
 
@@ -138,17 +141,16 @@ class PipelineConfig(BaseSettings):
     ensemble_system_id: str = "ensemble_v1"
     """System id of the ensemble rows."""
 
-    expected_systems: list[str] = Field(default_factory=lambda: ["v1_baseline", "v1_6_rolling"])
-    """Systems the ensemble waits for when the schedule event does not name them."""
+    expected_systems: list[str] = Field(default_factory=registered_systems)
+    """Systems the ensemble waits for when the schedule event does not name them (default:
+    every registered system; a rollout phase names fewer)."""
 
     write_ensemble: bool = True
     """Write the ensemble row of each pitcher-game. False in the rollout's first phases (only
     system rows are written; the ensemble still waits for the systems and writes their rows)."""
 
-    base_weights: dict[str, float] = Field(
-        default_factory=lambda: {"v1_baseline": 0.3, "v1_6_rolling": 0.5}
-    )
-    """Base weights; renormalized over the systems actually present."""
+    base_weights: dict[str, float] = Field(default_factory=registered_weights)
+    """Base weights (default: each registered system's); renormalized over the systems present."""
 
     default_weight: float = Field(default=0.2, gt=0.0)
     """Base weight of a system with no entry in ``base_weights`` (a new system)."""
