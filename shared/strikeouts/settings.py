@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     monitor_fallback_rate_max: float = Field(default=0.05, ge=0.0, le=1.0)
     """Share of the date's ensemble rows that fell back above which a check fails."""
 
+    monitor_error_share_max: float = Field(default=0.10, ge=0.0, le=1.0)
+    """Share of one system's rows on a date that did not answer (``error``, or an ensemble
+    fallback without a prediction) above which the critical ``error_share`` check fails: one
+    pitcher-game of a full slate (~1/30) errs without failing it, a broken model does not."""
+
     monitor_ensemble_tolerance: float = Field(default=0.01, gt=0.0)
     """Largest |ensemble − renormalized weighted average of its components| (K) accepted."""
 

@@ -32,7 +32,7 @@ def _run(warehouse: Warehouse, settings: Settings, *names: str) -> dict[str, Che
 
 def test_catalog_names_are_unique_and_documented() -> None:
     names = [c.name for c in CATALOG]
-    assert len(names) == len(set(names)) == 21
+    assert len(names) == len(set(names)) == 22
     assert all(c.summary and c.runbook for c in CATALOG)
     runbook = (PROJECT_ROOT / "README.md").read_text().split("## Monitoring", 1)[1]
     assert [n for n in names if f"| `{n}` |" not in runbook] == []
@@ -66,6 +66,56 @@ def test_a_system_removed_for_a_date_fails_coverage_and_silence(
     assert "v1_6_rolling" in results["system_silent"].detail
     assert results["coverage_complete"].status == "fail"
     assert {"coverage_complete", "system_silent"} <= set(failed_critical(list(results.values())))
+
+
+ERROR_REASON = "ModelUnavailable: v1_6_rolling@champion not loadable: artifact is corrupt"
+
+
+def _errors(warehouse: Warehouse, system: str, limit_sql: str = "") -> None:
+    """Turn ``system``'s rows on LAST into error rows (what a broken model writes)."""
+    warehouse.execute(
+        "UPDATE pitcher_strikeout_predictions SET status = 'error', predicted_strikeouts = NULL, "
+        "p_over = NULL, confidence = NULL, recommendation = NULL, status_reason = @reason "
+        f"WHERE game_date = @d AND system_id = @s {limit_sql}",
+        {"d": LAST, "s": system, "reason": ERROR_REASON},
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_system_writing_only_errors_fails_coverage_silence_and_error_share(
+    open_loaded: OpenLoaded, backend: str, settings: Settings
+) -> None:
+    """Error rows are rows, not answers: a broken model is as absent as a missing one."""
+    warehouse = open_loaded(backend)
+    _errors(warehouse, "v1_6_rolling")
+    results = _run(warehouse, settings)
+    assert {"coverage_complete", "system_silent", "error_share"} <= set(
+        failed_critical(list(results.values()))
+    )
+    assert "silent: v1_6_rolling" in results["system_silent"].detail
+    share = results["error_share"]
+    assert share.value == 1.0 and share.threshold == settings.monitor_error_share_max
+    assert share.detail.startswith("100.0% v1_6_rolling: ")
+    assert ERROR_REASON[:60] in share.detail
+    assert "v1_baseline" not in share.detail  # the healthy system is not named
+
+
+def test_one_error_row_fails_coverage_but_not_the_error_share(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    warehouse = open_loaded("duckdb")
+    _errors(
+        warehouse,
+        "v1_baseline",
+        "AND pitcher_id = (SELECT MIN(pitcher_id) FROM pitcher_strikeout_predictions "
+        "WHERE game_date = @d)",
+    )
+    results = _run(warehouse, settings, "coverage_complete", "system_silent", "error_share")
+    assert results["coverage_complete"].status == "fail"
+    assert "v1_baseline: 1 of" in results["coverage_complete"].detail
+    assert results["system_silent"].status == "pass"
+    share = results["error_share"]
+    assert share.status == "pass" and 0 < (share.value or 0) <= settings.monitor_error_share_max
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

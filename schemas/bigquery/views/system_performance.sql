@@ -1,5 +1,6 @@
 -- Per game date and system: counts and additive sums, so any window is a SUM over dates
--- (strikeouts.monitoring.views.rollup), plus the day's own ratios.
+-- (strikeouts.monitoring.views.rollup), plus the day's own ratios. answered: rows that stand
+-- behind a prediction or a skip (graded_predictions.answered); errors are rows, not answers.
 -- Hit rate excludes pushes and voids; ROI = profit / units staked (a push returns the stake,
 -- a void is no bet); Brier of p_over excludes pushes. close_* compare the closing line with the
 -- same rows (a prediction, an actual and a closing line): close_mae vs mae_on_close_rows.
@@ -10,6 +11,7 @@ WITH sums AS (
     game_date,
     system_id,
     COUNT(*) AS predictions,
+    COUNTIF(answered) AS answered,
     COUNTIF(IFNULL(recommendation IN ('OVER', 'UNDER'), FALSE)) AS actionable,
     COUNTIF(status = 'skip') AS skips,
     COUNTIF(status = 'fallback') AS fallbacks,

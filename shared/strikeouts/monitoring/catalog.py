@@ -15,7 +15,8 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "coverage_complete",
         "critical",
-        "every pitcher-game of the date has a row from every expected system and the ensemble",
+        "every pitcher-game of the date has an answer (ok, skip, or a fallback with a "
+        "prediction; an error row is no answer) from every expected system and the ensemble",
         "find the missing system in system_comparison (state 'missing'); check its function's "
         "errors and dead letters; republish the date's game-schedule event with a new run id",
         rows.coverage_complete,
@@ -23,10 +24,21 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "system_silent",
         "critical",
-        "every expected system wrote at least one row on the date",
+        "every expected system answered at least one pitcher-game on the date (a system "
+        "writing only errors is silent)",
         "the system is down or not subscribed: check its function, model alias and breaker; "
         "redeploy or roll back its model alias, then rerun the date",
         rows.system_silent,
+    ),
+    Check(
+        "error_share",
+        "critical",
+        "no system left more than monitor_error_share_max of its rows on the date unanswered "
+        "(error rows; ensemble fallbacks without a prediction)",
+        "the detail names the system and its first error: a model that cannot load (a corrupt "
+        "or missing artifact: roll its champion alias back), a feature mismatch (retrain or "
+        "redeploy), an open breaker (its function's logs); then rerun the date",
+        rows.error_share,
     ),
     Check(
         "ensemble_weighted_average",

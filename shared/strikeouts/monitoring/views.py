@@ -63,6 +63,7 @@ RATIOS: dict[str, dict[str, tuple[str, str]]] = {
 SUMMED: dict[str, tuple[str, ...]] = {
     "system_performance": (
         "predictions",
+        "answered",
         "actionable",
         "skips",
         "fallbacks",
