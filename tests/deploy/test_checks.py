@@ -154,8 +154,9 @@ def test_coverage_counts_answers_not_rows() -> None:
     outcome = checks.coverage(deployment(predictions=rows))
     assert not outcome.passed
     assert "min 2 max 2 of 3; silent: v1_6_rolling" in outcome.detail
-    assert "unanswered: v1_6_rolling 3 of 3 rows (ModelUnavailable: artifact is corrupt)" in (
-        outcome.detail
+    assert (
+        "unanswered: v1_6_rolling 3 of 3 rows unanswered (ModelUnavailable: artifact is corrupt)"
+        in (outcome.detail)
     )
 
 

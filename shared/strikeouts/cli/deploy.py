@@ -220,8 +220,8 @@ def canary_command(
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
     from strikeouts.cloud.pubsub import PubSubPublisher
     from strikeouts.deploy.backends import Request, expectation, read_terraform, target_settings
-    from strikeouts.deploy.checks import unanswered
     from strikeouts.deploy.operations import canary_run_id, run_answers, wait_for_rows
+    from strikeouts.monitoring.answers import unanswered
     from strikeouts.runtime.schedule import ScheduleError
 
     console = Console(stderr=True)
@@ -263,8 +263,8 @@ def canary_command(
     except (*EXPECTED, ScheduleError) as exc:
         raise fail(console, str(exc)) from None
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    for line in unanswered(answers):
-        console.print(f"[bold red]unanswered:[/] {line}", highlight=False)
+    for system, text in unanswered(answers).items():
+        console.print(f"[bold red]unanswered:[/] {system} {text}", highlight=False)
     answered = int(answers["answered"].astype(bool).sum())
     print(
         f"canary {run_id}: {answered} of {wanted} rows answered in {seconds:.0f} s "

@@ -21,7 +21,7 @@ import pandas as pd
 from strikeouts.deploy.expect import Expectation, system_of
 from strikeouts.deploy.inventory import FunctionState, Inventory
 from strikeouts.deploy.report import Outcome
-from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL
+from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL, unanswered
 from strikeouts.monitoring.views import VIEWS_DIR
 from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import BIGQUERY_SCHEMAS, load_schema, table_names
@@ -216,21 +216,10 @@ def coverage(d: Deployment) -> Outcome:
         f"run {run['run_id'].iloc[0]}: {n} pitcher-games, systems answering per pitcher-game "
         f"min {low} max {high} of {len(wanted)}"
     ) + (f"; silent: {', '.join(missing)}" if missing else "")
-    errors = unanswered(run)
+    errors = [f"{s} {text}" for s, text in unanswered(run).items()]
     if errors:
         detail += f"; unanswered: {_names(errors)}"
     return Outcome("coverage", low == high == len(wanted), detail)
-
-
-def unanswered(rows: pd.DataFrame) -> list[str]:
-    """``system N of M rows (first reason)`` for each system with rows that did not answer."""
-    found = []
-    for system, group in rows.groupby("system_id", sort=True):
-        failed = group[~group["answered"].astype(bool)]
-        if not failed.empty:
-            reason = next((str(r) for r in failed["reason"] if isinstance(r, str) and r), "")
-            found.append(f"{system} {len(failed)} of {len(group)} rows ({reason[:300]})")
-    return found
 
 
 def performance(d: Deployment) -> Outcome:

@@ -115,6 +115,6 @@ def run_answers(warehouse: Warehouse, run_id: str) -> pd.DataFrame:
     answers, not rows: a system that writes only errors fails it)."""
     return warehouse.query(
         f"SELECT system_id, {ANSWERED_SQL} AS answered, {REASON_SQL} AS reason "
-        f"FROM {PREDICTIONS} WHERE run_id = @r ORDER BY system_id, game_id, pitcher_id",
+        f"FROM {PREDICTIONS} WHERE run_id = @r ORDER BY system_id, created_at, game_id, pitcher_id",
         {"r": run_id},
     )

@@ -10,8 +10,34 @@ them equal), and the deploy checks and the canary read raw rows through this con
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pandas as pd
+
 ANSWERED_SQL = (
     "(status IN ('ok', 'skip') OR (status = 'fallback' AND predicted_strikeouts IS NOT NULL))"
 )
 REASON_SQL = "COALESCE(status_reason, fallback_reason)"
 """Why a row did not answer: the error of a system row, the fallback reason of an ensemble row."""
+
+BREAKER_OPEN = "circuit open"
+"""How an open breaker's error begins: it says only that earlier calls failed."""
+
+
+def first_reason(reasons: Iterable[object]) -> str:
+    """The first reason that says why (an open breaker's only repeats that calls failed)."""
+    given = [str(r) for r in reasons if isinstance(r, str) and r]
+    telling = [r for r in given if not r.startswith(BREAKER_OPEN)]
+    return (telling or given or ["no reason given"])[0]
+
+
+def unanswered(rows: pd.DataFrame, limit: int = 300) -> dict[str, str]:
+    """System → ``N of M rows unanswered (first reason)`` for each system of ``rows`` (columns
+    ``system_id``, ``answered``, ``reason``, in the order written) that left rows unanswered."""
+    found = {}
+    for system, group in rows.groupby("system_id", sort=True):
+        failed = group[~group["answered"].astype(bool)]
+        if not failed.empty:
+            reason = first_reason(failed["reason"])[:limit]
+            found[str(system)] = f"{len(failed)} of {len(group)} rows unanswered ({reason})"
+    return found

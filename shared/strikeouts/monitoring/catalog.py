@@ -74,10 +74,20 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_rate",
         "warning",
-        "most pitcher-games' component systems agree within 1 K",
+        "at least 70% of the date's pitcher-games have component systems agreeing within 2 K "
+        "(strong + moderate, the seed's daily check)",
         "read system_comparison for the date: one system drifting (a feature broken, a model "
         "swapped) shows as the same system far from the others",
         rows.agreement_rate,
+    ),
+    Check(
+        "agreement_collapse",
+        "critical",
+        "at least monitor_agreement_critical (50%) of the date's pitcher-games have component "
+        "systems agreeing within 2 K",
+        "one system has come apart from the others: find it in system_comparison (the same "
+        "system far from the rest on most rows), roll its champion alias back, rerun the date",
+        rows.agreement_collapse,
     ),
     Check(
         "dead_letters_24h",
@@ -100,6 +110,7 @@ CATALOG: tuple[Check, ...] = (
         "check the Cloud Scheduler job and the ensemble_tick function's errors; overdue "
         "pitcher-games wait without it",
         pipe.tick_recent,
+        cloud_only="the embedded runner ticks synchronously at the end of each run",
     ),
     Check(
         "staged_rows_unmerged",
@@ -108,6 +119,7 @@ CATALOG: tuple[Check, ...] = (
         "the tick's MERGE is failing or a lease is stuck: run `strikeouts stack merge` (or the "
         "tick by hand) and read its error",
         pipe.staged_rows_unmerged,
+        cloud_only="the embedded path writes the final table directly (no staging)",
     ),
     Check(
         "fallback_rate",
@@ -160,6 +172,15 @@ CATALOG: tuple[Check, ...] = (
         "the ensemble's MAE over the window is within 0.05 K of its best component",
         "weights no longer suit the systems: review base weights or enable adaptive weights",
         window.ensemble_vs_best,
+    ),
+    Check(
+        "ensemble_win_rate_vs_best",
+        "warning",
+        "the ensemble's hit rate over the window is not below its best component's by more than "
+        "monitor_win_rate_gap_max (2 points) beyond sampling noise",
+        "the ensemble's calls lose to a single system's: review base weights and the edge "
+        "threshold; read system_performance's hit rate per system for the window",
+        window.ensemble_win_rate_vs_best,
     ),
     Check(
         "weekly_trend",

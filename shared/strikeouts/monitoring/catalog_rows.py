@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from strikeouts.monitoring.answers import REASON_SQL
+from strikeouts.monitoring.answers import REASON_SQL, unanswered
 from strikeouts.monitoring.checks import (
     CheckContext,
     Finding,
@@ -47,13 +47,9 @@ def _answers(context: CheckContext) -> pd.DataFrame:
 
 
 def _unanswered(rows: pd.DataFrame, system: str) -> str:
-    """``N rows, M unanswered: first reason`` of one system (empty when it answered all)."""
-    mine = rows[rows["system_id"] == system]
-    failed = mine[~mine["answered"].astype(bool)]
-    if failed.empty:
-        return ""
-    reason = next((str(r) for r in failed["reason"] if isinstance(r, str) and r), "no reason")
-    return f"{system}: {len(failed)} of {len(mine)} rows unanswered ({reason[:300]})"
+    """``system: N of M rows unanswered (first reason)``; empty when it answered all."""
+    found = unanswered(rows[rows["system_id"] == system])
+    return f"{system}: {found[system]}" if system in found else ""
 
 
 def coverage_complete(context: CheckContext) -> Finding:
@@ -108,19 +104,36 @@ def error_share(context: CheckContext) -> Finding:
     return at_most(shares[worst], threshold, detail)
 
 
-def agreement_rate(context: CheckContext) -> Finding:
-    """Share of the date's pitcher-games whose systems agree strongly (spread <= 1 K)."""
+def _agreeing(context: CheckContext) -> tuple[float, float]:
+    """(share agreeing strongly or moderately, pitcher-games compared) on the date: the seed's
+    agreement (spread within 2 K); pitcher-games with fewer than two answers are not compared."""
     frame = context.query(
-        "SELECT COUNTIF(agreement = 'STRONG') AS strong, "
+        "SELECT COUNTIF(agreement IN ('STRONG', 'MODERATE')) AS agreeing, "
         "COUNTIF(agreement IN ('STRONG', 'MODERATE', 'WEAK')) AS compared "
         "FROM system_comparison WHERE game_date = @date"
     )
     compared = scalar(frame, "compared") or 0
-    threshold = context.settings.monitor_agreement_min
+    return ((scalar(frame, "agreeing") or 0) / compared if compared else 0.0), compared
+
+
+def _agreement(context: CheckContext, threshold: float) -> Finding:
+    rate, compared = _agreeing(context)
     if compared == 0:
         return skipped("no pitcher-game with two component predictions", threshold)
-    rate = (scalar(frame, "strong") or 0) / compared
-    return at_least(rate, threshold, f"{rate:.1%} of {compared:.0f} pitcher-games agree strongly")
+    detail = f"{rate:.1%} of {compared:.0f} pitcher-games agree within 2 K (strong + moderate)"
+    return at_least(rate, threshold, detail)
+
+
+def agreement_rate(context: CheckContext) -> Finding:
+    """Share of the date's pitcher-games whose systems agree strongly or moderately (spread
+    <= 2 K) is at least ``monitor_agreement_min`` (the seed's daily 70%)."""
+    return _agreement(context, context.settings.monitor_agreement_min)
+
+
+def agreement_collapse(context: CheckContext) -> Finding:
+    """The same share is at least ``monitor_agreement_critical``: below it one system has
+    come apart from the others (a broken feature, a swapped model), not a hard slate."""
+    return _agreement(context, context.settings.monitor_agreement_critical)
 
 
 ENSEMBLE_SQL = f"""
@@ -192,7 +205,10 @@ def null_system_ids(context: CheckContext) -> Finding:
 
 
 def orphan_pitcher_games(context: CheckContext) -> Finding:
-    """Every pitcher-game with a system row has an ensemble row, and none has a single row."""
+    """Every pitcher-game with a system row has an ensemble row, and none has a single row;
+    skipped in rollout phases without the ensemble (1-2), where every pitcher-game has none."""
+    if not context.config.write_ensemble:
+        return skipped("the ensemble is off in this rollout phase (write_ensemble false)", 0)
     frame = context.query(
         "SELECT COUNTIF(ensemble_v1_state = 'missing' OR systems_present = 1) AS n, "
         "COUNT(*) AS games FROM system_comparison WHERE game_date = @date"
