@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "cloud",
     "monitoring",
     "deploy",
+    "deploy_gate",
 )
 for _name in COMMAND_MODULES:
     import_module(f"strikeouts.cli.{_name}")

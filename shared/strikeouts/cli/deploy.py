@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from strikeouts.cli.app import app
-from strikeouts.cli.options import WarehouseOpt, date_option, fail, settings_with
+from strikeouts.cli.options import date_option, fail
 from strikeouts.settings import Settings
 
 deploy_app = typer.Typer(
@@ -273,40 +273,4 @@ def canary_command(
         f"({len(answers)} rows written)"
     )
     if answered < wanted:
-        raise typer.Exit(code=1)
-
-
-@deploy_app.command("gate")
-def gate_command(
-    phase: Annotated[int, typer.Option("--phase", help="The rollout phase to enter (2, 3, 4)")],
-    date: Annotated[dt.date, date_option("--date", "Last game day of the previous phase's soak")],
-    warehouse: WarehouseOpt = None,
-) -> None:
-    """Pass only when the previous phase soaked: its graded game days up to DATE, every
-    critical check green on each (error share included); exit 1 saying what is missing."""
-    from strikeouts.adapters import open_warehouse
-    from strikeouts.deploy.gate import gate, soak_of
-    from strikeouts.monitoring.views import ensure_views
-    from strikeouts.warehouse import WarehouseError
-
-    console = Console(stderr=True)
-    settings = settings_with(warehouse=warehouse)
-    try:
-        soak_of(phase)
-        store = open_warehouse(settings)
-        try:
-            ensure_views(store)
-            report = gate(store, phase, date, settings)
-        finally:
-            store.close()
-    except (*EXPECTED, WarehouseError) as exc:
-        raise fail(console, str(exc)) from None
-    soak = report.soak
-    print(f"gate to phase {phase}: {soak.reason}")
-    for line in report.days:
-        print(f"  {line}")
-    for line in report.missing:
-        print(f"  missing: {line}")
-    print("PASSED" if report.passed else f"BLOCKED: phase {phase} needs the soak above")
-    if not report.passed:
         raise typer.Exit(code=1)
