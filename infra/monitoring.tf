@@ -6,7 +6,7 @@ locals {
   monitoring_views = {
     base     = ["graded_predictions"]
     derived  = ["todays_picks", "system_comparison", "system_performance", "confidence_calibration", "challenger_comparison"]
-    combined = ["daily_coverage", "system_agreement"]
+    combined = ["daily_coverage", "system_agreement", "system_performance_30d"]
   }
   dataset_names = concat(
     local.table_names,
@@ -152,6 +152,48 @@ resource "google_logging_metric" "dead_letters" {
     value_type  = "INT64"
   }
   depends_on = [google_project_service.api]
+}
+
+# A system's circuit breaker opened (strikeouts.pipeline.breaker logs every transition): its
+# function keeps answering 2xx with error rows, so no request metric sees it.
+resource "google_logging_metric" "breaker_opened" {
+  name   = "strikeouts/breaker_opened"
+  filter = "jsonPayload.message=\"circuit breaker transition\" AND jsonPayload.to_state=\"open\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    labels {
+      key        = "breaker"
+      value_type = "STRING"
+    }
+  }
+  label_extractors = { breaker = "EXTRACT(jsonPayload.breaker)" }
+  depends_on       = [google_project_service.api]
+}
+
+resource "google_monitoring_alert_policy" "breaker_opened" {
+  display_name          = "strikeouts: a system's circuit breaker opened"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+  conditions {
+    display_name = "breaker opened"
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.breaker_opened.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.breaker"]
+      }
+    }
+  }
+  documentation {
+    content   = "A system's predictor failed repeatedly and its breaker opened (the label names the system): its rows are errors until it closes. Read the function's `predictor failed` logs; the `error_share` check names the first error. Runbook: README, Monitoring."
+    mime_type = "text/markdown"
+  }
 }
 
 resource "google_logging_metric" "tick_heartbeat" {

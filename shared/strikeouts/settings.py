@@ -123,10 +123,20 @@ class Settings(BaseSettings):
     """Days (ending on the checked date) the window checks and the performance view cover."""
 
     monitor_agreement_min: float = Field(default=0.70, ge=0.0, le=1.0)
-    """Share of pitcher-games whose systems agree strongly (spread <= 1 K) below which a check fails."""
+    """Share of pitcher-games whose systems agree strongly or moderately (spread <= 2 K) below
+    which the ``agreement_rate`` warning fails (the seed's daily check, 70%)."""
+
+    monitor_agreement_critical: float = Field(default=0.50, ge=0.0, le=1.0)
+    """The same share below which ``agreement_collapse`` (critical) fails: see docs/MODELING.md,
+    "Monitoring thresholds" (healthy days measured on real replays stay far above it)."""
 
     monitor_fallback_rate_max: float = Field(default=0.05, ge=0.0, le=1.0)
     """Share of the date's ensemble rows that fell back above which a check fails."""
+
+    monitor_error_share_max: float = Field(default=0.10, ge=0.0, le=1.0)
+    """Share of one system's rows on a date that did not answer (``error``, or an ensemble
+    fallback without a prediction) above which the critical ``error_share`` check fails: one
+    pitcher-game of a full slate (~1/30) errs without failing it, a broken model does not."""
 
     monitor_ensemble_tolerance: float = Field(default=0.01, gt=0.0)
     """Largest |ensemble − renormalized weighted average of its components| (K) accepted."""
@@ -155,6 +165,10 @@ class Settings(BaseSettings):
     monitor_hit_rate_min: float = Field(default=0.45, ge=0.0, le=1.0)
     """Hit rate (pushes and voids excluded) of a system's calls over the window below which a
     check warns."""
+
+    monitor_win_rate_gap_max: float = Field(default=0.02, ge=0.0, le=1.0)
+    """How far the ensemble's hit rate over the window may fall below its best component's
+    beyond sampling noise (95%) before ``ensemble_win_rate_vs_best`` warns."""
 
     monitor_flag_share_max: float = Field(default=0.5, gt=0.0, le=1.0)
     """Share of the window's predictions carrying one red flag above which a check warns."""

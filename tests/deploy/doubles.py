@@ -37,7 +37,16 @@ def healthy_functions(names: Iterable[str] = FUNCTIONS) -> dict[str, FunctionSta
     return {n: FunctionState(n, True, f"{n} ACTIVE", f"functions/{n}-abc.zip") for n in names}
 
 
-COLUMNS = ["run_id", "run_created_at", "game_id", "pitcher_id", "system_id", "model_alias"]
+COLUMNS = [
+    "run_id",
+    "run_created_at",
+    "game_id",
+    "pitcher_id",
+    "system_id",
+    "model_alias",
+    "answered",
+    "reason",
+]
 
 
 def run_rows(systems: Iterable[str], pitchers: int = 3, run_id: str = "r2") -> pd.DataFrame:
@@ -52,6 +61,8 @@ def run_rows(systems: Iterable[str], pitchers: int = 3, run_id: str = "r2") -> p
                 "pitcher_id": p,
                 "system_id": s,
                 "model_alias": None if s.startswith("ensemble") else "champion",
+                "answered": True,
+                "reason": None,
             }
             for p in range(pitchers)
             for s in systems
@@ -78,8 +89,8 @@ class FakeWarehouse:
         if "FROM system_performance WHERE" in sql:
             if self.performance is not None:
                 return self.performance
-            systems = sorted(set(self.predictions["system_id"]))
-            return pd.DataFrame({"system_id": systems, "predictions": [3] * len(systems)})
+            rows = self.predictions.groupby("system_id")["answered"]
+            return pd.DataFrame({"predictions": rows.size(), "answered": rows.sum()}).reset_index()
         for view in self.broken_views:
             if f"FROM {view} " in sql:
                 raise WarehouseError(f"view {view} not found")

@@ -134,10 +134,37 @@ def test_coverage_needs_min_equal_max_equal_the_expected_count() -> None:
     holed = rows[~((rows["pitcher_id"] == 1) & (rows["system_id"] == "v1_6_rolling"))]
     outcome = checks.coverage(deployment(predictions=holed))
     assert not outcome.passed
-    assert "3 pitcher-games, systems per pitcher-game min 2 max 3 of 3" in outcome.detail
+    assert "3 pitcher-games, systems answering per pitcher-game min 2 max 3 of 3" in outcome.detail
     silent = rows[rows["system_id"] != "v1_6_rolling"]
     outcome = checks.coverage(deployment(predictions=silent))
     assert not outcome.passed and "silent: v1_6_rolling" in outcome.detail
+
+
+def errored(rows: pd.DataFrame, system: str) -> pd.DataFrame:
+    """``rows`` with every row of ``system`` an error (what a model that cannot load writes)."""
+    broken = rows["system_id"] == system
+    return rows.assign(
+        answered=~broken,
+        reason=rows["reason"].where(~broken, "ModelUnavailable: artifact is corrupt"),
+    )
+
+
+def test_coverage_counts_answers_not_rows() -> None:
+    rows = errored(run_rows((*SYSTEMS, "ensemble_v1")), "v1_6_rolling")
+    outcome = checks.coverage(deployment(predictions=rows))
+    assert not outcome.passed
+    assert "min 2 max 2 of 3; silent: v1_6_rolling" in outcome.detail
+    assert (
+        "unanswered: v1_6_rolling 3 of 3 rows unanswered (ModelUnavailable: artifact is corrupt)"
+        in (outcome.detail)
+    )
+
+
+def test_performance_needs_answered_rows_of_every_expected_system() -> None:
+    rows = errored(run_rows((*SYSTEMS, "ensemble_v1")), "v1_baseline")
+    outcome = checks.performance(deployment(predictions=rows))
+    assert not outcome.passed
+    assert outcome.detail == "no answered rows for v1_baseline"
 
 
 def test_coverage_judges_only_the_newest_run() -> None:
@@ -164,7 +191,7 @@ def test_coverage_fails_without_rows() -> None:
 
 def test_performance_needs_a_row_per_expected_system() -> None:
     rows = run_rows((*SYSTEMS, "ensemble_v1"))
-    partial = pd.DataFrame({"system_id": ["v1_baseline"], "predictions": [3]})
+    partial = pd.DataFrame({"system_id": ["v1_baseline"], "predictions": [3], "answered": [3]})
     outcome = checks.performance(deployment(warehouse=FakeWarehouse(rows, performance=partial)))
     assert not outcome.passed
     assert outcome.detail == "no system_performance rows for ensemble_v1, v1_6_rolling"

@@ -5,6 +5,7 @@ ensemble off its components) fails the check meant to see it."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -25,14 +26,18 @@ NOW = dt.datetime(2025, 6, 17, 12, tzinfo=dt.UTC)
 CLOUD_ONLY = {"tick_recent", "staged_rows_unmerged"}
 
 
-def _run(warehouse: Warehouse, settings: Settings, *names: str) -> dict[str, CheckResult]:
-    results = monitor(warehouse, LAST, settings, now=NOW, names=list(names), create_views=False)
+def _run(
+    warehouse: Warehouse, settings: Settings, *names: str, **context: Any
+) -> dict[str, CheckResult]:
+    results = monitor(
+        warehouse, LAST, settings, now=NOW, names=list(names), create_views=False, **context
+    )
     return {r.check: r for r in results}
 
 
 def test_catalog_names_are_unique_and_documented() -> None:
     names = [c.name for c in CATALOG]
-    assert len(names) == len(set(names)) == 21
+    assert len(names) == len(set(names)) == 24
     assert all(c.summary and c.runbook for c in CATALOG)
     runbook = (PROJECT_ROOT / "README.md").read_text().split("## Monitoring", 1)[1]
     assert [n for n in names if f"| `{n}` |" not in runbook] == []
@@ -66,6 +71,56 @@ def test_a_system_removed_for_a_date_fails_coverage_and_silence(
     assert "v1_6_rolling" in results["system_silent"].detail
     assert results["coverage_complete"].status == "fail"
     assert {"coverage_complete", "system_silent"} <= set(failed_critical(list(results.values())))
+
+
+ERROR_REASON = "ModelUnavailable: v1_6_rolling@champion not loadable: artifact is corrupt"
+
+
+def _errors(warehouse: Warehouse, system: str, limit_sql: str = "") -> None:
+    """Turn ``system``'s rows on LAST into error rows (what a broken model writes)."""
+    warehouse.execute(
+        "UPDATE pitcher_strikeout_predictions SET status = 'error', predicted_strikeouts = NULL, "
+        "p_over = NULL, confidence = NULL, recommendation = NULL, status_reason = @reason "
+        f"WHERE game_date = @d AND system_id = @s {limit_sql}",
+        {"d": LAST, "s": system, "reason": ERROR_REASON},
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_system_writing_only_errors_fails_coverage_silence_and_error_share(
+    open_loaded: OpenLoaded, backend: str, settings: Settings
+) -> None:
+    """Error rows are rows, not answers: a broken model is as absent as a missing one."""
+    warehouse = open_loaded(backend)
+    _errors(warehouse, "v1_6_rolling")
+    results = _run(warehouse, settings)
+    assert {"coverage_complete", "system_silent", "error_share"} <= set(
+        failed_critical(list(results.values()))
+    )
+    assert "silent: v1_6_rolling" in results["system_silent"].detail
+    share = results["error_share"]
+    assert share.value == 1.0 and share.threshold == settings.monitor_error_share_max
+    assert share.detail.startswith("100.0% v1_6_rolling: ")
+    assert ERROR_REASON[:60] in share.detail
+    assert "v1_baseline" not in share.detail  # the healthy system is not named
+
+
+def test_one_error_row_fails_coverage_but_not_the_error_share(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    warehouse = open_loaded("duckdb")
+    _errors(
+        warehouse,
+        "v1_baseline",
+        "AND pitcher_id = (SELECT MIN(pitcher_id) FROM pitcher_strikeout_predictions "
+        "WHERE game_date = @d)",
+    )
+    results = _run(warehouse, settings, "coverage_complete", "system_silent", "error_share")
+    assert results["coverage_complete"].status == "fail"
+    assert "v1_baseline: 1 of" in results["coverage_complete"].detail
+    assert results["system_silent"].status == "pass"
+    share = results["error_share"]
+    assert share.status == "pass" and 0 < (share.value or 0) <= settings.monitor_error_share_max
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -121,25 +176,80 @@ def test_a_stalled_tick_and_an_unmerged_staged_row_fail(
 ) -> None:
     warehouse = open_loaded(backend)
     warehouse.ensure_tables([HEARTBEATS])
-    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "fail"  # never beat
+
+    def run(name: str) -> CheckResult:
+        return _run(warehouse, settings, name, embedded=False)[name]  # judged as the cloud's
+
+    assert run("tick_recent").status == "fail"  # never beat
     record_heartbeat(warehouse, TICK, NOW - dt.timedelta(minutes=10))
-    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "fail"
+    assert run("tick_recent").status == "fail"
     record_heartbeat(warehouse, TICK, NOW - dt.timedelta(seconds=30))
-    assert _run(warehouse, settings, "tick_recent")["tick_recent"].status == "pass"
+    assert run("tick_recent").status == "pass"
 
     warehouse.execute(
         "CREATE TABLE pitcher_strikeout_predictions_staging AS SELECT *, @at AS staged_at, "
         "'b1' AS batch_id FROM pitcher_strikeout_predictions WHERE game_date = @d",
         {"at": NOW - dt.timedelta(minutes=10), "d": LAST},
     )
-    staged = _run(warehouse, settings, "staged_rows_unmerged")["staged_rows_unmerged"]
+    staged = run("staged_rows_unmerged")
     assert staged.status == "pass"  # every staged key is already in the final table
     warehouse.execute(
         "UPDATE pitcher_strikeout_predictions_staging SET run_id = 'never-merged' "
         "WHERE system_id = 'v1_baseline'"
     )
-    staged = _run(warehouse, settings, "staged_rows_unmerged")["staged_rows_unmerged"]
+    staged = run("staged_rows_unmerged")
     assert staged.status == "fail" and staged.value and staged.value > 0
+
+
+def test_cloud_only_checks_are_skipped_on_the_embedded_path_whatever_tables_exist(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    """After ``results`` or ``daily`` an empty heartbeat table exists: still no tick to judge."""
+    warehouse = open_loaded("duckdb")
+    warehouse.ensure_tables([HEARTBEATS])
+    results = _run(warehouse, settings, *sorted(CLOUD_ONLY))
+    assert {r.status for r in results.values()} == {"skipped"}
+    assert results["tick_recent"].detail.startswith("cloud only: the embedded runner ticks")
+
+
+def test_orphans_fail_without_their_ensemble_row_and_are_skipped_without_an_ensemble(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    warehouse = open_loaded("duckdb")
+    assert _run(warehouse, settings, "orphan_pitcher_games")["orphan_pitcher_games"].status == (
+        "pass"
+    )
+    warehouse.execute(
+        "DELETE FROM pitcher_strikeout_predictions WHERE game_date = @d "
+        "AND system_id = 'ensemble_v1' AND pitcher_id = (SELECT MIN(pitcher_id) "
+        "FROM pitcher_strikeout_predictions WHERE game_date = @d)",
+        {"d": LAST},
+    )
+    result = _run(warehouse, settings, "orphan_pitcher_games")["orphan_pitcher_games"]
+    assert (result.status, result.value) == ("fail", 1.0)
+    phase_2 = PipelineConfig(write_ensemble=False)
+    result = _run(warehouse, settings, "orphan_pitcher_games", config=phase_2)
+    assert result["orphan_pitcher_games"].status == "skipped"
+    assert "rollout phase" in result["orphan_pitcher_games"].detail
+
+
+def test_one_system_far_from_the_others_fails_agreement_and_its_collapse(
+    open_loaded: OpenLoaded, settings: Settings
+) -> None:
+    warehouse = open_loaded("duckdb")
+    names = ("agreement_rate", "agreement_collapse")
+    assert {r.status for r in _run(warehouse, settings, *names).values()} == {"pass"}
+    warehouse.execute(
+        "UPDATE pitcher_strikeout_predictions SET predicted_strikeouts = predicted_strikeouts + 3 "
+        "WHERE game_date = @d AND system_id = 'v1_6_rolling'",
+        {"d": LAST},
+    )
+    results = _run(warehouse, settings, *names)
+    assert {r.status for r in results.values()} == {"fail"}
+    assert results["agreement_rate"].threshold == settings.monitor_agreement_min
+    assert results["agreement_collapse"].threshold == settings.monitor_agreement_critical
+    assert results["agreement_collapse"].value == 0.0
+    assert "agree within 2 K (strong + moderate)" in results["agreement_rate"].detail
 
 
 def test_the_ensemble_is_expected_only_in_phases_that_write_it(settings: Settings) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
+from structlog.testing import capture_logs
+
+from strikeouts.pipeline.breaker import BREAKER_EVENT, BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import SystemHandler
@@ -66,3 +68,30 @@ def test_open_breaker_answers_error_without_calling_the_predictor(
     assert predictor.calls == threshold + 1
     assert publisher.sent[-1]["status"] == "ok"
     assert handler.breaker.state is BreakerState.CLOSED
+
+
+def test_every_transition_is_one_structured_event_and_opening_is_an_error(
+    clock: FakeClock,
+) -> None:
+    """What the log-based metric strikeouts/breaker_opened counts (infra/monitoring.tf)."""
+    breaker = CircuitBreaker(failure_threshold=2, cooldown_seconds=10, clock=clock, name="v1_x")
+    with capture_logs() as logs:
+        breaker.record_failure()
+        breaker.record_failure()  # opens
+        assert not breaker.allow()
+        clock.advance(10)
+        assert breaker.allow()  # half-open trial
+        breaker.record_failure()  # reopens
+        clock.advance(10)
+        assert breaker.allow()
+        breaker.record_success()  # closes
+    events = [e for e in logs if e["event"] == BREAKER_EVENT]
+    assert [(e["from_state"], e["to_state"], e["log_level"]) for e in events] == [
+        ("closed", "open", "error"),
+        ("open", "half_open", "info"),
+        ("half_open", "open", "error"),
+        ("open", "half_open", "info"),
+        ("half_open", "closed", "info"),
+    ]
+    assert {e["breaker"] for e in events} == {"v1_x"}
+    assert events[0]["consecutive_failures"] == 2 and events[0]["cooldown_seconds"] == 10

@@ -5,6 +5,9 @@
 -- Books' rules: push when actual = line; void when the pitcher did not start (a graded no-start,
 -- or the date's results are in without him); pending while the date has no results yet.
 -- A bet needs a call (OVER/UNDER), a line and the price of the side called.
+-- answered: the row stands behind a prediction or a deliberate skip (ok, skip, or a fallback
+-- with a prediction); an error row, or a fallback without one, is as absent as no row
+-- (strikeouts.monitoring.answers.ANSWERED_SQL, the same text).
 CREATE OR REPLACE VIEW graded_predictions AS
 WITH results_in AS (
   SELECT DISTINCT game_date FROM pitcher_starts
@@ -59,6 +62,8 @@ resulted AS (
 )
 SELECT
   *,
+  (status IN ('ok', 'skip') OR (status = 'fallback' AND predicted_strikeouts IS NOT NULL))
+    AS answered,
   CASE bet_result
     WHEN 'WIN' THEN IF(bet_price > 0, bet_price / 100.0, 100.0 / ABS(bet_price))
     WHEN 'LOSS' THEN -1.0

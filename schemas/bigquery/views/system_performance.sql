@@ -1,5 +1,8 @@
 -- Per game date and system: counts and additive sums, so any window is a SUM over dates
--- (strikeouts.monitoring.views.rollup), plus the day's own ratios.
+-- (strikeouts.monitoring.views.rollup), plus the day's own ratios. answered: rows that stand
+-- behind a prediction or a skip (graded_predictions.answered); errors are rows, not answers.
+-- Confidence avg/min/max of the rows that carry one (the seed's view); min and max roll up as
+-- MIN/MAX of the days', the average as confidence_sum / confidence_n.
 -- Hit rate excludes pushes and voids; ROI = profit / units staked (a push returns the stake,
 -- a void is no bet); Brier of p_over excludes pushes. close_* compare the closing line with the
 -- same rows (a prediction, an actual and a closing line): close_mae vs mae_on_close_rows.
@@ -10,11 +13,16 @@ WITH sums AS (
     game_date,
     system_id,
     COUNT(*) AS predictions,
+    COUNTIF(answered) AS answered,
     COUNTIF(IFNULL(recommendation IN ('OVER', 'UNDER'), FALSE)) AS actionable,
     COUNTIF(status = 'skip') AS skips,
     COUNTIF(status = 'fallback') AS fallbacks,
     COUNTIF(status = 'error') AS errors,
     COUNTIF(error IS NOT NULL) AS graded,
+    COUNTIF(confidence IS NOT NULL) AS confidence_n,
+    COALESCE(SUM(confidence), 0) AS confidence_sum,
+    MIN(confidence) AS confidence_min,
+    MAX(confidence) AS confidence_max,
     COALESCE(SUM(ABS(error)), 0) AS sum_abs_error,
     COALESCE(SUM(error), 0) AS sum_error,
     COUNTIF(IFNULL(p_over IS NOT NULL AND over_hit IS NOT NULL, FALSE)) AS brier_n,
@@ -34,6 +42,7 @@ WITH sums AS (
 SELECT
   *,
   SAFE_DIVIDE(sum_abs_error, graded) AS mae,
+  SAFE_DIVIDE(confidence_sum, confidence_n) AS confidence_avg,
   SAFE_DIVIDE(sum_error, graded) AS bias,
   SAFE_DIVIDE(brier_sum, brier_n) AS brier,
   SAFE_DIVIDE(wins, wins + losses) AS hit_rate,

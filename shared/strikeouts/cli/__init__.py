@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "stack",
     "monitoring",
     "deploy",
+    "deploy_gate",
 )
 for _name in COMMAND_MODULES:
     import_module(f"strikeouts.cli.{_name}")

@@ -25,7 +25,9 @@ from strikeouts.cli.options import (
 )
 from strikeouts.settings import Settings
 
-deploy_app = typer.Typer(help="Deploys: validate, snapshot and roll back, seed, canary.")
+deploy_app = typer.Typer(
+    help="Deploys: validate, snapshot and roll back, seed, canary, soak gates."
+)
 app.add_typer(deploy_app, name="deploy")
 
 # what an operator can act on: a bad option or file, a stack that is not up, a store error
@@ -214,13 +216,15 @@ def canary_command(
         bool, typer.Option(help="Publish an ensemble tick each poll (merges staged rows)")
     ] = True,
 ) -> None:
-    """Publish DATE's game-schedule event under a fresh run id and wait for all its rows."""
+    """Publish DATE's game-schedule event under a fresh run id and wait for all its rows; exit 1
+    unless every row answered (an error row is a row, not an answer)."""
     from strikeouts.adapters import open_warehouse
     from strikeouts.cloud.functions import open_feature_warehouse
     from strikeouts.cloud.publish import build_schedule_event, publish_schedule, publish_tick
     from strikeouts.cloud.pubsub import PubSubPublisher
     from strikeouts.deploy.backends import Request, expectation, read_terraform, target_settings
-    from strikeouts.deploy.operations import canary_run_id, wait_for_rows
+    from strikeouts.deploy.operations import canary_run_id, run_answers, wait_for_rows
+    from strikeouts.monitoring.answers import unanswered
     from strikeouts.runtime.schedule import ScheduleError
 
     console = Console(stderr=True)
@@ -247,7 +251,7 @@ def canary_command(
         )
         warehouse = open_warehouse(settings)
         try:
-            rows = wait_for_rows(
+            wait_for_rows(
                 warehouse,
                 run_id,
                 wanted,
@@ -256,11 +260,18 @@ def canary_command(
                 if tick
                 else (lambda: None),
             )
+            answers = run_answers(warehouse, run_id)
         finally:
             warehouse.close()
     except (*EXPECTED, ScheduleError) as exc:
         raise fail(console, str(exc)) from None
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    print(f"canary {run_id}: {rows} of {wanted} rows in {seconds:.0f} s")
-    if rows < wanted:
+    for system, text in unanswered(answers).items():
+        console.print(f"[bold red]unanswered:[/] {system} {text}", highlight=False)
+    answered = int(answers["answered"].astype(bool).sum())
+    print(
+        f"canary {run_id}: {answered} of {wanted} rows answered in {seconds:.0f} s "
+        f"({len(answers)} rows written)"
+    )
+    if answered < wanted:
         raise typer.Exit(code=1)

@@ -17,8 +17,8 @@ from rich.table import Table
 from strikeouts.adapters import open_model_store
 from strikeouts.cli.options import wide
 from strikeouts.models.service import ensure_champions
-from strikeouts.runtime.predictors import ModelPredictor
-from strikeouts.runtime.runner import RunSummary, load_predictors
+from strikeouts.runtime.predictors import ModelPredictor, UnavailablePredictor
+from strikeouts.runtime.runner import RunSummary, serving_predictors
 from strikeouts.runtime.served import load_challengers
 from strikeouts.settings import Settings
 from strikeouts.warehouse import Warehouse
@@ -26,8 +26,9 @@ from strikeouts.warehouse import Warehouse
 
 def champions(
     console: Console, settings: Settings, warehouse: Warehouse, train_end: dt.date
-) -> list[ModelPredictor]:
-    """Champions of every system, training the missing ones on starts before ``train_end``."""
+) -> list[ModelPredictor | UnavailablePredictor]:
+    """Champions of every system, training the missing ones on starts before ``train_end``; a
+    champion that cannot be loaded is named in a warning and its system answers ``error``."""
     store = open_model_store(settings)
     with console.status("checking models...") as status:
         ensure_champions(
@@ -36,9 +37,15 @@ def champions(
             train_end,
             progress=lambda message: status.update(message + " ..."),
         )
-    predictors = load_predictors(store)
+    predictors = serving_predictors(store)
     for p in predictors:
-        if p.system.metadata.train_end > train_end:
+        if isinstance(p, UnavailablePredictor):
+            console.print(
+                f"[bold red]warning:[/] {p.system_id}@{p.model_alias} cannot be loaded "
+                f"({p.error}): its rows will be errors and the ensemble falls back to the others",
+                highlight=False,
+            )
+        elif p.system.metadata.train_end > train_end:
             console.print(
                 f"[yellow]warning:[/] {p.system_id}@{p.model_alias} ({p.model_version}) was trained "
                 f"on starts up to {p.system.metadata.train_end}, after {train_end}: "

@@ -21,6 +21,7 @@ import pandas as pd
 from strikeouts.deploy.expect import Expectation, system_of
 from strikeouts.deploy.inventory import FunctionState, Inventory
 from strikeouts.deploy.report import Outcome
+from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL, unanswered
 from strikeouts.monitoring.views import VIEWS_DIR
 from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import BIGQUERY_SCHEMAS, load_schema, table_names
@@ -54,10 +55,11 @@ class Deployment:
 
     @cached_property
     def latest_run(self) -> pd.DataFrame:
-        """(game_id, pitcher_id, system_id) rows of the date's newest run; a shadow
-        challenger's rows (model_alias 'challenger') never count as its system's rows."""
+        """(game_id, pitcher_id, system_id, answered, reason) rows of the date's newest run; a
+        shadow challenger's rows (model_alias 'challenger') never count as its system's rows."""
         rows = self.warehouse.query(
-            "SELECT run_id, run_created_at, game_id, pitcher_id, system_id, model_alias "
+            "SELECT run_id, run_created_at, game_id, pitcher_id, system_id, model_alias, "
+            f"{ANSWERED_SQL} AS answered, {REASON_SQL} AS reason "
             f"FROM {PREDICTIONS} WHERE game_date = @date",
             {"date": self.expect.date},
         )
@@ -197,12 +199,13 @@ def views(d: Deployment) -> Outcome:
 
 
 def coverage(d: Deployment) -> Outcome:
-    """Every pitcher-game of the date's newest run has a row of every expected system (and
-    the ensemble when on): systems per pitcher-game min = max = expected count."""
+    """Every pitcher-game of the date's newest run has an answer (not an error row) of every
+    expected system (and the ensemble when on): systems answering per pitcher-game
+    min = max = expected count."""
     run, wanted = d.latest_run, d.expect.row_systems
     if run.empty:
         return Outcome("coverage", False, f"no prediction rows for {d.expect.date}")
-    present = run[run["system_id"].isin(wanted)]
+    present = run[run["system_id"].isin(wanted) & run["answered"].astype(bool)]
     per_game = present.groupby(["game_id", "pitcher_id"])["system_id"].nunique()
     per_game = per_game.reindex(
         run.set_index(["game_id", "pitcher_id"]).index.unique(), fill_value=0
@@ -210,21 +213,31 @@ def coverage(d: Deployment) -> Outcome:
     low, high, n = int(per_game.min()), int(per_game.max()), len(per_game)
     missing = sorted(set(wanted) - set(present["system_id"]))
     detail = (
-        f"run {run['run_id'].iloc[0]}: {n} pitcher-games, systems per pitcher-game "
+        f"run {run['run_id'].iloc[0]}: {n} pitcher-games, systems answering per pitcher-game "
         f"min {low} max {high} of {len(wanted)}"
     ) + (f"; silent: {', '.join(missing)}" if missing else "")
+    errors = [f"{s} {text}" for s, text in unanswered(run).items()]
+    if errors:
+        detail += f"; unanswered: {_names(errors)}"
     return Outcome("coverage", low == high == len(wanted), detail)
 
 
 def performance(d: Deployment) -> Outcome:
-    """system_performance returns the date's rows, one per expected system."""
+    """system_performance returns the date's rows, one per expected system, each with answers
+    (a system whose rows are all errors has rows but no performance)."""
     rows = d.warehouse.query(
-        "SELECT system_id, predictions FROM system_performance WHERE game_date = @date",
+        "SELECT system_id, predictions, answered FROM system_performance WHERE game_date = @date",
         {"date": d.expect.date},
     )
+    answering = set(rows.loc[rows["answered"] > 0, "system_id"])
     missing = sorted(set(d.expect.row_systems) - set(rows["system_id"]))
-    if rows.empty or missing:
-        return Outcome("performance", False, f"no system_performance rows for {_names(missing)}")
+    silent = sorted(set(d.expect.row_systems) - answering - set(missing))
+    if rows.empty or missing or silent:
+        parts = (
+            [f"no system_performance rows for {_names(missing)}"] if missing or rows.empty else []
+        )
+        parts += [f"no answered rows for {_names(silent)}"] if silent else []
+        return Outcome("performance", False, "; ".join(parts))
     return Outcome("performance", True, f"{len(rows)} system_performance rows on {d.expect.date}")
 
 

@@ -3,7 +3,8 @@
 Invariants: ``seed`` is idempotent — it loads the warehouse tables only when they hold no
 start, and trains a champion only for a system that has none (``ensure_champions``), so a
 second run changes nothing; ``canary`` publishes a real past date's game-schedule event
-under a fresh run id (never one a real run used) and waits a bounded time for its rows.
+under a fresh run id (never one a real run used) and waits a bounded time for its rows, then
+counts the rows that answered (``run_answers``): error rows are rows, not answers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from strikeouts.models.store import ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL
 from strikeouts.warehouse.base import Warehouse
 
 Progress = Callable[[str], None]
@@ -104,3 +108,13 @@ def wait_for_rows(
         if rows >= expected_rows or time.monotonic() >= deadline:
             return rows
         time.sleep(poll_seconds)
+
+
+def run_answers(warehouse: Warehouse, run_id: str) -> pd.DataFrame:
+    """Each row of ``run_id``: its system, whether it answered, and why not (the canary counts
+    answers, not rows: a system that writes only errors fails it)."""
+    return warehouse.query(
+        f"SELECT system_id, {ANSWERED_SQL} AS answered, {REASON_SQL} AS reason "
+        f"FROM {PREDICTIONS} WHERE run_id = @r ORDER BY system_id, created_at, game_id, pitcher_id",
+        {"r": run_id},
+    )

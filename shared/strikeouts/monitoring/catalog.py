@@ -15,7 +15,8 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "coverage_complete",
         "critical",
-        "every pitcher-game of the date has a row from every expected system and the ensemble",
+        "every pitcher-game of the date has an answer (ok, skip, or a fallback with a "
+        "prediction; an error row is no answer) from every expected system and the ensemble",
         "find the missing system in system_comparison (state 'missing'); check its function's "
         "errors and dead letters; republish the date's game-schedule event with a new run id",
         rows.coverage_complete,
@@ -23,10 +24,21 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "system_silent",
         "critical",
-        "every expected system wrote at least one row on the date",
+        "every expected system answered at least one pitcher-game on the date (a system "
+        "writing only errors is silent)",
         "the system is down or not subscribed: check its function, model alias and breaker; "
         "redeploy or roll back its model alias, then rerun the date",
         rows.system_silent,
+    ),
+    Check(
+        "error_share",
+        "critical",
+        "no system left more than monitor_error_share_max of its rows on the date unanswered "
+        "(error rows; ensemble fallbacks without a prediction)",
+        "the detail names the system and its first error: a model that cannot load (a corrupt "
+        "or missing artifact: roll its champion alias back), a feature mismatch (retrain or "
+        "redeploy), an open breaker (its function's logs); then rerun the date",
+        rows.error_share,
     ),
     Check(
         "ensemble_weighted_average",
@@ -62,10 +74,20 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_rate",
         "warning",
-        "most pitcher-games' component systems agree within 1 K",
+        "at least 70% of the date's pitcher-games have component systems agreeing within 2 K "
+        "(strong + moderate, the seed's daily check)",
         "read system_comparison for the date: one system drifting (a feature broken, a model "
         "swapped) shows as the same system far from the others",
         rows.agreement_rate,
+    ),
+    Check(
+        "agreement_collapse",
+        "critical",
+        "at least monitor_agreement_critical (50%) of the date's pitcher-games have component "
+        "systems agreeing within 2 K",
+        "one system has come apart from the others: find it in system_comparison (the same "
+        "system far from the rest on most rows), roll its champion alias back, rerun the date",
+        rows.agreement_collapse,
     ),
     Check(
         "dead_letters_24h",
@@ -88,6 +110,7 @@ CATALOG: tuple[Check, ...] = (
         "check the Cloud Scheduler job and the ensemble_tick function's errors; overdue "
         "pitcher-games wait without it",
         pipe.tick_recent,
+        cloud_only="the embedded runner ticks synchronously at the end of each run",
     ),
     Check(
         "staged_rows_unmerged",
@@ -96,6 +119,7 @@ CATALOG: tuple[Check, ...] = (
         "the tick's MERGE is failing or a lease is stuck: run `strikeouts stack merge` (or the "
         "tick by hand) and read its error",
         pipe.staged_rows_unmerged,
+        cloud_only="the embedded path writes the final table directly (no staging)",
     ),
     Check(
         "fallback_rate",
@@ -148,6 +172,15 @@ CATALOG: tuple[Check, ...] = (
         "the ensemble's MAE over the window is within 0.05 K of its best component",
         "weights no longer suit the systems: review base weights or enable adaptive weights",
         window.ensemble_vs_best,
+    ),
+    Check(
+        "ensemble_win_rate_vs_best",
+        "warning",
+        "the ensemble's hit rate over the window is not below its best component's by more than "
+        "monitor_win_rate_gap_max (2 points) beyond sampling noise",
+        "the ensemble's calls lose to a single system's: review base weights and the edge "
+        "threshold; read system_performance's hit rate per system for the window",
+        window.ensemble_win_rate_vs_best,
     ),
     Check(
         "weekly_trend",

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from strikeouts.monitoring.answers import REASON_SQL, unanswered
 from strikeouts.monitoring.checks import (
     CheckContext,
     Finding,
@@ -34,33 +35,52 @@ def _no_rows(context: CheckContext) -> Finding:
     return skipped(f"no prediction rows and no games on {context.date}")
 
 
-def coverage_complete(context: CheckContext) -> Finding:
-    """Every pitcher-game of the date has a row from every expected system."""
-    day = context.query("SELECT * FROM daily_coverage WHERE game_date = @date")
-    if day.empty or int(day["pitcher_games"].iloc[0]) == 0:
-        return _no_rows(context)
-    row = day.iloc[0]
-    expected = max(int(row["expected_systems"]), len(context.expected_systems))
-    incomplete = int(row["incomplete_pitcher_games"])
-    if int(row["max_systems"]) < expected:
-        incomplete = int(row["pitcher_games"])
-    detail = (
-        f"{incomplete} of {int(row['pitcher_games'])} pitcher-games incomplete; systems per "
-        f"pitcher-game min {int(row['min_systems'])} max {int(row['max_systems'])} of {expected}"
+GRADED = "graded_predictions"
+
+
+def _answers(context: CheckContext) -> pd.DataFrame:
+    """The date's latest rows, one per pitcher-game and system: answered or not, and why not."""
+    return context.query(
+        f"SELECT game_id, pitcher_id, system_id, answered, {REASON_SQL} AS reason "
+        f"FROM {GRADED} WHERE game_date = @date ORDER BY created_at, game_id, pitcher_id"
     )
+
+
+def _unanswered(rows: pd.DataFrame, system: str) -> str:
+    """``system: N of M rows unanswered (first reason)``; empty when it answered all."""
+    found = unanswered(rows[rows["system_id"] == system])
+    return f"{system}: {found[system]}" if system in found else ""
+
+
+def coverage_complete(context: CheckContext) -> Finding:
+    """Every pitcher-game of the date has an answer from every expected system (an error row
+    is a row, not an answer)."""
+    rows = _answers(context)
+    if rows.empty:
+        return _no_rows(context)
+    expected = context.expected_systems
+    answered = rows[rows["answered"].astype(bool) & rows["system_id"].isin(expected)]
+    games = rows.set_index(["game_id", "pitcher_id"]).index.unique()
+    per_game = answered.groupby(["game_id", "pitcher_id"])["system_id"].nunique()
+    per_game = per_game.reindex(games, fill_value=0)
+    incomplete = int((per_game < len(expected)).sum())
+    errors = "; ".join(filter(None, (_unanswered(rows, s) for s in expected)))
+    detail = (
+        f"{incomplete} of {len(games)} pitcher-games incomplete; systems answering per "
+        f"pitcher-game min {int(per_game.min())} max {int(per_game.max())} of {len(expected)}"
+    ) + (f"; {errors}" if errors else "")
     return at_most(incomplete, 0, detail)
 
 
 def system_silent(context: CheckContext) -> Finding:
-    """No expected system wrote nothing on the date."""
-    counts = context.query(
-        f"SELECT system_id, COUNT(*) AS n FROM {LATEST} WHERE game_date = @date GROUP BY system_id"
-    )
-    if counts.empty:
+    """No expected system answered nothing on the date (only errors is silence too)."""
+    rows = _answers(context)
+    if rows.empty:
         return _no_rows(context)
-    present = dict(zip(counts["system_id"], counts["n"], strict=True))
-    silent = [s for s in context.expected_systems if present.get(s, 0) == 0]
-    detail = f"silent: {', '.join(silent)}" if silent else "every expected system wrote rows"
+    answered = set(rows.loc[rows["answered"].astype(bool), "system_id"])
+    silent = [s for s in context.expected_systems if s not in answered]
+    parts = [_unanswered(rows, s) or f"{s}: no row" for s in silent]
+    detail = f"silent: {'; '.join(parts)}" if silent else "every expected system answered"
     return at_most(len(silent), 0, detail)
 
 
@@ -70,19 +90,56 @@ PITCHER_GAMES = (
 )
 
 
-def agreement_rate(context: CheckContext) -> Finding:
-    """Share of the date's pitcher-games whose systems agree strongly (spread <= 1 K)."""
+def error_share(context: CheckContext) -> Finding:
+    """No system's share of unanswered rows on the date is above ``monitor_error_share_max``;
+    the value is the worst system's share, the detail names it and its first error."""
+    threshold = context.settings.monitor_error_share_max
+    rows = _answers(context)
+    if rows.empty:
+        return skipped(f"no prediction rows on {context.date}", threshold)
+    answered = rows["answered"].astype(bool)
+    shares = {
+        str(s): 1.0 - float(a.mean()) for s, a in answered.groupby(rows["system_id"], sort=True)
+    }
+    worst = max(shares, key=lambda s: shares[s])
+    over = sorted((s for s in shares if shares[s] > threshold), key=lambda s: -shares[s])
+    if not over:
+        detail = f"worst {worst}: {shares[worst]:.1%} of its rows unanswered"
+    else:
+        detail = "; ".join(f"{shares[s]:.1%} " + _unanswered(rows, s) for s in over)
+    return at_most(shares[worst], threshold, detail)
+
+
+def _agreeing(context: CheckContext) -> tuple[float, float]:
+    """(share agreeing strongly or moderately, pitcher-games compared) on the date: the seed's
+    agreement (spread within 2 K); pitcher-games with fewer than two answers are not compared."""
     frame = context.query(
-        "SELECT COUNTIF(agreement = 'STRONG') AS strong, "
+        "SELECT COUNTIF(agreement IN ('STRONG', 'MODERATE')) AS agreeing, "
         "COUNTIF(agreement IN ('STRONG', 'MODERATE', 'WEAK')) AS compared "
         f"FROM ({PITCHER_GAMES.format(columns='agreement')})"
     )
     compared = scalar(frame, "compared") or 0
-    threshold = context.settings.monitor_agreement_min
+    return ((scalar(frame, "agreeing") or 0) / compared if compared else 0.0), compared
+
+
+def _agreement(context: CheckContext, threshold: float) -> Finding:
+    rate, compared = _agreeing(context)
     if compared == 0:
         return skipped("no pitcher-game with two component predictions", threshold)
-    rate = (scalar(frame, "strong") or 0) / compared
-    return at_least(rate, threshold, f"{rate:.1%} of {compared:.0f} pitcher-games agree strongly")
+    detail = f"{rate:.1%} of {compared:.0f} pitcher-games agree within 2 K (strong + moderate)"
+    return at_least(rate, threshold, detail)
+
+
+def agreement_rate(context: CheckContext) -> Finding:
+    """Share of the date's pitcher-games whose systems agree strongly or moderately (spread
+    <= 2 K) is at least ``monitor_agreement_min`` (the seed's daily 70%)."""
+    return _agreement(context, context.settings.monitor_agreement_min)
+
+
+def agreement_collapse(context: CheckContext) -> Finding:
+    """The same share is at least ``monitor_agreement_critical``: below it one system has
+    come apart from the others (a broken feature, a swapped model), not a hard slate."""
+    return _agreement(context, context.settings.monitor_agreement_critical)
 
 
 ENSEMBLE_SQL = f"""
@@ -154,7 +211,10 @@ def null_system_ids(context: CheckContext) -> Finding:
 
 
 def orphan_pitcher_games(context: CheckContext) -> Finding:
-    """Every pitcher-game with a system row has an ensemble row, and none has a single row."""
+    """Every pitcher-game with a system row has an ensemble row, and none has a single row;
+    skipped in rollout phases without the ensemble (1-2), where every pitcher-game has none."""
+    if not context.config.write_ensemble:
+        return skipped("the ensemble is off in this rollout phase (write_ensemble false)", 0)
     frame = context.query(
         "SELECT COUNTIF(ensemble_state = 'missing' OR systems_present = 1) AS n, "
         f"COUNT(*) AS games FROM ({PITCHER_GAMES.format(columns='systems_present, ensemble_state')})"

@@ -53,6 +53,31 @@ def ensemble_vs_best(context: CheckContext) -> Finding:
     return at_most(gap, 0.05, detail)
 
 
+def ensemble_win_rate_vs_best(context: CheckContext) -> Finding:
+    """The ensemble's hit rate over the window is not below its best component's by more than
+    ``monitor_win_rate_gap_max`` beyond sampling noise (1.96 standard errors of the gap)."""
+    threshold = context.settings.monitor_win_rate_gap_max
+    perf = rollup(context.warehouse, "system_performance", context.window_start, context.date)
+    decided = perf["wins"] + perf["losses"]
+    perf = perf[decided >= context.settings.monitor_min_sample].set_index("system_id")
+    ensemble = context.config.ensemble_system_id
+    components = [s for s in context.config.expected_systems if s in perf.index]
+    if ensemble not in perf.index or not components:
+        return skipped(
+            "fewer decided ensemble and component calls than monitor_min_sample", threshold
+        )
+    rate = {s: float(perf["hit_rate"][s]) for s in (*components, ensemble)}
+    n = {s: float(perf["wins"][s]) + float(perf["losses"][s]) for s in rate}
+    best = max(components, key=lambda s: rate[s])
+    noise = Z95 * sum(rate[s] * (1 - rate[s]) / n[s] for s in (best, ensemble)) ** 0.5
+    excess = rate[best] - rate[ensemble] - noise
+    detail = (
+        f"ensemble hit rate {rate[ensemble]:.1%} (n {n[ensemble]:.0f}) vs {best} "
+        f"{rate[best]:.1%} (n {n[best]:.0f}); value = gap beyond 95% noise"
+    )
+    return at_most(excess, threshold, detail)
+
+
 def weekly_trend(context: CheckContext) -> Finding:
     """The ensemble's MAE over the last 7 days rose no more than allowed over the window's."""
     threshold = context.settings.monitor_trend_mae_rise_max

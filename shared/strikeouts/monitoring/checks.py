@@ -23,6 +23,7 @@ from strikeouts.warehouse.base import Warehouse, WarehouseError
 Severity = Literal["critical", "warning", "info"]
 Status = Literal["pass", "fail", "skipped"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
+EMBEDDED_WAREHOUSE = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ class CheckContext:
     settings: Settings
     now: dt.datetime
     config: PipelineConfig = field(default_factory=PipelineConfig)
+    embedded: bool | None = None
+    """The embedded path (DuckDB, the synchronous runner); None: judged by the warehouse."""
+
+    @property
+    def on_embedded(self) -> bool:
+        """Whether the checked warehouse is the embedded path's (no tick, no staging)."""
+        if self.embedded is not None:
+            return self.embedded
+        return self.warehouse.name == EMBEDDED_WAREHOUSE
 
     @property
     def window_start(self) -> dt.date:
@@ -85,6 +95,9 @@ class Check:
     runbook: str
     """What to do when it fails."""
     run: Callable[[CheckContext], Finding]
+    cloud_only: str | None = None
+    """Why the check does not apply on the embedded path (then it is skipped there, whatever
+    tables exist); None: it applies on both."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +117,13 @@ class CheckResult:
 
 
 def run_check(check: Check, context: CheckContext) -> CheckResult:
-    """Run one check; an error while checking is a failure of that check, named."""
+    """Run one check (a cloud-only one is skipped on the embedded path, with its reason); an
+    error while checking is a failure of that check, named."""
     try:
-        finding = check.run(context)
+        if check.cloud_only and context.on_embedded:
+            finding = skipped(f"cloud only: {check.cloud_only}")
+        else:
+            finding = check.run(context)
     except (WarehouseError, ValueError, KeyError) as exc:
         finding = Finding(False, None, None, f"could not run: {exc}".splitlines()[0])
     status: Status = "skipped" if finding.passed is None else ("pass" if finding.passed else "fail")

@@ -13,6 +13,7 @@ from strikeouts.logs import get_logger
 from strikeouts.monitoring.catalog import by_name
 from strikeouts.monitoring.checks import CheckContext, CheckResult, run_checks
 from strikeouts.monitoring.views import ensure_views
+from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.settings import Settings
 from strikeouts.warehouse.base import Warehouse
 
@@ -28,12 +29,23 @@ def monitor(
     now: dt.datetime | None = None,
     names: Sequence[str] | None = None,
     create_views: bool = True,
+    config: PipelineConfig | None = None,
+    embedded: bool | None = None,
 ) -> list[CheckResult]:
-    """Every check (or those named) for ``date``; views are (re)created first unless told not."""
+    """Every check (or those named) for ``date``; views are (re)created first unless told not.
+    ``config`` is the deployment's (the rollout phase: expected systems, ensemble on or off);
+    ``embedded`` overrides the path judged from the warehouse."""
     checks = by_name(list(names or []))
     if create_views:
         ensure_views(warehouse)
-    context = CheckContext(warehouse, date, settings, now or dt.datetime.now(dt.UTC))
+    context = CheckContext(
+        warehouse,
+        date,
+        settings,
+        now or dt.datetime.now(dt.UTC),
+        config or PipelineConfig(),
+        embedded,
+    )
     return run_checks(checks, context)
 
 

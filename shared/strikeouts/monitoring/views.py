@@ -28,6 +28,7 @@ VIEWS: tuple[str, ...] = (
     "todays_picks",
     "system_comparison",
     "system_performance",
+    "system_performance_30d",
     "daily_coverage",
     "system_agreement",
     "confidence_calibration",
@@ -47,6 +48,7 @@ SOURCE_TABLES = (
 RATIOS: dict[str, dict[str, tuple[str, str]]] = {
     "system_performance": {
         "mae": ("sum_abs_error", "graded"),
+        "confidence_avg": ("confidence_sum", "confidence_n"),
         "bias": ("sum_error", "graded"),
         "brier": ("brier_sum", "brier_n"),
         "hit_rate": ("wins", "wins + losses"),
@@ -60,14 +62,21 @@ RATIOS: dict[str, dict[str, tuple[str, str]]] = {
         "hit_rate": ("wins", "wins + losses"),
     },
 }
+# per-day extremes that roll up as the extreme of the days'
+EXTREMES: dict[str, dict[str, str]] = {
+    "system_performance": {"confidence_min": "MIN", "confidence_max": "MAX"},
+}
 SUMMED: dict[str, tuple[str, ...]] = {
     "system_performance": (
         "predictions",
+        "answered",
         "actionable",
         "skips",
         "fallbacks",
         "errors",
         "graded",
+        "confidence_n",
+        "confidence_sum",
         "sum_abs_error",
         "sum_error",
         "brier_n",
@@ -134,7 +143,10 @@ def rollup(
     if view not in SUMMED:
         raise ValueError(f"{view!r} has no additive columns; choose one of {sorted(SUMMED)}")
     keys = ", ".join(by)
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in SUMMED[view])
+    sums = ", ".join(
+        [f"SUM({c}) AS {c}" for c in SUMMED[view]]
+        + [f"{how}({c}) AS {c}" for c, how in EXTREMES.get(view, {}).items()]
+    )
     ratios = ", ".join(
         f"SAFE_DIVIDE(SUM({num}), {_summed(den)}) AS {name}"
         for name, (num, den) in RATIOS[view].items()

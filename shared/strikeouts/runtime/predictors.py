@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from strikeouts.errors import StrikeoutsError
+from strikeouts.models.refs import ModelStoreError
 from strikeouts.models.service import CHAMPION, load_system
 from strikeouts.models.store import ModelStore
+from strikeouts.models.systems import get_system
 from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem
 from strikeouts.pipeline.ports import SystemResult
 
@@ -29,6 +31,44 @@ MARKET = (OPEN_LINE, MARKET_P_OVER)
 
 class FeatureMismatch(StrikeoutsError, ValueError):
     """A message built with another feature-set version than the model was trained on."""
+
+
+class ModelUnavailable(ModelStoreError):
+    """A system's model could not be loaded (missing, corrupt, not a model): it answers
+    every pitcher-game with an ``error`` naming why, instead of stopping the slate."""
+
+
+UNAVAILABLE = "unavailable"
+"""The model version of a system whose model could not be loaded."""
+
+
+class UnavailablePredictor:
+    """:class:`~strikeouts.pipeline.ports.Predictor` of a system whose model did not load.
+
+    Every call raises :class:`ModelUnavailable` with the load error, so the system handler
+    answers ``error`` (its breaker opens after a few) and the ensemble falls back to the other
+    systems at once: one system's broken artifact costs that system's rows, never the run.
+    """
+
+    def __init__(self, system_id: str, alias: str, error: Exception | str) -> None:
+        self.system_id = system_id
+        self.model_alias = alias
+        self.model_version = UNAVAILABLE
+        self.feature_set = get_system(system_id).feature_set
+        self.error = str(error).splitlines()[0] if str(error) else type(error).__name__
+
+    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+        raise ModelUnavailable(f"{self.system_id}@{self.model_alias} not loadable: {self.error}")
+
+
+def load_or_unavailable(
+    store: ModelStore, system_id: str, alias: str = CHAMPION
+) -> ModelPredictor | UnavailablePredictor:
+    """``system_id@alias`` from the store, or an :class:`UnavailablePredictor` saying why not."""
+    try:
+        return ModelPredictor.from_store(store, system_id, alias)
+    except (ModelStoreError, ValueError) as exc:  # xgboost's XGBoostError is a ValueError
+        return UnavailablePredictor(system_id, alias, exc)
 
 
 class ModelPredictor:

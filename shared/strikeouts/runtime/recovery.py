@@ -22,7 +22,7 @@ from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.pipeline.errors import InvalidMessage
 from strikeouts.pipeline.messages import encode, validate
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
-from strikeouts.runtime.runner import Runner, Settled, load_predictors, state_path
+from strikeouts.runtime.runner import Runner, Settled, serving_predictors, state_path
 from strikeouts.runtime.sinks import REJECTIONS
 from strikeouts.settings import Settings
 
@@ -126,7 +126,7 @@ def embedded_runner(settings: Settings) -> Iterator[Runner]:
     """An embedded runner on the settings' warehouse with the stored champions (closed after)."""
     from strikeouts.adapters import open_model_store
 
-    predictors = load_predictors(open_model_store(settings))
+    predictors = serving_predictors(open_model_store(settings))
     store = open_warehouse(settings)
     try:
         yield Runner(store, predictors, state_path(settings.state_dir))

@@ -36,7 +36,7 @@ from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
 from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, span
 from strikeouts.runtime.features import WarehouseFeatureSource
-from strikeouts.runtime.predictors import ModelPredictor
+from strikeouts.runtime.predictors import ModelPredictor, UnavailablePredictor, load_or_unavailable
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
 from strikeouts.runtime.sinks import (
     PREDICTIONS,
@@ -123,13 +123,31 @@ def load_predictors(
     return [ModelPredictor.from_store(store, s, alias) for s in (systems or SYSTEMS)]
 
 
+def serving_predictors(
+    store: ModelStore, systems: Iterable[str] | None = None, alias: str = CHAMPION
+) -> list[ModelPredictor | UnavailablePredictor]:
+    """:func:`load_predictors` for a run: a system whose model cannot be loaded is served by an
+    :class:`UnavailablePredictor` (its rows say ``error`` and why; the ensemble falls back to
+    the others), logged as an error, instead of aborting the whole slate."""
+    predictors = [load_or_unavailable(store, s, alias) for s in (systems or SYSTEMS)]
+    for p in predictors:
+        if isinstance(p, UnavailablePredictor):
+            log.error(
+                "model not loadable: the system answers error",
+                system_id=p.system_id,
+                alias=alias,
+                error=p.error,
+            )
+    return predictors
+
+
 class Runner:
     """The embedded pipeline wired to the warehouse, the predictors and a state file."""
 
     def __init__(
         self,
         warehouse: Warehouse,
-        predictors: Sequence[ModelPredictor],
+        predictors: Sequence[Predictor],
         state: str | Path,
         *,
         config: PipelineConfig | None = None,
@@ -308,7 +326,7 @@ class Runner:
 
 def replay(
     warehouse: Warehouse,
-    predictors: Sequence[ModelPredictor],
+    predictors: Sequence[Predictor],
     start: dt.date,
     end: dt.date,
     state: str | Path,

@@ -19,9 +19,9 @@ from typing import Any
 from strikeouts.logs import get_logger
 from strikeouts.models.service import CHAMPION, load_system
 from strikeouts.models.store import CHALLENGER, ModelStore, ModelStoreError
-from strikeouts.models.systems import SYSTEMS
+from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.pipeline.ports import SystemResult
-from strikeouts.runtime.predictors import ModelPredictor
+from strikeouts.runtime.predictors import UNAVAILABLE, ModelPredictor, ModelUnavailable
 
 log = get_logger(__name__)
 
@@ -88,22 +88,43 @@ class AliasFollower:
 
 class AliasPredictor:
     """A :class:`~strikeouts.pipeline.ports.Predictor` of ``system@alias`` that follows the
-    alias's moves; it must resolve when built (a function without its champion fails at cold
-    start, as before)."""
+    alias's moves. A function whose model cannot be loaded at cold start (no alias, a corrupt
+    artifact) still starts: every call retries the load and, while it fails, raises
+    :class:`ModelUnavailable`, so the system answers ``error`` (and its breaker opens) instead
+    of failing every delivery until the messages are dead-lettered and the ensemble waits."""
 
     def __init__(self, store: ModelStore, system_id: str, alias: str = CHAMPION) -> None:
         self.follower = AliasFollower(store, system_id, alias)
-        first = self.follower.current() or ModelPredictor.from_store(store, system_id, alias)
-        self._last = first
-        self.system_id = first.system_id
+        self.system_id = system_id
         self.model_alias = alias
-        self.feature_set = first.feature_set
-        self.model_version = first.model_version
+        self.feature_set = get_system(system_id).feature_set
+        self.model_version = UNAVAILABLE
+        self._last: ModelPredictor | None = None
         self._unset = False
+        try:
+            self.now()
+        except ModelUnavailable as exc:
+            log.error(
+                "model not loadable: the system answers error",
+                system_id=system_id,
+                alias=alias,
+                error=str(exc),
+            )
 
     def now(self) -> ModelPredictor:
-        """The predictor to use for the next call (the last one while the alias is unset)."""
-        current = self.follower.current()
+        """The predictor to use for the next call (the last one while the alias is unset);
+        ModelUnavailable while no version of the alias could ever be loaded."""
+        try:
+            current = self.follower.current()
+            if current is None and self._last is None:
+                current = ModelPredictor.from_store(
+                    self.follower.store, self.system_id, self.model_alias
+                )
+        except (ModelStoreError, ValueError) as exc:  # only before anything was served
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelUnavailable(
+                f"{self.system_id}@{self.model_alias} not loadable: {first}"
+            ) from exc
         if current is None:
             if not self._unset:
                 log.warning("alias unset: serving the last version", system_id=self.system_id)
@@ -112,6 +133,7 @@ class AliasPredictor:
             self._unset = False
             self._last = current
             self.model_version = current.model_version
+        assert self._last is not None  # set above: a first predictor or an error
         return self._last
 
     def predict(self, message: Mapping[str, Any]) -> SystemResult:

@@ -64,7 +64,10 @@ class SystemHandler:
         self.config = config
         self.clock = clock
         self.breaker = breaker or CircuitBreaker(
-            config.breaker_failure_threshold, config.breaker_cooldown_seconds, clock
+            config.breaker_failure_threshold,
+            config.breaker_cooldown_seconds,
+            clock,
+            name=predictor.system_id,
         )
         self._prepared: dict[bytes, tuple[dict[str, Any], Outcome]] = {}
 
