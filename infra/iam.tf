@@ -4,13 +4,13 @@ resource "google_service_account" "function" {
   for_each     = local.functions
   account_id   = "so-${replace(each.key, "_", "-")}"
   display_name = "strikeouts function ${each.key}"
-  depends_on   = [google_project_service.api]
+  depends_on   = [terraform_data.apis_settle]
 }
 
 resource "google_service_account" "pusher" {
   account_id   = "so-pubsub-push"
   display_name = "strikeouts Pub/Sub push identity"
-  depends_on   = [google_project_service.api]
+  depends_on   = [terraform_data.apis_settle]
 }
 
 locals {

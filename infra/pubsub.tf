@@ -2,7 +2,7 @@ resource "google_pubsub_topic" "topic" {
   for_each     = local.topics
   name         = each.value
   kms_key_name = var.kms_key_name
-  depends_on   = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on   = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Push subscriptions (not --trigger-topic): the ensemble consumes two topics, and a
@@ -42,7 +42,8 @@ resource "google_pubsub_subscription" "push" {
     ttl = "" # never expires
   }
 
-  depends_on = [google_pubsub_topic_iam_member.agent_dead_letter]
+  # the agent's dead-letter and token grants are checked when the subscription is created
+  depends_on = [terraform_data.grants_settle]
 }
 
 # Dead letters are kept for inspection (payload + attributes with the reason): the

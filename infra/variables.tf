@@ -188,6 +188,16 @@ variable "schedule_crons" {
   }
 }
 
+variable "tick_schedule" {
+  description = "When the ensemble tick runs (cron, league time zone): every minute from the first schedule run to the last possible final, in the months games are played (March-November). A tick with nothing to do runs no BigQuery job, but each is a request."
+  type        = string
+  default     = "* 0-1,10-23 * 3-11 *"
+  validation {
+    condition     = can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", var.tick_schedule))
+    error_message = "tick_schedule is a five-field cron expression."
+  }
+}
+
 variable "results_cron" {
   description = "When the results function takes yesterday's finals and grades them (league time zone)."
   type        = string
@@ -239,5 +249,25 @@ variable "function_error_rate_max" {
   validation {
     condition     = var.function_error_rate_max > 0 && var.function_error_rate_max < 1
     error_message = "function_error_rate_max is a share strictly between 0 and 1."
+  }
+}
+
+variable "propagation_wait_seconds" {
+  description = "Seconds a fresh apply waits after enabling APIs, creating the Pub/Sub service agent and making grants that services check at create time (apis.tf)."
+  type        = number
+  default     = 60
+  validation {
+    condition     = var.propagation_wait_seconds >= 0 && var.propagation_wait_seconds <= 600 && floor(var.propagation_wait_seconds) == var.propagation_wait_seconds
+    error_message = "propagation_wait_seconds is a whole number from 0 to 600."
+  }
+}
+
+variable "log_metric_wait_seconds" {
+  description = "Seconds the alert policies wait after their log-based metrics are created (Cloud Monitoring may answer 404 for up to ~10 minutes)."
+  type        = number
+  default     = 600
+  validation {
+    condition     = var.log_metric_wait_seconds >= 0 && var.log_metric_wait_seconds <= 1200 && floor(var.log_metric_wait_seconds) == var.log_metric_wait_seconds
+    error_message = "log_metric_wait_seconds is a whole number from 0 to 1200."
   }
 }

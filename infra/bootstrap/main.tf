@@ -24,6 +24,7 @@ locals {
     "roles/logging.configWriter",           # log-based metrics
     "roles/monitoring.alertPolicyEditor",   # alert policies
     "roles/logging.logWriter",              # the Cloud Build deploy's own logs (it runs as this account)
+    "roles/artifactregistry.admin",         # the functions' image repository, its cleanup policy and IAM
   ])
 
   # project-level grants infra/ makes (iam.tf, build.tf): the deploy account may grant these only
@@ -35,9 +36,7 @@ locals {
 
   grantable_roles = [
     "roles/bigquery.jobUser",
-    "roles/artifactregistry.writer",
-    "roles/logging.logWriter",
-    "roles/storage.objectViewer",
+    "roles/cloudbuild.builds.builder",
   ]
 }
 
