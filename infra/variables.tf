@@ -181,7 +181,8 @@ variable "league_time_zone" {
 variable "schedule_crons" {
   description = "When the schedule function builds and publishes the slate (league time zone): e.g. the morning, and about 90 minutes before the usual first pitch. Each run with a changed slate (scratch, line move) is a new run that supersedes the earlier one."
   type        = list(string)
-  default     = ["0 10 * * *", "35 11 * * *", "35 17 * * *"]
+  # one job, three runs (a Cloud Scheduler job is billed per month, past three per account)
+  default = ["35 10,11,17 * * *"]
   validation {
     condition     = length(var.schedule_crons) > 0 && alltrue([for c in var.schedule_crons : can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", c))])
     error_message = "schedule_crons is a non-empty list of five-field cron expressions."
@@ -235,7 +236,8 @@ variable "notification_channels" {
 variable "monitor_schedules" {
   description = "Cron schedules (America/New_York) of the monitor function: after the night's results, before first pitch."
   type        = list(string)
-  default     = ["30 4 * * *", "0 12 * * *"]
+  # one job, two runs: billed per job, not per run
+  default = ["30 4,12 * * *"]
   validation {
     condition     = alltrue([for c in var.monitor_schedules : can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", c))]) && length(distinct(var.monitor_schedules)) == length(var.monitor_schedules)
     error_message = "monitor_schedules is a list of distinct five-field cron expressions."

@@ -76,3 +76,12 @@ def test_no_heartbeat_is_written_and_silence_is_not_the_tick_alert() -> None:
     assert not any("condition_absent" in repr(p) for p in policies.values())
     backlog = repr(policies["tick_backlog"])
     assert "oldest_unacked_message_age" in backlog and "ensemble-ticks--ensemble_tick" in backlog
+
+
+def test_the_default_schedules_fit_in_four_scheduler_jobs() -> None:
+    """Item 10: Cloud Scheduler bills per job and month (three free per account): the tick,
+    one schedule job with its three runs, the results job and one monitor job with two."""
+    schedule, monitor = variable_default("schedule_crons"), variable_default("monitor_schedules")
+    assert len(schedule) == len(monitor) == 1
+    assert len(unquote(schedule[0]).split()[1].split(",")) == 3
+    assert len(unquote(monitor[0]).split()[1].split(",")) == 2
