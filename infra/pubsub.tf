@@ -28,10 +28,17 @@ resource "google_pubsub_subscription" "push" {
     }
   }
 
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
-    max_delivery_attempts = var.max_delivery_attempts
+  # A tick is never dead-lettered: the tick function serves one request at a time and a
+  # push it refuses while busy counts as a delivery attempt, but a tick carries no data (the
+  # next one does the same work), so it only expires: kept 10 minutes (Pub/Sub's least).
+  dynamic "dead_letter_policy" {
+    for_each = each.value.topic == "ensemble_ticks" ? [] : [1]
+    content {
+      dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
+      max_delivery_attempts = var.max_delivery_attempts
+    }
   }
+  message_retention_duration = each.value.topic == "ensemble_ticks" ? "600s" : "604800s"
 
   retry_policy {
     minimum_backoff = "5s"

@@ -85,3 +85,14 @@ def test_the_default_schedules_fit_in_four_scheduler_jobs() -> None:
     assert len(schedule) == len(monitor) == 1
     assert len(unquote(schedule[0]).split()[1].split(",")) == 3
     assert len(unquote(monitor[0]).split()[1].split(",")) == 2
+
+
+def test_ticks_are_never_dead_lettered_and_expire_quickly() -> None:
+    """Item 5: a refused tick push counts as a delivery attempt; ticks carry no data, so the
+    tick subscription has no dead-letter policy and keeps a tick 10 minutes at most."""
+    push = of_type("google_pubsub_subscription")["push"]
+    policy = push["dynamic"][0]['"dead_letter_policy"']
+    assert policy["for_each"] == '${each.value.topic == "ensemble_ticks" ? [] : [1]}'
+    assert push["message_retention_duration"].startswith(
+        '${each.value.topic == "ensemble_ticks" ? "600s"'
+    )
