@@ -96,3 +96,20 @@ def test_ticks_are_never_dead_lettered_and_expire_quickly() -> None:
     assert push["message_retention_duration"].startswith(
         '${each.value.topic == "ensemble_ticks" ? "600s"'
     )
+
+
+def test_the_stack_makes_the_tables_and_views_terraform_makes() -> None:
+    """Item 11: `stack up` (strikeouts.cloud.dataset) creates what infra/ creates: the same
+    tables (Terraform's rule for table_names is the one deployed_table_names applies) and the
+    same views, from the same SQL files."""
+    from strikeouts.monitoring.views import VIEWS
+    from strikeouts.warehouse.schemas import deployed_table_names
+
+    rule = locals_of()["table_names"]
+    assert 'f != "tables.json" && f != "aggregation_state.json"' in rule
+    assert "aggregation_state" not in deployed_table_names()
+    stages = fields(locals_of()["monitoring_views"])
+    terraform_views = {unquote(v) for names in stages.values() for v in names}
+    latest = of_type("google_bigquery_table")["predictions_latest"]
+    terraform_views.add(unquote(latest["table_id"]))
+    assert terraform_views == set(VIEWS)

@@ -82,9 +82,13 @@ def seed(
 TICK_SECONDS = 60.0
 
 
+# every view leaves runs with this prefix out (schemas/bigquery/views/..._latest.sql)
+CANARY_PREFIX = "canary-"
+
+
 def canary_run_id(game_date: dt.date) -> str:
     """A run id no real run uses: the date, ``canary`` and a random suffix."""
-    return f"canary-{game_date.isoformat()}-{uuid.uuid4().hex[:8]}"
+    return f"{CANARY_PREFIX}{game_date.isoformat()}-{uuid.uuid4().hex[:8]}"
 
 
 def wait_for_rows(

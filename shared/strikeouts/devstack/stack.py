@@ -111,27 +111,17 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 
 
 def _create_warehouse(info: StackInfo) -> None:
-    """The dataset as Terraform makes it (infra/bigquery.tf, monitoring.tf): every table with
-    a schema file but the aggregation state (GCS here too), the two staging tables, and every
-    view from its SQL file with the same qualification rule, so `deploy validate` and the
-    monitor find what they would find in the cloud."""
+    """The dataset as Terraform makes it (``cloud.dataset``), and the scratch dataset."""
     from google.cloud import bigquery
 
     from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
-    from strikeouts.cloud.staging import ensure_staging
-    from strikeouts.deploy.checks import NOT_IN_WAREHOUSE
-    from strikeouts.monitoring.views import ensure_views
-    from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
-    from strikeouts.warehouse.schemas import table_names
+    from strikeouts.cloud.dataset import create_like_terraform
 
     warehouse = BigQueryWarehouse(
         project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint, timeout=30.0
     )
     try:
-        warehouse.ensure_tables([t for t in table_names() if t not in NOT_IN_WAREHOUSE])
-        ensure_staging(warehouse)  # the predictions, their staging table and the view
-        ensure_staging(warehouse, SHADOW_PREDICTIONS)  # where challengers' rows are staged
-        ensure_views(warehouse)
+        create_like_terraform(warehouse)
         scratch = bigquery.Dataset(f"{info.project}.{info.scratch_dataset}")
         warehouse.client.create_dataset(scratch, exists_ok=True, timeout=30.0)
     finally:
