@@ -318,7 +318,9 @@ def infra_counts() -> dict[str, Any]:
         "scheduler_jobs": jobs,
         "alert_conditions": conditions,
         "ticks_per_season_day": 60 * _hours(hours),
-        "monitor_runs": len(variables["monitor_schedules"]),
+        "monitor_runs": sum(
+            _hours(c.strip('"').split()[1]) for c in variables["monitor_schedules"]
+        ),
     }
 
 
