@@ -74,6 +74,7 @@ resource "terraform_data" "grants_settle" {
     [google_secret_manager_secret_iam_member.schedule_reads_odds_key.id],
     [for g in google_project_iam_member.builder : g.id],
     [google_artifact_registry_repository_iam_member.builder_pushes.id],
+    [for g in google_service_account_iam_member.deploy_acts_as : g.id],
   ))
   provisioner "local-exec" {
     command = "sleep ${var.propagation_wait_seconds}"

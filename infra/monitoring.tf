@@ -127,6 +127,8 @@ resource "google_cloud_scheduler_job" "monitor" {
       service_account_email = google_service_account.pusher.email
     }
   }
+  # the deploy account may set the pusher as the job's identity only once it can act as it
+  depends_on = [terraform_data.grants_settle]
 }
 
 # One log entry per check (strikeouts.monitoring.service.log_results) -> counted by name.

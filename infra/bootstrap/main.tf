@@ -28,10 +28,11 @@ locals {
   ])
 
   # project-level grants infra/ makes (iam.tf, build.tf): the deploy account may grant these only
-  # the pipeline's own accounts: kept apart so their checkov skips cover these two roles only
+  # the pipeline's own accounts: kept apart so their checkov skips cover this role only.
+  # No project-wide serviceAccountUser: infra/iam.tf grants the deploy account actAs on each
+  # account infra/ creates, and on nothing else.
   service_account_roles = toset([
-    "roles/iam.serviceAccountAdmin", # create the function, push and builder accounts; grant on the push account
-    "roles/iam.serviceAccountUser",  # deploy functions and scheduler jobs that run as those accounts
+    "roles/iam.serviceAccountAdmin", # create the function, push and builder accounts; grant actAs and token creation on them
   ])
 
   grantable_roles = [
@@ -91,7 +92,7 @@ resource "google_project_iam_member" "deploy" {
 }
 
 resource "google_project_iam_member" "deploy_service_accounts" {
-  #checkov:skip=CKV_GCP_41:the deploy account deploys functions and scheduler jobs as accounts infra/ creates in the same apply (and adds or drops with var.systems); no per-account grant can exist before they do
+  #checkov:skip=CKV_GCP_41:the deploy account creates the accounts infra/ uses in the same apply (and adds or drops them with var.systems) and grants itself actAs on each of them only; no per-account grant can exist before they do
   #checkov:skip=CKV_GCP_49:creating and deploying as the pipeline's own accounts is the deploy account's job; it holds no key and only Cloud Build runs as it
   for_each = local.service_account_roles
   project  = var.project_id

@@ -113,3 +113,23 @@ def test_the_stack_makes_the_tables_and_views_terraform_makes() -> None:
     latest = of_type("google_bigquery_table")["predictions_latest"]
     terraform_views.add(unquote(latest["table_id"]))
     assert terraform_views == set(VIEWS)
+
+
+def test_the_deploy_account_acts_only_as_the_accounts_infra_creates() -> None:
+    """Item 8: no project-wide serviceAccountUser for the deploy account; actAs is granted on
+    each function, push, builder and predict account, and the deploys wait for those grants."""
+    from .hcl import BOOTSTRAP
+
+    roles = locals_of(BOOTSTRAP)["service_account_roles"]
+    assert "roles/iam.serviceAccountUser" not in roles
+    deploy_roles = locals_of(BOOTSTRAP)["deploy_roles"]
+    assert "roles/iam.serviceAccountUser" not in deploy_roles
+    acts = of_type("google_service_account_iam_member")["deploy_acts_as"]
+    assert unquote(acts["role"]) == "roles/iam.serviceAccountUser"
+    assert acts["member"] == "${local.deploy_member}"
+    acted = repr(locals_of()["acted_as"])
+    for account in ("function", "pusher", "builder", "predict"):
+        assert f"google_service_account.{account}" in acted, account
+    assert "so-deploy@" in locals_of()["deploy_member"]
+    settle = of_type("terraform_data")["grants_settle"]
+    assert "google_service_account_iam_member.deploy_acts_as" in repr(settle)
