@@ -9,7 +9,7 @@ resource "google_bigquery_dataset" "warehouse" {
       kms_key_name = default_encryption_configuration.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Scratch: the short-lived tables a MERGE loads its rows into (cloud/bigquery_warehouse.py,
@@ -26,7 +26,7 @@ resource "google_bigquery_dataset" "scratch" {
       kms_key_name = default_encryption_configuration.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Tables from schemas/bigquery/*.json, partitioning and clustering from tables.json.

@@ -40,9 +40,10 @@ resource "google_cloudfunctions2_function" "function" {
   location = var.region
 
   build_config {
-    runtime         = "python311"
-    entry_point     = local.function_folders[each.key]
-    service_account = google_service_account.builder.id
+    runtime           = "python311"
+    entry_point       = local.function_folders[each.key]
+    service_account   = google_service_account.builder.id
+    docker_repository = google_artifact_registry_repository.functions.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
@@ -80,11 +81,10 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   depends_on = [
-    google_project_service.api,
-    google_project_iam_member.builder,
-    google_project_iam_member.builder_reads_staged_sources,
+    terraform_data.apis_settle,
+    terraform_data.grants_settle,
     google_storage_bucket_iam_member.builder_reads_sources,
-    google_secret_manager_secret_iam_member.schedule_reads_odds_key,
+    google_secret_manager_secret_version.odds_api_key_placeholder,
   ]
 }
 

@@ -7,7 +7,19 @@ resource "google_secret_manager_secret" "odds_api_key" {
   replication {
     auto {}
   }
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
+}
+
+# A placeholder first version, so the schedule function (which reads version `latest` at
+# start-up) can be deployed before anyone has set the key: Cloud Run refuses a service whose
+# secret version does not exist. The real key is added out of band as a newer version (see
+# above), which `latest` then names; Terraform never reads or reverts it (ignore_changes).
+resource "google_secret_manager_secret_version" "odds_api_key_placeholder" {
+  secret      = google_secret_manager_secret.odds_api_key.id
+  secret_data = "unset: gcloud secrets versions add strikeouts-odds-api-key --data-file=-"
+  lifecycle {
+    ignore_changes = [secret_data, enabled]
+  }
 }
 
 resource "google_secret_manager_secret_iam_member" "schedule_reads_odds_key" {

@@ -4,13 +4,13 @@ resource "google_service_account" "function" {
   for_each     = local.functions
   account_id   = "so-${replace(each.key, "_", "-")}"
   display_name = "strikeouts function ${each.key}"
-  depends_on   = [google_project_service.api]
+  depends_on   = [terraform_data.apis_settle]
 }
 
 resource "google_service_account" "pusher" {
   account_id   = "so-pubsub-push"
   display_name = "strikeouts Pub/Sub push identity"
-  depends_on   = [google_project_service.api]
+  depends_on   = [terraform_data.apis_settle]
 }
 
 locals {
@@ -92,4 +92,28 @@ resource "google_storage_bucket_iam_member" "state_use" {
   bucket   = google_storage_bucket.state.name
   role     = "roles/storage.objectUser"
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+# The deploy account acts as exactly the accounts this module creates (to deploy the functions
+# as them, build as the builder, and give the scheduler and push subscriptions the pusher's
+# OIDC identity), instead of holding serviceAccountUser on every account of the project. Its
+# email is fixed by infra/bootstrap (account_id so-deploy).
+locals {
+  deploy_member = "serviceAccount:so-deploy@${var.project_id}.iam.gserviceaccount.com"
+  acted_as = merge(
+    { for fn, account in google_service_account.function : fn => account.name },
+    {
+      "_pusher"  = google_service_account.pusher.name
+      "_builder" = google_service_account.builder.name
+      "_predict" = google_service_account.predict.name
+    },
+  )
+}
+
+resource "google_service_account_iam_member" "deploy_acts_as" {
+  for_each           = local.acted_as
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = local.deploy_member
+  depends_on         = [terraform_data.apis_settle]
 }

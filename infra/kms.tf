@@ -3,11 +3,11 @@
 # agent, so each agent gets encrypt/decrypt on that one key (nothing project-wide). With
 # kms_key_name = null nothing here exists and Google-managed keys are used.
 data "google_storage_project_service_account" "gcs" {
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
 }
 
 data "google_bigquery_default_service_account" "bq" {
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
 }
 
 locals {
@@ -23,5 +23,5 @@ resource "google_kms_crypto_key_iam_member" "cmek" {
   crypto_key_id = var.kms_key_name
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = each.value
-  depends_on    = [google_project_service.api]
+  depends_on    = [terraform_data.apis_settle]
 }

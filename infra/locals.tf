@@ -21,7 +21,7 @@ locals {
   # Tables each function writes (table-level dataEditor, iam.tf), read from the code:
   # every Pub/Sub function rejects into rejected_messages (runtime/sinks.py); the ensemble
   # stages rows (cloud/staging.py); the tick merges them into the final table, clears the
-  # staging table and beats (pipeline/heartbeat.py); schedule records fetches, rejected rows
+  # staging table (no heartbeat: its runs are counted from its logs); schedule records fetches, rejected rows
   # and line snapshots (gameday/record.py, lines.py); results also writes games, starts and
   # grades (gameday/results.py, grading.py). reads: dataset-level dataViewer.
   system_functions = {
@@ -42,7 +42,7 @@ locals {
     }
     ensemble_tick = {
       memory = "1Gi", publishes = [], models = false, state = true, reads = true
-      writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "shadow_predictions", "shadow_predictions_staging", "pipeline_heartbeats"]
+      writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "shadow_predictions", "shadow_predictions_staging"]
     }
     monitor = {
       memory = "1Gi", publishes = [], models = false, state = false, reads = true, writes = []

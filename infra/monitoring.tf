@@ -77,7 +77,8 @@ resource "google_pubsub_subscription" "dead_letter_to_bigquery" {
   expiration_policy {
     ttl = "" # never expires: it is the durable copy of every dead letter
   }
-  depends_on = [google_bigquery_table_iam_member.pubsub_writes_dead_letters]
+  # BigQuery subscriptions check the agent's grant on the table at creation
+  depends_on = [terraform_data.grants_settle]
 }
 
 # The BigQuery subscription writes as the Pub/Sub service agent: dataEditor on that table
@@ -103,7 +104,7 @@ resource "google_storage_bucket" "reports" {
       default_kms_key_name = encryption.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 resource "google_storage_bucket_iam_member" "monitor_writes_reports" {
@@ -126,6 +127,8 @@ resource "google_cloud_scheduler_job" "monitor" {
       service_account_email = google_service_account.pusher.email
     }
   }
+  # the deploy account may set the pusher as the job's identity only once it can act as it
+  depends_on = [terraform_data.grants_settle]
 }
 
 # One log entry per check (strikeouts.monitoring.service.log_results) -> counted by name.
@@ -141,7 +144,7 @@ resource "google_logging_metric" "failed_critical_checks" {
     }
   }
   label_extractors = { check = "EXTRACT(jsonPayload.check)" }
-  depends_on       = [google_project_service.api]
+  depends_on       = [terraform_data.apis_settle]
 }
 
 resource "google_logging_metric" "dead_letters" {
@@ -151,7 +154,7 @@ resource "google_logging_metric" "dead_letters" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
 }
 
 # A system's circuit breaker opened (strikeouts.pipeline.breaker logs every transition): its
@@ -203,7 +206,22 @@ resource "google_logging_metric" "tick_heartbeat" {
     metric_kind = "DELTA"
     value_type  = "INT64"
   }
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
+}
+
+# Cloud Monitoring answers 404 for a log-based metric for minutes after Logging created it
+# (a known provider issue), so an alert policy on it would fail the first apply: the policies
+# wait, once per set of metrics (it reruns only when a metric is created or replaced).
+resource "terraform_data" "log_metrics_settle" {
+  triggers_replace = sort([
+    google_logging_metric.failed_critical_checks.id,
+    google_logging_metric.dead_letters.id,
+    google_logging_metric.tick_heartbeat.id,
+    google_logging_metric.scheduler_failures.id,
+  ])
+  provisioner "local-exec" {
+    command = "sleep ${var.log_metric_wait_seconds}"
+  }
 }
 
 resource "google_monitoring_alert_policy" "failed_critical_check" {
@@ -229,6 +247,7 @@ resource "google_monitoring_alert_policy" "failed_critical_check" {
     content   = "A critical check of `strikeouts monitor` failed; the label names it. Runbook: README, Monitoring."
     mime_type = "text/markdown"
   }
+  depends_on = [terraform_data.log_metrics_settle]
 }
 
 resource "google_monitoring_alert_policy" "dead_letters" {
@@ -249,23 +268,55 @@ resource "google_monitoring_alert_policy" "dead_letters" {
       }
     }
   }
+  depends_on = [terraform_data.log_metrics_settle]
 }
 
-resource "google_monitoring_alert_policy" "tick_silent" {
-  display_name          = "strikeouts: the ensemble tick has not run for 3 minutes"
+# The tick writes no heartbeat (a billed DML job a minute) and runs only in game hours, so
+# its silence is no signal: a tick published and not handled is. Alert when the tick
+# subscription holds a message older than 3 minutes (the function failing or unreachable),
+# or when a Cloud Scheduler job (the tick's, the game day's, the monitor's) fails to publish.
+resource "google_logging_metric" "scheduler_failures" {
+  name   = "strikeouts/scheduler_failures"
+  filter = "resource.type=\"cloud_scheduler_job\" AND severity>=ERROR"
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+  }
+  depends_on = [terraform_data.apis_settle]
+}
+
+resource "google_monitoring_alert_policy" "tick_backlog" {
+  display_name          = "strikeouts: ensemble tick backlog"
   combiner              = "OR"
   notification_channels = var.notification_channels
   conditions {
-    display_name = "no tick"
-    condition_absent {
-      filter   = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.tick_heartbeat.name}\" AND resource.type=\"cloud_run_revision\""
-      duration = "180s"
+    display_name = "a tick waits over 3 minutes"
+    condition_threshold {
+      filter          = "metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\" AND resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${google_pubsub_subscription.push["ensemble-ticks--ensemble_tick"].name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 180
+      duration        = "0s"
       aggregations {
         alignment_period   = "60s"
-        per_series_aligner = "ALIGN_SUM"
+        per_series_aligner = "ALIGN_MAX"
       }
     }
   }
+  conditions {
+    display_name = "a scheduler job failed"
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.scheduler_failures.name}\" AND resource.type=\"cloud_scheduler_job\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+  depends_on = [terraform_data.log_metrics_settle]
 }
 
 resource "google_monitoring_alert_policy" "function_errors" {
@@ -294,7 +345,7 @@ resource "google_monitoring_alert_policy" "function_errors" {
       }
     }
   }
-  depends_on = [google_project_service.api]
+  depends_on = [terraform_data.apis_settle]
 }
 
 locals {

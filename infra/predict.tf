@@ -18,7 +18,7 @@ resource "google_storage_bucket_object" "predict_source" {
 resource "google_service_account" "predict" {
   account_id   = "so-predict"
   display_name = "strikeouts function predict (reads features and models only)"
-  depends_on   = [google_project_service.api]
+  depends_on   = [terraform_data.apis_settle]
 }
 
 resource "google_cloudfunctions2_function" "predict" {
@@ -27,9 +27,10 @@ resource "google_cloudfunctions2_function" "predict" {
   location = var.region
 
   build_config {
-    runtime         = "python311"
-    entry_point     = "predict"
-    service_account = google_service_account.builder.id
+    runtime           = "python311"
+    entry_point       = "predict"
+    service_account   = google_service_account.builder.id
+    docker_repository = google_artifact_registry_repository.functions.id
     source {
       storage_source {
         bucket = google_storage_bucket.sources.name
@@ -58,9 +59,8 @@ resource "google_cloudfunctions2_function" "predict" {
   }
 
   depends_on = [
-    google_project_service.api,
-    google_project_iam_member.builder,
-    google_project_iam_member.builder_reads_staged_sources,
+    terraform_data.apis_settle,
+    terraform_data.grants_settle,
     google_storage_bucket_iam_member.builder_reads_sources,
   ]
 }

@@ -2,7 +2,7 @@ resource "google_pubsub_topic" "topic" {
   for_each     = local.topics
   name         = each.value
   kms_key_name = var.kms_key_name
-  depends_on   = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on   = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Push subscriptions (not --trigger-topic): the ensemble consumes two topics, and a
@@ -28,10 +28,17 @@ resource "google_pubsub_subscription" "push" {
     }
   }
 
-  dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
-    max_delivery_attempts = var.max_delivery_attempts
+  # A tick is never dead-lettered: the tick function serves one request at a time and a
+  # push it refuses while busy counts as a delivery attempt, but a tick carries no data (the
+  # next one does the same work), so it only expires: kept 10 minutes (Pub/Sub's least).
+  dynamic "dead_letter_policy" {
+    for_each = each.value.topic == "ensemble_ticks" ? [] : [1]
+    content {
+      dead_letter_topic     = google_pubsub_topic.topic["dead_letter"].id
+      max_delivery_attempts = var.max_delivery_attempts
+    }
   }
+  message_retention_duration = each.value.topic == "ensemble_ticks" ? "600s" : "604800s"
 
   retry_policy {
     minimum_backoff = "5s"
@@ -42,7 +49,8 @@ resource "google_pubsub_subscription" "push" {
     ttl = "" # never expires
   }
 
-  depends_on = [google_pubsub_topic_iam_member.agent_dead_letter]
+  # the agent's dead-letter and token grants are checked when the subscription is created
+  depends_on = [terraform_data.grants_settle]
 }
 
 # Dead letters are kept for inspection (payload + attributes with the reason): the

@@ -16,7 +16,7 @@ resource "google_storage_bucket" "models" {
       default_kms_key_name = encryption.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Aggregation state (one object per pitcher-game), delivery-attempt counters, merge lease.
@@ -50,7 +50,7 @@ resource "google_storage_bucket" "state" {
       default_kms_key_name = encryption.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }
 
 # Function sources, uploaded by content hash (functions.tf). No lifecycle deletion: every
@@ -81,5 +81,5 @@ resource "google_storage_bucket" "sources" {
       default_kms_key_name = encryption.value
     }
   }
-  depends_on = [google_project_service.api, google_kms_crypto_key_iam_member.cmek]
+  depends_on = [terraform_data.apis_settle, google_kms_crypto_key_iam_member.cmek]
 }

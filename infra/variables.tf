@@ -188,10 +188,21 @@ variable "league_time_zone" {
 variable "schedule_crons" {
   description = "When the schedule function builds and publishes the slate (league time zone): e.g. the morning, and about 90 minutes before the usual first pitch. Each run with a changed slate (scratch, line move) is a new run that supersedes the earlier one."
   type        = list(string)
-  default     = ["0 10 * * *", "35 11 * * *", "35 17 * * *"]
+  # one job, three runs (a Cloud Scheduler job is billed per month, past three per account)
+  default = ["35 10,11,17 * * *"]
   validation {
     condition     = length(var.schedule_crons) > 0 && alltrue([for c in var.schedule_crons : can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", c))])
     error_message = "schedule_crons is a non-empty list of five-field cron expressions."
+  }
+}
+
+variable "tick_schedule" {
+  description = "When the ensemble tick runs (cron, league time zone): every minute from the first schedule run to the last possible final, in the months games are played (March-November). A tick with nothing to do runs no BigQuery job, but each is a request."
+  type        = string
+  default     = "* 0-1,10-23 * 3-11 *"
+  validation {
+    condition     = can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", var.tick_schedule))
+    error_message = "tick_schedule is a five-field cron expression."
   }
 }
 
@@ -232,7 +243,8 @@ variable "notification_channels" {
 variable "monitor_schedules" {
   description = "Cron schedules (America/New_York) of the monitor function: after the night's results, before first pitch."
   type        = list(string)
-  default     = ["30 4 * * *", "0 12 * * *"]
+  # one job, two runs: billed per job, not per run
+  default = ["30 4,12 * * *"]
   validation {
     condition     = alltrue([for c in var.monitor_schedules : can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+$", c))]) && length(distinct(var.monitor_schedules)) == length(var.monitor_schedules)
     error_message = "monitor_schedules is a list of distinct five-field cron expressions."
@@ -246,5 +258,25 @@ variable "function_error_rate_max" {
   validation {
     condition     = var.function_error_rate_max > 0 && var.function_error_rate_max < 1
     error_message = "function_error_rate_max is a share strictly between 0 and 1."
+  }
+}
+
+variable "propagation_wait_seconds" {
+  description = "Seconds a fresh apply waits after enabling APIs, creating the Pub/Sub service agent and making grants that services check at create time (apis.tf)."
+  type        = number
+  default     = 60
+  validation {
+    condition     = var.propagation_wait_seconds >= 0 && var.propagation_wait_seconds <= 600 && floor(var.propagation_wait_seconds) == var.propagation_wait_seconds
+    error_message = "propagation_wait_seconds is a whole number from 0 to 600."
+  }
+}
+
+variable "log_metric_wait_seconds" {
+  description = "Seconds the alert policies wait after their log-based metrics are created (Cloud Monitoring may answer 404 for up to ~10 minutes)."
+  type        = number
+  default     = 600
+  validation {
+    condition     = var.log_metric_wait_seconds >= 0 && var.log_metric_wait_seconds <= 1200 && floor(var.log_metric_wait_seconds) == var.log_metric_wait_seconds
+    error_message = "log_metric_wait_seconds is a whole number from 0 to 1200."
   }
 }

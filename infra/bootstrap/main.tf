@@ -24,20 +24,20 @@ locals {
     "roles/logging.configWriter",           # log-based metrics
     "roles/monitoring.alertPolicyEditor",   # alert policies
     "roles/logging.logWriter",              # the Cloud Build deploy's own logs (it runs as this account)
+    "roles/artifactregistry.admin",         # the functions' image repository, its cleanup policy and IAM
   ])
 
   # project-level grants infra/ makes (iam.tf, build.tf): the deploy account may grant these only
-  # the pipeline's own accounts: kept apart so their checkov skips cover these two roles only
+  # the pipeline's own accounts: kept apart so their checkov skips cover this role only.
+  # No project-wide serviceAccountUser: infra/iam.tf grants the deploy account actAs on each
+  # account infra/ creates, and on nothing else.
   service_account_roles = toset([
-    "roles/iam.serviceAccountAdmin", # create the function, push and builder accounts; grant on the push account
-    "roles/iam.serviceAccountUser",  # deploy functions and scheduler jobs that run as those accounts
+    "roles/iam.serviceAccountAdmin", # create the function, push and builder accounts; grant actAs and token creation on them
   ])
 
   grantable_roles = [
     "roles/bigquery.jobUser",
-    "roles/artifactregistry.writer",
-    "roles/logging.logWriter",
-    "roles/storage.objectViewer",
+    "roles/cloudbuild.builds.builder",
   ]
 }
 
@@ -92,7 +92,7 @@ resource "google_project_iam_member" "deploy" {
 }
 
 resource "google_project_iam_member" "deploy_service_accounts" {
-  #checkov:skip=CKV_GCP_41:the deploy account deploys functions and scheduler jobs as accounts infra/ creates in the same apply (and adds or drops with var.systems); no per-account grant can exist before they do
+  #checkov:skip=CKV_GCP_41:the deploy account creates the accounts infra/ uses in the same apply (and adds or drops them with var.systems) and grants itself actAs on each of them only; no per-account grant can exist before they do
   #checkov:skip=CKV_GCP_49:creating and deploying as the pipeline's own accounts is the deploy account's job; it holds no key and only Cloud Build runs as it
   for_each = local.service_account_roles
   project  = var.project_id
@@ -121,11 +121,12 @@ resource "google_kms_crypto_key_iam_member" "deploy_grants_key" {
   member        = "serviceAccount:${google_service_account.deploy.email}"
 }
 
-# A push to the branch runs cloudbuild.yaml as the deploy account. The repository must be
-# connected to Cloud Build once by hand (the GitHub app: console, Cloud Build, Repositories).
+# A push to the branch runs cloudbuild.yaml (the PLAN build: gates, plan, stored plan and
+# its `terraform show`) as the deploy account. The repository must be connected to Cloud
+# Build once by hand (the GitHub app: console, Cloud Build, Repositories).
 resource "google_cloudbuild_trigger" "deploy" {
-  name            = "strikeouts-deploy-${var.environment}"
-  description     = "strikeouts: check, plan and deploy ${var.environment} on push to ${var.github_branch}"
+  name            = "strikeouts-plan-${var.environment}"
+  description     = "strikeouts: check and plan ${var.environment} on push to ${var.github_branch} (applies nothing)"
   location        = "global"
   filename        = "cloudbuild.yaml"
   service_account = google_service_account.deploy.id
@@ -145,9 +146,50 @@ resource "google_cloudbuild_trigger" "deploy" {
     _DATA_URI        = var.data_uri
   }
 
-  # prod: a build waits for an approver (roles/cloudbuild.builds.approver) before it starts
+  depends_on = [google_project_iam_member.deploy, google_project_iam_member.deploy_service_accounts]
+}
+
+locals {
+  repository_uri = "https://github.com/${var.github_owner}/${var.github_repo}"
+  manual_builds = {
+    # applies the plan stored for the commit it runs at; prod: held until an approver
+    # (roles/cloudbuild.builds.approver) accepts it, after reading the stored plan
+    apply = { file = "cloudbuild-apply.yaml", approval = var.environment == "prod" }
+    # returns to the last release; the apply build starts it at that release's commit
+    rollback = { file = "cloudbuild-rollback.yaml", approval = false }
+  }
+}
+
+# Run by hand or by the apply build, always at a given commit:
+#   gcloud builds triggers run strikeouts-apply-ENV --sha=COMMIT
+resource "google_cloudbuild_trigger" "manual" {
+  for_each        = local.manual_builds
+  name            = "strikeouts-${each.key}-${var.environment}"
+  description     = "strikeouts: ${each.key} ${var.environment} (${each.value.file})"
+  location        = "global"
+  service_account = google_service_account.deploy.id
+
+  source_to_build {
+    uri       = local.repository_uri
+    ref       = "refs/heads/${var.github_branch}"
+    repo_type = "GITHUB"
+  }
+
+  git_file_source {
+    path      = each.value.file
+    uri       = local.repository_uri
+    revision  = "refs/heads/${var.github_branch}"
+    repo_type = "GITHUB"
+  }
+
+  substitutions = {
+    _ENV             = var.environment
+    _TF_STATE_BUCKET = google_storage_bucket.state.name
+    _REGION          = var.region
+  }
+
   approval_config {
-    approval_required = var.environment == "prod"
+    approval_required = each.value.approval
   }
 
   depends_on = [google_project_iam_member.deploy, google_project_iam_member.deploy_service_accounts]

@@ -326,6 +326,33 @@ def test_a_row_written_and_restored_in_one_window_is_not_counted_as_restored(
     assert (result.inserted, result.restored) == (2, 0)
 
 
+def test_a_merge_runs_only_the_jobs_its_staged_rows_need(
+    staging_warehouse: BigQueryWarehouse,
+) -> None:
+    """Nothing staged: no job (a free tabledata.list decides); rows staged: ONE MERGE (the
+    restore MERGE only when a replay staged restores) and the clear; merged and cleared: idle
+    again. Every MERGE or DELETE bills at least 10 MB per table in real BigQuery."""
+    sink = StagedPredictionSink(staging_warehouse)
+    # zero grace: what was staged before a merge started is merged and cleared by it
+    merger = StagingMerger(staging_warehouse, grace=dt.timedelta(0))
+    statements: list[str] = []
+    original = merger._dml
+
+    def counting(sql: str, params: Any) -> int:
+        statements.append(sql.split()[0])
+        return original(sql, params)
+
+    merger._dml = counting  # type: ignore[method-assign]
+    assert merger.merge().idle and statements == []
+    sink.write([row(1), row(2)])
+    result = merger.merge()
+    assert (result.inserted, result.cleared, statements) == (2, 2, ["MERGE", "DELETE"])
+    assert merger.merge().idle and statements == ["MERGE", "DELETE"]
+    sink.restore([row(1)])
+    assert merger.merge().restored == 0
+    assert statements[2:] == ["MERGE", "MERGE", "DELETE"]  # a restore staged: both MERGEs
+
+
 def test_a_merge_waits_for_the_lease_or_skips(
     staging_warehouse: BigQueryWarehouse, storage_client: Any
 ) -> None:

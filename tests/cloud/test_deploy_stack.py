@@ -111,6 +111,7 @@ def test_canary_then_validate_is_the_cloud_build_smoke(
     env = {"STRIKEOUTS_STATE_DIR": str(stack_settings.state_dir)}
     since = dt.datetime.now(dt.UTC).isoformat()
     args = ["deploy", "canary", "--date", CANARY_DAY.isoformat(), "--backend", "stack"]
+    args += ["--tick-every", "5"]  # the stack has no scheduler; the cloud default is 60 s
     canary = CliRunner().invoke(app, [*args, "--timeout", "120"], env=env)
     assert canary.exit_code == 0, canary.output
     run_id, counts = canary.output.strip().splitlines()[-1].split(": ")

@@ -1,6 +1,9 @@
-"""cloudbuild.yaml keeps its promises: a timeout, builder images pinned by digest, the apply
-consumes the plan this build saved (no -auto-approve on that path), a failed smoke rolls back
-and fails the build, and every command it runs exists in the CLI with the options it passes."""
+"""The three Cloud Build files keep their promises (issue 20): the plan build gates, plans
+and stores the plan with its `terraform show` for an approver; the apply build applies exactly
+that stored plan (refusing a stale one, never -auto-approve) and starts the rollback build on a
+failed smoke; the rollback build runs at the previous release's commit with its saved inputs
+and a lock timeout. All have a timeout and pinned builder images, and every command they run
+exists in the CLI with the options they pass."""
 
 from __future__ import annotations
 
@@ -10,19 +13,30 @@ import shutil
 import subprocess
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
 from strikeouts.settings import PROJECT_ROOT
 
-BUILD = yaml.safe_load((PROJECT_ROOT / "cloudbuild.yaml").read_text())
+FILES = ("cloudbuild.yaml", "cloudbuild-apply.yaml", "cloudbuild-rollback.yaml")
+BUILDS: dict[str, dict[str, Any]] = {
+    f: yaml.safe_load((PROJECT_ROOT / f).read_text()) for f in FILES
+}
+BUILD = BUILDS["cloudbuild.yaml"]
 STEPS: dict[str, dict[str, Any]] = {s["id"]: s for s in BUILD["steps"]}
+APPLY: dict[str, dict[str, Any]] = {s["id"]: s for s in BUILDS["cloudbuild-apply.yaml"]["steps"]}
+ROLLBACK: dict[str, dict[str, Any]] = {
+    s["id"]: s for s in BUILDS["cloudbuild-rollback.yaml"]["steps"]
+}
 SUBSTITUTIONS: dict[str, str] = {
-    **BUILD["substitutions"],
+    **{k: v for b in BUILDS.values() for k, v in b["substitutions"].items()},
     "PROJECT_ID": "my-project",
     "BUILD_ID": "b-1",
+    "COMMIT_SHA": "0123abc",
 }
+ALL_STEPS = [(f, step) for f, b in BUILDS.items() for step in b["steps"]]
 _SUBST = re.compile(r"\$\{?([A-Z_][A-Z0-9_]*)\}?")
 
 
@@ -46,19 +60,20 @@ def substitute(text: str) -> str:
     return "".join(out)
 
 
-def script(step: str) -> str:
-    return substitute(STEPS[step]["args"][-1])
+def script(step: str, steps: dict[str, dict[str, Any]] = STEPS) -> str:
+    return substitute(steps[step]["args"][-1])
 
 
-def test_the_build_has_a_timeout() -> None:
-    seconds = int(str(BUILD["timeout"]).removesuffix("s"))
+@pytest.mark.parametrize("name", FILES)
+def test_each_build_has_a_timeout(name: str) -> None:
+    seconds = int(str(BUILDS[name]["timeout"]).removesuffix("s"))
     assert 0 < seconds <= 24 * 3600
 
 
 def test_every_builder_image_is_pinned_by_digest() -> None:
-    for step in BUILD["steps"]:
+    for name, step in ALL_STEPS:
         image = substitute(step["name"])
-        assert re.search(r"@sha256:[0-9a-f]{64}$", image), f"{step['id']}: {image}"
+        assert re.search(r"@sha256:[0-9a-f]{64}$", image), f"{name} {step['id']}: {image}"
 
 
 def test_the_terraform_image_meets_required_version() -> None:
@@ -76,17 +91,22 @@ def test_the_terraform_image_meets_required_version() -> None:
 
 def test_shell_variables_are_escaped_and_every_script_parses() -> None:
     bash = shutil.which("bash")
-    for step in BUILD["steps"]:
+    for name, step in ALL_STEPS:
         body = substitute(step["args"][-1])  # raises on an unescaped shell $VAR
         if step.get("entrypoint") in ("bash", "sh") and bash:
             parsed = subprocess.run([bash, "-n"], input=body, text=True, capture_output=True)
-            assert parsed.returncode == 0, f"{step['id']}: {parsed.stderr}"
+            assert parsed.returncode == 0, f"{name} {step['id']}: {parsed.stderr}"
 
 
-def test_steps_wait_only_for_steps_that_exist_and_tests_gate_the_deploy() -> None:
-    for step in BUILD["steps"]:
+@pytest.mark.parametrize("name", FILES)
+def test_steps_wait_only_for_steps_that_exist(name: str) -> None:
+    ids = {s["id"] for s in BUILDS[name]["steps"]}
+    for step in BUILDS[name]["steps"]:
         for wanted in step.get("waitFor", []):
-            assert wanted == "-" or wanted in STEPS, f"{step['id']} waits for {wanted}"
+            assert wanted == "-" or wanted in ids, f"{name} {step['id']} waits for {wanted}"
+
+
+def test_tests_gate_the_plan() -> None:
     gate = set(STEPS["package-functions"]["waitFor"])
     assert {"lint", "types", "unit-tests", "emulator-e2e"} <= gate
     assert "pytest -q -m emulator" in script("emulator-e2e")
@@ -101,31 +121,61 @@ def test_init_uses_the_environment_state_and_plan_saves_the_plan() -> None:
     assert not any("auto-approve" in a for a in (*init, *plan))
 
 
+def test_the_plan_build_stores_the_plan_and_its_show_output_and_applies_nothing() -> None:
+    """Item 9: the approver sees what will change before anything does."""
+    show = script("terraform-show")
+    assert "terraform show -no-color tfplan" in show and "terraform show -json tfplan" in show
+    store = script("store-plan")
+    assert "plans/dev/0123abc" in store and "plans/dev/latest.json" in store
+    assert "infra/tfplan" in store and "infra/.build" in store and "plan.txt" in store
+    for step in BUILD["steps"]:
+        body = " ".join(str(a) for a in step.get("args", []))
+        assert "apply" not in substitute(body).split(), step["id"]
+
+
 def _function(body: str, name: str) -> str:
     match = re.search(rf"^\s*{name}\(\) \{{\n(.*?)^\s*\}}", body, re.S | re.M)
     assert match, f"no {name}() in the deploy step"
     return match.group(1)
 
 
-def test_deploy_applies_the_saved_plan_after_the_snapshot() -> None:
-    body = script("deploy")
+def test_the_apply_build_applies_exactly_the_stored_plan_after_the_snapshot() -> None:
+    fetch = script("fetch-plan", APPLY)
+    assert '/plans/dev"' in fetch and '"$P/latest.json"' in fetch and "stale plan" in fetch
+    assert fetch.index("stale plan") < fetch.index("plan-bundle.tar.gz")
+    body = script("deploy", APPLY)
     smoke = _function(body, "smoke")
     applies = [line for line in body.splitlines() if "terraform -chdir=infra apply" in line]
-    plan_apply = [line for line in applies if line.rstrip(" &").endswith(" tfplan")]
-    assert len(plan_apply) == 1 and plan_apply[0] in smoke
-    assert "auto-approve" not in smoke
+    assert len(applies) == 1 and applies[0].rstrip(" &").endswith(" tfplan")
+    assert "-lock-timeout=" in applies[0] and applies[0] in smoke
     assert body.index("deploy snapshot") < body.index("smoke() {")
     for command in ("deploy seed", "deploy canary", "deploy validate"):
         assert command in smoke
+    for name in FILES:
+        assert "auto-approve" not in (PROJECT_ROOT / name).read_text(), name
 
 
-def test_a_failed_smoke_rolls_back_and_fails_the_build() -> None:
-    body = script("deploy")
-    rollback = _function(body, "rollback")
-    assert "deploy rollback" in rollback and "--tfvars-out infra/rollback.tfvars.json" in rollback
-    assert "-var-file=rollback.tfvars.json" in rollback
+def test_a_failed_smoke_rolls_back_aliases_starts_the_rollback_build_and_fails() -> None:
+    body = script("deploy", APPLY)
     tail = body[body.index("if smoke; then") :]
-    assert tail.index("exit 0") < tail.index("rollback") < tail.rindex("exit 1")
+    assert "echo ok > deploy-status" in tail and "deploy rollback" in tail
+    record = script("record", APPLY)
+    assert '"strikeouts-rollback-dev" --sha=' in record
+    assert record.rindex("exit 1") > record.index("gcloud builds triggers run")
+    assert '/releases/dev"' in record
+    assert '"$R/current.json"' in record and '"$R/previous.json"' in record
+
+
+def test_the_rollback_build_runs_at_the_release_commit_with_its_saved_inputs() -> None:
+    """Item 7: its own build and time budget, the release's whole configuration (this commit)
+    with its saved function sources, a saved plan applied, and a lock timeout."""
+    fetch = script("fetch-release", ROLLBACK)
+    assert "releases/dev/current.json" in fetch and "run it at that commit" in fetch
+    assert "function_source_objects" in fetch and "rollback.tfvars.json" in fetch
+    body = script("rollback", ROLLBACK)
+    assert "-var-file=rollback.tfvars.json" in body and "-out=rollback.tfplan" in body
+    assert "terraform apply -input=false -lock-timeout=10m rollback.tfplan" in body
+    assert body.count("-lock-timeout=") == 2
 
 
 def _strikeouts_calls(body: str) -> list[list[str]]:
@@ -140,7 +190,7 @@ def _strikeouts_calls(body: str) -> list[list[str]]:
 
 
 def test_every_strikeouts_command_of_the_build_exists_with_its_options() -> None:
-    calls = [c for s in BUILD["steps"] for c in _strikeouts_calls(substitute(s["args"][-1]))]
+    calls = [c for _, s in ALL_STEPS for c in _strikeouts_calls(substitute(s["args"][-1]))]
     assert ["package-functions", "--out", "build/functions"] in calls
     assert {tuple(c[:2]) for c in calls if c[0] == "deploy"} == {
         ("deploy", name) for name in ("snapshot", "seed", "canary", "validate", "rollback")

@@ -15,7 +15,7 @@ import pytest
 from .hcl import ROOT_MODULES, fields, load, locals_of, resources
 
 REFERENCE = re.compile(
-    r"\b(?:(data)\.)?((?:google|archive)[a-z0-9_-]*)\.([a-z0-9_]+)|\b(local|module)\.([a-z0-9_]+)"
+    r"\b(?:(data)\.)?((?:google|archive|terraform_data)[a-z0-9_-]*)\.([a-z0-9_]+)|\b(local|module)\.([a-z0-9_]+)"
 )
 
 
@@ -88,7 +88,69 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycle({"a": {"b"}, "b": set()}) == []
 
 
+def reaches(nodes: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``start`` depends on ``goal``, directly or through other nodes."""
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(nodes.get(node, ()))
+    return False
+
+
 def test_functions_wait_for_the_apis_through_the_graph() -> None:
     nodes = graph(ROOT_MODULES[0])
-    assert "google_project_service.api" in nodes["google_cloudfunctions2_function.function"]
+    function = "google_cloudfunctions2_function.function"
+    assert reaches(nodes, function, "google_project_service.api")
     assert "google_kms_crypto_key_iam_member.cmek" in nodes["google_pubsub_topic.topic"]
+
+
+@pytest.mark.parametrize(
+    ("waiter", "settle"),
+    [
+        # a fresh API answers before every service accepts calls on it
+        ("google_cloudfunctions2_function.function", "terraform_data.apis_settle"),
+        ("google_pubsub_topic.topic", "terraform_data.apis_settle"),
+        # a grant the service checks at create time must have propagated
+        ("google_cloudfunctions2_function.function", "terraform_data.grants_settle"),
+        ("google_cloudfunctions2_function.predict", "terraform_data.grants_settle"),
+        ("google_pubsub_subscription.push", "terraform_data.grants_settle"),
+        ("google_pubsub_subscription.dead_letter_to_bigquery", "terraform_data.grants_settle"),
+        # a new service agent must exist for IAM before it is granted anything
+        ("google_pubsub_topic_iam_member.agent_dead_letter", "terraform_data.pubsub_agent"),
+        (
+            "google_bigquery_table_iam_member.pubsub_writes_dead_letters",
+            "terraform_data.pubsub_agent",
+        ),
+        # Cloud Monitoring answers 404 for minutes after a log metric is created
+        (
+            "google_monitoring_alert_policy.failed_critical_check",
+            "terraform_data.log_metrics_settle",
+        ),
+        ("google_monitoring_alert_policy.dead_letters", "terraform_data.log_metrics_settle"),
+        ("google_monitoring_alert_policy.tick_backlog", "terraform_data.log_metrics_settle"),
+    ],
+)
+def test_a_fresh_apply_waits_for_propagation_where_services_check(waiter: str, settle: str) -> None:
+    """Issue 20 items 2 and 3: each wait sits between what propagates and what checks it."""
+    nodes = graph(ROOT_MODULES[0])
+    assert reaches(nodes, waiter, settle), f"{waiter} does not wait for {settle}"
+    body = resources(ROOT_MODULES[0])[tuple(settle.split(".", 1))]  # type: ignore[index]
+    assert "sleep ${var." in repr(body["provisioner"])
+
+
+def test_the_alert_policies_watch_only_log_metrics_that_wait() -> None:
+    """Every alert on a user log metric waits for log_metrics_settle, which lists that metric."""
+    nodes = graph(ROOT_MODULES[0])
+    settle = nodes["terraform_data.log_metrics_settle"]
+    for (rtype, name), body in resources(ROOT_MODULES[0]).items():
+        if rtype != "google_monitoring_alert_policy" or "logging.googleapis.com/user" not in repr(
+            body
+        ):
+            continue
+        metrics = {n for n in nodes[f"{rtype}.{name}"] if n.startswith("google_logging_metric.")}
+        assert metrics and metrics <= settle, name
+        assert reaches(nodes, f"{rtype}.{name}", "terraform_data.log_metrics_settle"), name

@@ -213,10 +213,21 @@ def test_bootstrap_trigger_passes_the_deploy_substitutions() -> None:
     declared = yaml.safe_load((INFRA.parent / "cloudbuild.yaml").read_text())["substitutions"]
     assert passed <= set(declared)
     assert {k for k, v in declared.items() if v == ""} <= passed
-    approval = trigger["approval_config"]
-    approval = approval[0] if isinstance(approval, list) else approval
-    assert approval["approval_required"] == '${var.environment == "prod"}'
+    assert "approval_config" not in trigger  # the plan build applies nothing
     assert trigger["service_account"] == "${google_service_account.deploy.id}"
+    manual = of_type("google_cloudbuild_trigger", BOOTSTRAP)["manual"]
+    builds = locals_of(BOOTSTRAP)["manual_builds"]
+    assert {unquote(b["file"]) for b in builds.values()} == {
+        "cloudbuild-apply.yaml",
+        "cloudbuild-rollback.yaml",
+    }
+    assert builds["apply"]["approval"] == '${var.environment == "prod"}'
+    approval = manual["approval_config"]
+    approval = approval[0] if isinstance(approval, list) else approval
+    assert approval["approval_required"] == "${each.value.approval}"
+    for name in ("cloudbuild-apply.yaml", "cloudbuild-rollback.yaml"):
+        declared = yaml.safe_load((INFRA.parent / name).read_text())["substitutions"]
+        assert {k for k, v in declared.items() if v == ""} <= set(fields(manual["substitutions"]))
     assert not {k for k in resources(BOOTSTRAP) if k[1] == "owner"}
 
 
@@ -261,7 +272,9 @@ def test_every_resource_waits_for_the_apis(module: Path) -> None:
     for (rtype, name), body in resources(module).items():
         if rtype == "google_project_service":
             continue
-        waits = "depends_on" in body or "${google_" in repr(body) or "${data.google_" in repr(body)
+        text = repr(body)
+        waits = "depends_on" in body or "${google_" in text or "${data.google_" in text
+        waits = waits or re.search(r"\bgoogle_[a-z_]+\.", text) is not None  # settle waits
         assert waits, f"{rtype}.{name} may be created before its API is enabled"
 
 

@@ -213,8 +213,12 @@ def canary_command(
     terraform_output: TerraformOpt = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the run's rows")] = 600.0,
     tick: Annotated[
-        bool, typer.Option(help="Publish an ensemble tick each poll (merges staged rows)")
+        bool, typer.Option(help="Publish ensemble ticks while waiting (merges staged rows)")
     ] = True,
+    tick_every: Annotated[
+        float,
+        typer.Option(min=1.0, help="Seconds between the canary's ticks (the scheduler's: 60)"),
+    ] = 60.0,
 ) -> None:
     """Publish DATE's game-schedule event under a fresh run id and wait for all its rows; exit 1
     unless every row answered (an error row is a row, not an answer)."""
@@ -259,6 +263,7 @@ def canary_command(
                 (lambda: publish_tick(publisher, dt.datetime.now(dt.UTC)))
                 if tick
                 else (lambda: None),
+                nudge_every=tick_every,
             )
             answers = run_answers(warehouse, run_id)
         finally:

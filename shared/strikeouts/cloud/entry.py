@@ -138,6 +138,7 @@ class Entry:
                 "delivery handled",
                 outcome=outcome,
                 ms=round(1000 * (time.perf_counter() - started), 2),
+                bytes=len(message.data),  # Pub/Sub bills per byte delivered (cloud_cost.py)
             )
         except Exception as exc:
             outcome = self._failed(services, message, exc)

@@ -8,18 +8,23 @@ Invariants (the :class:`~strikeouts.pipeline.ports.AggregationStateStore` contra
 - deadline / finalized / written are mirrored in the object's custom metadata, so
   :meth:`GcsStateStore.due` lists overdue pitcher-games without downloading any state;
 - with those preconditions the ensemble finalizes each pitcher-game exactly once, however
-  many instances handle its messages at the same time.
+  many instances handle its messages at the same time;
+- a finished state (finalized and written) last changed more than ``retention`` ago is
+  deleted by the listing that finds it (a delete costs nothing, a listing one operation per
+  thousand objects), with its generation as precondition so a state changed meanwhile stays:
+  the tick's listing holds about a day of pitcher-games, not a season's.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions
 
+from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import from_iso, to_iso
 from strikeouts.pipeline.errors import StateConflict, TransientError
 from strikeouts.pipeline.messages import PitcherGameKey
@@ -30,6 +35,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PREFIX = "aggregation-state"
 _TIMEOUT_SECONDS = 30.0
+log = get_logger(__name__)
+# late results arrive within hours of the game; a replay of a day keeps its states meanwhile
+DEFAULT_RETENTION = timedelta(hours=24)
 
 
 def _flag(value: bool) -> str:
@@ -45,8 +53,10 @@ class GcsStateStore:
         bucket: str,
         prefix: str = DEFAULT_PREFIX,
         timeout: float = _TIMEOUT_SECONDS,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.client = client
+        self.retention = retention
         self.bucket = client.bucket(bucket)
         self.prefix = prefix.strip("/")
         self.timeout = timeout
@@ -124,7 +134,23 @@ class GcsStateStore:
             overdue = "deadline" in meta and from_iso(meta["deadline"]) <= now
             if (not finalized and overdue) or (finalized and not written):
                 out.append(self.key_of(blob.name))
+            elif finalized and written and self._expired(meta, now):
+                self._delete(blob)
         return sorted(out)
+
+    def _expired(self, meta: Mapping[str, str], now: datetime) -> bool:
+        changed = meta.get("updated_at")
+        return changed is not None and from_iso(changed) <= now - self.retention
+
+    def _delete(self, blob: storage.Blob) -> None:
+        """Delete a finished state unless it changed since listed (best effort: the next
+        listing tries again)."""
+        try:
+            blob.delete(if_generation_match=blob.generation, timeout=self.timeout)
+        except (exceptions.NotFound, exceptions.PreconditionFailed):
+            pass
+        except exceptions.GoogleAPICallError as exc:
+            log.warning("finished state not deleted", object=blob.name, error=str(exc))
 
     def versions(self) -> dict[PitcherGameKey, int]:
         """Every stored key with its generation (for inspection and tests)."""

@@ -18,7 +18,11 @@ Invariants:
   started; a row staged during the MERGE is newer than that, so it stays and the next MERGE
   takes it (rows merged twice are no-ops). ``grace`` bounds insert time plus clock skew;
 - merges do not overlap: each holds a lease object in Cloud Storage (a second merger waits
-  or skips), since two concurrent insert-only MERGEs could both insert the same key.
+  or skips), since two concurrent insert-only MERGEs could both insert the same key;
+- nothing staged costs nothing: a merge first reads what is staged through the free
+  ``tabledata.list`` (``cloud.staged``) and runs no job when no row is newer than what it
+  already merged, no restore MERGE when no row is a restore, and no clear when no merged row
+  is left (or when BigQuery would refuse it: rows still in the streaming buffer).
 
 The staging schema is the final table's (``schemas/bigquery/<table>.json``) plus the columns
 of ``schemas/bigquery/staging/columns.json``: nothing is copied.
@@ -37,6 +41,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from strikeouts.cloud.staged import in_streaming_buffer, read_staged
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.runtime.sinks import PREDICTIONS, ensure_prediction_tables
@@ -217,6 +222,8 @@ class MergeResult:
     skipped: bool = False
     restored: int = 0
     """Rows a replay re-offered that the final table had lost."""
+    idle: bool = False
+    """Nothing was staged that needed a job: the merge ran none."""
 
 
 class StagingMerger:
@@ -237,6 +244,8 @@ class StagingMerger:
         self.lease = lease
         self.grace = grace
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.merged_through: dt.datetime | None = None
+        """Rows staged at or before this are in the final table (None: nothing known yet)."""
 
     def merge_sql(self, *, restores: bool = False) -> str:
         """The MERGE: the first staged copy of every key not yet in the final table, of the
@@ -254,16 +263,29 @@ class StagingMerger:
         )
 
     def merge(self, wait: float = 30.0) -> MergeResult:
-        """Merge under the lease (waiting up to ``wait`` s for it); ``skipped`` if not had."""
+        """Merge under the lease (waiting up to ``wait`` s for it); ``skipped`` if not had.
+
+        Only what the free read of the staging table calls for runs: an idle merge is no job.
+        """
         started = time.perf_counter()
+        staged = read_staged(self.warehouse, self.staging_id)
+        unmerged = staged.unmerged(self.merged_through)
+        if not unmerged and not staged.clearable(self.merged_through):
+            return MergeResult(0, 0, time.perf_counter() - started, idle=True)
         if self.lease is not None and not self.lease.acquire(wait):
             log.info("merge skipped: another merger holds the lease", table=self.table_id)
             return MergeResult(0, 0, time.perf_counter() - started, skipped=True)
         try:
             merge_start = self.clock()
-            inserted = self._dml(self.merge_sql(), {})
-            restored = self._dml(self.merge_sql(restores=True), {})
-            cleared = self.clear(merge_start - self.grace)
+            inserted = restored = cleared = 0
+            if unmerged:
+                inserted = self._dml(self.merge_sql(), {})
+                if any(r.restore for r in unmerged):
+                    restored = self._dml(self.merge_sql(restores=True), {})
+                # every row staged before this is in the final table now
+                self.merged_through = merge_start - self.grace
+            if staged.clearable(self.merged_through):
+                cleared = self.clear(self.merged_through)
         finally:
             if self.lease is not None:
                 self.lease.release()
@@ -287,8 +309,11 @@ class StagingMerger:
             )
         return result
 
-    def clear(self, before: dt.datetime) -> int:
-        """Delete staged rows staged at or before ``before`` (already merged); 0 if refused."""
+    def clear(self, before: dt.datetime | None) -> int:
+        """Delete staged rows staged at or before ``before`` (already merged); 0 if refused,
+        and no job at all while some of them are still in the streaming buffer."""
+        if before is None or in_streaming_buffer(self.warehouse, self.staging_id, before):
+            return 0
         sql = f"DELETE FROM `{self.staging_id}` WHERE staged_at <= @before"
         try:
             return self._dml(sql, {"before": before})

@@ -82,9 +82,17 @@ def seed(
     return report
 
 
+# the scheduler's tick period: a canary never ticks faster than the cloud does
+TICK_SECONDS = 60.0
+
+
+# every view leaves runs with this prefix out (schemas/bigquery/views/..._latest.sql)
+CANARY_PREFIX = "canary-"
+
+
 def canary_run_id(game_date: dt.date) -> str:
     """A run id no real run uses: the date, ``canary`` and a random suffix."""
-    return f"canary-{game_date.isoformat()}-{uuid.uuid4().hex[:8]}"
+    return f"{CANARY_PREFIX}{game_date.isoformat()}-{uuid.uuid4().hex[:8]}"
 
 
 def wait_for_rows(
@@ -94,13 +102,19 @@ def wait_for_rows(
     timeout: float,
     nudge: Callable[[], object],
     poll_seconds: float = 2.0,
+    nudge_every: float = TICK_SECONDS,
 ) -> int:
     """Rows of ``run_id`` in the final table once ``expected_rows`` are there, or what was
-    there when ``timeout`` ran out; ``nudge`` (a tick) runs before each look."""
+    there when ``timeout`` ran out; ``nudge`` (a tick) runs before the first look and then at
+    most once per ``nudge_every`` seconds, as the scheduler would: the tick function serves
+    one request at a time, and every push it refuses while busy is a delivery attempt."""
     deadline = time.monotonic() + timeout
     rows = 0
+    nudged: float | None = None
     while True:
-        nudge()
+        if nudged is None or time.monotonic() - nudged >= nudge_every:
+            nudge()
+            nudged = time.monotonic()
         frame = warehouse.query(
             f"SELECT COUNT(*) AS n FROM {PREDICTIONS} WHERE run_id = @r", {"r": run_id}
         )

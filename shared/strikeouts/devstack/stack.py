@@ -112,19 +112,17 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
 
 
 def _create_warehouse(info: StackInfo) -> None:
+    """The dataset as Terraform makes it (``cloud.dataset``), and the scratch dataset."""
     from google.cloud import bigquery
 
     from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
-    from strikeouts.cloud.staging import ensure_staging
-    from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
+    from strikeouts.cloud.dataset import create_like_terraform
 
     warehouse = BigQueryWarehouse(
         project=info.project, dataset=info.dataset, endpoint=info.bigquery_endpoint, timeout=30.0
     )
     try:
-        warehouse.ensure_tables()
-        ensure_staging(warehouse)  # the predictions, their staging table and the view
-        ensure_staging(warehouse, SHADOW_PREDICTIONS)  # where challengers' rows are staged
+        create_like_terraform(warehouse)
         scratch = bigquery.Dataset(f"{info.project}.{info.scratch_dataset}")
         warehouse.client.create_dataset(scratch, exists_ok=True, timeout=30.0)
     finally:

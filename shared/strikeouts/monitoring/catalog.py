@@ -106,9 +106,9 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "tick_recent",
         "critical",
-        "the ensemble tick ran within the last 3 minutes (cloud)",
-        "check the Cloud Scheduler job and the ensemble_tick function's errors; overdue "
-        "pitcher-games wait without it",
+        "the ensemble tick runs (counted from its logs in the cloud, so skipped here)",
+        "alert 'ensemble tick backlog' or a failing staged_rows_unmerged: check the Cloud "
+        "Scheduler job and the ensemble_tick function's errors; overdue pitcher-games wait",
         pipe.tick_recent,
         cloud_only="the embedded runner ticks synchronously at the end of each run",
     ),

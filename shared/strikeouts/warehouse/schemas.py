@@ -129,6 +129,16 @@ def table_names() -> list[str]:
     return sorted(p.stem for p in BIGQUERY_SCHEMAS.glob("*.json") if p.stem != "tables")
 
 
+# in tables.json but not a warehouse table in a deployment: the aggregation state lives in
+# Cloud Storage there (infra/locals.tf table_names leaves it out the same way)
+NOT_IN_WAREHOUSE = frozenset({"aggregation_state"})
+
+
+def deployed_table_names() -> list[str]:
+    """The tables a deployment's dataset holds (what infra/bigquery.tf creates)."""
+    return [t for t in table_names() if t not in NOT_IN_WAREHOUSE]
+
+
 @cache
 def load_schema(name: str) -> TableSchema:
     """The schema of table ``name`` from ``schemas/bigquery/NAME.json`` and ``tables.json``."""
