@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from strikeouts.cli import app
 from strikeouts.cloud.predict_http import service
+from strikeouts.models.systems import SYSTEMS as REGISTERED
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.quote import Price, QuoteError, pitcher_game_message, quote
 from strikeouts.runtime.quote_json import parse_price
@@ -28,7 +29,7 @@ from .conftest import DAY
 
 pytestmark = pytest.mark.data
 
-SYSTEMS = ["v1_baseline", "v1_6_rolling"]
+SYSTEMS = list(REGISTERED)
 
 
 @pytest.fixture(scope="module")

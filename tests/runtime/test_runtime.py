@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from strikeouts.models.systems import SYSTEMS as REGISTERED
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout
@@ -24,7 +25,7 @@ from .conftest import DAY
 
 pytestmark = pytest.mark.data
 
-SYSTEMS = {"v1_baseline", "v1_6_rolling"}
+SYSTEMS = set(REGISTERED)
 ENSEMBLE = "ensemble_v1"
 
 
@@ -51,7 +52,7 @@ def day_messages(warehouse: DuckDBWarehouse) -> list[dict[str, object]]:
     return recorder.sent
 
 
-def test_a_real_date_gives_three_rows_per_start(
+def test_a_real_date_gives_a_row_per_system_and_the_ensemble_per_start(
     day_run: RunSummary, warehouse: DuckDBWarehouse
 ) -> None:
     starts = warehouse.query(
@@ -59,7 +60,7 @@ def test_a_real_date_gives_three_rows_per_start(
     )
     rows = day_run.rows
     assert day_run.pitcher_games == len(starts) == 30
-    assert day_run.rows_written == 3 * len(starts) == len(rows)
+    assert day_run.rows_written == (len(SYSTEMS) + 1) * len(starts) == len(rows)
     per_start = rows.groupby(["game_id", "pitcher_id"])["system_id"].apply(frozenset)
     assert set(per_start) == {frozenset({*SYSTEMS, ENSEMBLE})}
     assert set(map(tuple, per_start.index)) == set(map(tuple, starts.to_numpy().tolist()))
@@ -76,6 +77,19 @@ def test_predictions_are_counts_and_probabilities(day_run: RunSummary) -> None:
     assert lined["p_over"].between(0, 1).all()
     assert unlined["p_over"].isna().all()
     assert set(unlined["recommendation"]) == {"NO_LINE"}
+
+
+def test_every_row_carries_the_median_of_its_distribution(day_run: RunSummary) -> None:
+    rows = day_run.rows[day_run.rows["predicted_strikeouts"].notna()]
+    assert rows["predicted_median"].notna().all()
+    assert (rows["predicted_median"] % 1 == 0).all()  # a count, the MAE-optimal one
+    assert ((rows["predicted_median"] - rows["predicted_strikeouts"]).abs() < 1.5).all()
+    market = rows[rows["system_id"] == "v2_market"]
+    ok = market[market["status"] == "ok"]
+    unlined = ok[ok["line"].isna()]
+    assert len(unlined) > 0 and len(market) > 25
+    assert unlined["status_reason"].str.contains("features alone").all()
+    assert ok.loc[ok["line"].notna(), "status_reason"].isna().all()
 
 
 def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> None:

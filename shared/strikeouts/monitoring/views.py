@@ -47,6 +47,7 @@ SOURCE_TABLES = (
 RATIOS: dict[str, dict[str, tuple[str, str]]] = {
     "system_performance": {
         "mae": ("sum_abs_error", "graded"),
+        "median_mae": ("sum_abs_median_error", "median_graded"),
         "bias": ("sum_error", "graded"),
         "brier": ("brier_sum", "brier_n"),
         "hit_rate": ("wins", "wins + losses"),
@@ -70,6 +71,8 @@ SUMMED: dict[str, tuple[str, ...]] = {
         "graded",
         "sum_abs_error",
         "sum_error",
+        "median_graded",
+        "sum_abs_median_error",
         "brier_n",
         "brier_sum",
         "wins",
