@@ -21,7 +21,7 @@ from strikeouts.cli import app
 from strikeouts.evaluation.metrics import summarize
 from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.ensemble import base_weights
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.warehouse.base import Warehouse
 
 START, END = dt.date(2025, 6, 1), dt.date(2025, 6, 21)
@@ -63,8 +63,10 @@ def test_ensemble_is_the_renormalized_weighted_average(rows: pd.DataFrame) -> No
     wide = rows.pivot_table(
         index=["game_id", "pitcher_id"], columns="system_id", values="predicted_strikeouts"
     )
-    weights = base_weights(list(SYSTEMS), PipelineConfig())
-    expected = sum(w * wide[s] for s, w in weights.items()) / sum(weights.values())
+    config = PipelineConfig()
+    weights = member_weights(base_weights(list(SYSTEMS), config), list(SYSTEMS), config)
+    assert weights[str(config.pick_system)] == 1.0  # the pick answers every start here
+    expected = sum(w * wide[s] for s, w in weights.items())
     np.testing.assert_allclose(wide[ENSEMBLE_ID], expected, rtol=1e-12)
 
 

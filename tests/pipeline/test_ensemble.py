@@ -249,3 +249,24 @@ def test_with_their_laws_the_ensemble_reads_median_and_p_over_from_the_mixture()
     older = combine({**results, "v1_baseline": ok(3.0, 0.2)}, EXPECTED, 6.5, CONFIG)
     assert older.predicted_median is None
     assert older.p_over == pytest.approx(w["v1_baseline"] * 0.2 + w["v1_6_rolling"] * 0.5)
+
+
+def test_the_pick_publishes_its_own_law_and_the_weights_serve_without_it() -> None:
+    config = PipelineConfig(pick_system="v2_market")
+    results = {
+        "v1_baseline": {**ok(3.0, 0.2), "count_dispersion": 0.0},
+        "v1_6_rolling": {**ok(9.0, 0.9), "count_dispersion": 0.0},
+        "v2_market": {**ok(6.2, 0.55), "count_dispersion": 0.0, "predicted_median": 6.0},
+    }
+    picked = combine(results, [*EXPECTED, "v2_market"], 5.5, config)
+    assert picked.weights == {"v1_6_rolling": 0.0, "v1_baseline": 0.0, "v2_market": 1.0}
+    assert picked.predicted_strikeouts == pytest.approx(6.2)
+    assert picked.p_over == pytest.approx(mixture_p_over([(1.0, 6.2, 0.0)], 5.5))
+    assert picked.predicted_median == 6.0
+    without = combine(
+        {s: r for s, r in results.items() if s != "v2_market"},
+        [*EXPECTED, "v2_market"],
+        5.5,
+        config,
+    )
+    assert without.status == "fallback" and without.predicted_strikeouts == pytest.approx(6.75)

@@ -13,6 +13,7 @@ import pytest
 from strikeouts.models.systems import SYSTEMS as REGISTERED
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.pipeline.handlers import Fanout
 from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -93,7 +94,7 @@ def test_every_row_carries_the_median_of_its_distribution(day_run: RunSummary) -
 
 
 def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> None:
-    weights = PipelineConfig().base_weights
+    config = PipelineConfig()
     rows = day_run.rows.set_index(["game_id", "pitcher_id", "system_id"])
     ensembles = day_run.rows[
         (day_run.rows["system_id"] == ENSEMBLE) & (day_run.rows["status"] == "ok")
@@ -102,11 +103,10 @@ def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> N
     for e in ensembles.to_dict("records"):
         members = list(e["contributing_systems"])
         assert members, e
-        total = sum(weights[s] for s in members)
+        weights = member_weights(base_weights(members, config), members, config)
+        assert json.loads(e["weights_json"]) == pytest.approx(weights)
         expected = sum(
-            weights[s]
-            / total
-            * rows.loc[(e["game_id"], e["pitcher_id"], s), "predicted_strikeouts"]
+            weights[s] * rows.loc[(e["game_id"], e["pitcher_id"], s), "predicted_strikeouts"]
             for s in members
         )
         assert e["predicted_strikeouts"] == pytest.approx(expected, rel=1e-12)

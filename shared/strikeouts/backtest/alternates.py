@@ -24,7 +24,7 @@ from strikeouts.evaluation.odds import devig_two_way
 from strikeouts.models.countdist import mixture_p_over
 from strikeouts.models.training import TARGET, TrainedSystem
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.ensemble import base_weights, renormalize
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 
 COLUMN = "close_all_lines_json"
 
@@ -90,6 +90,7 @@ def with_ensemble(alternates: pd.DataFrame, weights: dict[str, float]) -> pd.Dat
     wide = alternates.pivot_table(index=key, columns="system_id", values=values)
     if not set(weights) <= set(wide["predicted_strikeouts"].columns):
         return alternates
+    weights = {s: w for s, w in weights.items() if w > 0}
     total = sum(weights.values())
     means = {s: wide["predicted_strikeouts"][s].to_numpy() for s in weights}
     alphas = {s: wide["count_dispersion"][s].to_numpy() for s in weights}
@@ -137,5 +138,6 @@ def score_alternates(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=["system_id", "lines", "n"])
     alternates = pd.concat(frames, ignore_index=True)
     present = sorted(alternates["system_id"].unique())
-    weights = renormalize(base_weights(present, PipelineConfig()), present)
+    config = PipelineConfig()
+    weights = member_weights(base_weights(present, config), present, config)
     return alternate_scores(with_ensemble(alternates, weights))

@@ -2,7 +2,8 @@
 
 Invariants (each a defect of the replaced system that must not return):
 - weights are renormalized over the systems present, so one missing system never biases
-  the prediction low;
+  the prediction low; when the configured pick (``pick_system``) answered, its law is the
+  ensemble's (weight 1, the others 0), the weights serving only without it;
 - the ensemble's count law is the weighted mixture of its members' laws (each member's mean
   and dispersion): its mean is the weighted mean, its median and ``p_over`` are the
   mixture's, so all three come from one distribution; a member that does not state its
@@ -69,6 +70,16 @@ def renormalize(weights: Mapping[str, float], present: Sequence[str]) -> dict[st
     return {s: weights[s] / total for s in present}
 
 
+def member_weights(
+    weights: Mapping[str, float], present: Sequence[str], config: PipelineConfig
+) -> dict[str, float]:
+    """The share of each present system in the ensemble's law: the configured pick alone
+    when it is present, else ``weights`` renormalized over the present systems."""
+    if config.pick_system in present:
+        return {s: 1.0 if s == config.pick_system else 0.0 for s in present}
+    return renormalize(weights, present)
+
+
 def adaptive_weights(
     base: Mapping[str, float],
     trailing: Mapping[str, tuple[float, int]],
@@ -93,7 +104,7 @@ def adaptive_weights(
 
 
 def _weighted(values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
-    present = [s for s in values if s in weights]
+    present = [s for s in values if weights.get(s, 0.0) > 0.0]
     if not present:
         return None
     norm = renormalize(weights, present)
@@ -128,7 +139,7 @@ def combine(
     all_weights = dict(weights) if weights is not None else base_weights(members, config)
     for s in ok:
         all_weights.setdefault(s, config.default_weight)
-    norm = renormalize(all_weights, list(ok))
+    norm = member_weights(all_weights, list(ok), config)
     predicted = sum(norm[s] * float(ok[s]["predicted_strikeouts"]) for s in ok)
     laws = _laws(ok, norm)
     if laws is None:
@@ -180,6 +191,8 @@ def _laws(ok: Mapping[str, Mapping[str, Any]], norm: Mapping[str, float]) -> lis
     """(weight, mean, dispersion) of each answering member; None when one lacks its law."""
     laws = []
     for s, r in ok.items():
+        if norm[s] <= 0.0:
+            continue
         dispersion = r.get("count_dispersion")
         if dispersion is None:
             return None

@@ -5,7 +5,8 @@ Invariants: the pitcher-game message is built exactly as the pipeline builds it 
 schedule from the warehouse through fanout's point-in-time features, the opening line), and
 each P(over) is the system's own calibrated probability, so a quote at the row's line equals
 the pipeline's row for the same pitcher-game; the ensemble weighs the systems as
-``ensemble_v1`` does (base weights renormalized over the systems that answered); every
+``ensemble_v1`` does (its pick's law when it answered, else base weights renormalized over
+the systems that answered, the mixture of their laws); every
 distribution sums to 1 (its last entry is P(K ≥ top)).
 """
 
@@ -22,7 +23,7 @@ from strikeouts.models.countdist import mixture_median, mixture_p_over, pmf_vect
 from strikeouts.pipeline.assessment import assess
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.ensemble import base_weights, renormalize
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.pipeline.handlers import Fanout
 from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -194,7 +195,7 @@ def _ensemble(
     alphas: Mapping[str, float],
 ) -> SystemQuote:
     ids = [s.system_id for s in systems]
-    weights = renormalize(base_weights(ids, config), ids)
+    weights = member_weights(base_weights(ids, config), ids, config)
     mean = sum(weights[s.system_id] * s.expected_strikeouts for s in systems)
     mixture = [
         sum(weights[s.system_id] * s.distribution[k] for s in systems) for k in range(TOP_COUNT + 1)
