@@ -69,7 +69,8 @@ def score(
 def table(rows: pd.DataFrame) -> pd.DataFrame:
     """One line per predictor on the common starts."""
     keys = ["game_id", "pitcher_id"]
-    starts = common_starts(rows[rows["system_id"] == ENSEMBLE]).set_index(keys)
+    first = sorted(set(rows["system_id"]) - {NAIVE})[0]
+    starts = common_starts(rows[rows["system_id"] == first]).set_index(keys)
     out = {}
     for system_id, group in rows[rows["system_id"] != NAIVE].groupby("system_id"):
         g = group.set_index(keys).loc[starts.index]
