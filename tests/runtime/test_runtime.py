@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,12 +87,26 @@ def test_every_row_carries_the_median_of_its_distribution(day_run: RunSummary) -
     assert rows["predicted_median"].notna().all()
     assert (rows["predicted_median"] % 1 == 0).all()  # a count, the MAE-optimal one
     assert ((rows["predicted_median"] - rows["predicted_strikeouts"]).abs() < 1.5).all()
-    market = rows[rows["system_id"] == "v2_market"]
-    ok = market[market["status"] == "ok"]
-    unlined = ok[ok["line"].isna()]
-    assert len(unlined) > 0 and len(market) > 25
-    assert unlined["status_reason"].str.contains("features alone").all()
-    assert ok.loc[ok["line"].notna(), "status_reason"].isna().all()
+    market = rows[(rows["system_id"] == "v2_market") & (rows["status"] == "ok")]
+    assert len(market) > 25
+    assert market.loc[market["line"].notna(), "status_reason"].isna().all()
+
+
+def test_without_a_line_v2_market_says_it_predicted_from_its_features(
+    predictors: list[ModelPredictor], day_messages: list[dict[str, Any]]
+) -> None:
+    market = next(p for p in predictors if p.system_id == "v2_market")
+    lined = next(m for m in day_messages if m["header"]["line"] is not None)
+    with_line = market.predict(lined)
+    assert with_line.reason is None and with_line.p_over is not None
+    unlined = copy.deepcopy(lined)
+    unlined["header"]["line"] = None
+    for name in ("line", "implied_over_prob", "market_mean"):
+        unlined["features"][name] = None
+    alone = market.predict(unlined)
+    assert alone.p_over is None and alone.reason is not None
+    assert "features alone" in alone.reason
+    assert alone.predicted_strikeouts is not None and 0.5 < alone.predicted_strikeouts < 15
 
 
 def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> None:
@@ -181,14 +197,14 @@ def test_replaying_a_run_id_writes_nothing_new_and_a_new_run_becomes_latest(
     once = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
     again = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
     assert once.dates == 3 and once.pitcher_games == 90
-    assert once.rows_written == 270
+    assert once.rows_written == 90 * (len(SYSTEMS) + 1)
     assert again.rows_written == 0
     assert again.statuses == once.statuses
     newer = Runner(warehouse, predictors, state).run(first, last, run_id="replay-b")
-    assert newer.rows_written == 270
+    assert newer.rows_written == 90 * (len(SYSTEMS) + 1)
     latest = warehouse.query(
         "SELECT run_id, COUNT(*) AS n FROM pitcher_strikeout_predictions_latest "
         "WHERE game_date BETWEEN @a AND @b GROUP BY run_id",
         {"a": first, "b": last},
     )
-    assert latest.to_dict("records") == [{"run_id": "replay-b", "n": 270}]
+    assert latest.to_dict("records") == [{"run_id": "replay-b", "n": 90 * (len(SYSTEMS) + 1)}]
