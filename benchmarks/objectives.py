@@ -70,6 +70,7 @@ def main() -> int:
             model = fit_system(spec, frame, list(fs.names), fs.version, period.start)
             test = test.merge(closing, on=["game_id", "pitcher_id"], how="left")
             mean = model.predict_mean(test)
+            raw = model.predict_matrix(test[model.feature_names].to_numpy(dtype=float))
             line = test["close_line"].to_numpy(dtype=float)
             parts.append(
                 pd.DataFrame(
@@ -77,9 +78,9 @@ def main() -> int:
                         "pred": mean,
                         "actual": test[TARGET].to_numpy(dtype=float),
                         "line": line,
-                        "p_fit": model.p_over(test, mean, line),
-                        "p_raw": p_over(mean, line, model.alpha),
-                        "p_poisson": p_over(mean, line, 0.0),
+                        "p_fit": model.p_over(mean, line),
+                        "p_raw": p_over(raw, line, model.alpha),
+                        "p_poisson": p_over(raw, line, 0.0),
                         "alpha": model.alpha,
                     }
                 )

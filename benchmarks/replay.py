@@ -1,7 +1,7 @@
 """Full 2025 season replay on the embedded pipeline, and per-message handler cost vs raw predict.
 
 Usage: .venv/bin/python benchmarks/replay.py [--warehouse PATH] [--model-store DIR] [--runs 3]
-       [--sample 90]
+       [--sample 90] [--baseline-src DIR [--systems v1_baseline,v1_6_rolling]]
 Goals: replay >= 1,000 pitcher-games/s (2 cores), the median of ``--runs`` full replays, each
 into a fresh copy of the sources; system-handler time per message <= 3x the raw model predict
 time of the same rows. Both baselines are printed, each next to the handler mode it matches:
@@ -12,14 +12,24 @@ per row; medians of repeated timings, in the same process. Sources are copied to
 warehouse, so the replay writes nothing into yours. Models: champions trained before the season
 (2025-03-27) by ensure_champions, trained once into the model store when missing, and loaded
 before any timing.
+
+With ``--baseline-src`` (a checkout of the code to compare with, e.g. ``git worktree add
+/tmp/base main``), the embedded replay is timed alternately by that code and by this one, each
+run in a fresh subprocess with its own code first on the path, on the same sources and the same
+systems (``--systems``: those both codes have), each code training its own champions; the
+figure is the ratio of the medians (goal: this code's replay at most 10% slower). Only that
+comparison runs then.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -44,10 +54,12 @@ from strikeouts.runtime.schedule import schedule_event, slate
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
+ROOT = Path(__file__).resolve().parents[1]
 SEASON = (dt.date(2025, 3, 27), dt.date(2025, 9, 28))
 SAMPLE_DATES = (dt.date(2025, 6, 10), dt.date(2025, 7, 19), dt.date(2025, 8, 20))
 GOAL_RATE = 1000.0
 GOAL_RATIO = 3.0
+GOAL_SLOWDOWN = 1.10
 SOURCES = ("games", "pitcher_starts", "prop_lines")
 
 
@@ -140,6 +152,44 @@ def _copy_sources(source: DuckDBWarehouse, target: Path) -> DuckDBWarehouse:
     return copy
 
 
+def _worker(args: argparse.Namespace) -> int:
+    """One replay with the code on this process's path; prints its rate as JSON (last line)."""
+    source = DuckDBWarehouse(args.warehouse)
+    store = open_model_store(Settings(warehouse=args.warehouse, model_store=args.model_store))
+    systems = args.systems.split(",")
+    ensure_champions(source, store, SEASON[0], systems)
+    predictors = load_predictors(store, systems)
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = _replay(source, predictors, Path(tmp))
+    source.close()
+    print(json.dumps({"rate": summary.pitcher_games_per_second, "seconds": summary.seconds}))
+    return 0
+
+
+def _compare(args: argparse.Namespace, warehouse: str) -> bool:
+    """This code's embedded replay against ``--baseline-src``'s, alternating subprocesses."""
+    codes = {"baseline": Path(args.baseline_src) / "shared", "this": ROOT / "shared"}
+    rates: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(max(args.runs, 1)):
+        for name, code in codes.items():
+            store = Path(tempfile.gettempdir()) / f"strikeouts-bench-models-{name}"
+            command = [sys.executable, __file__, "--worker", "--warehouse", warehouse]
+            command += ["--model-store", str(store), "--systems", args.systems]
+            env = {**os.environ, "PYTHONPATH": str(code)}
+            out = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            rates[name].append(float(json.loads(out.stdout.strip().splitlines()[-1])["rate"]))
+    base, this = (statistics.median(rates[n]) for n in ("baseline", "this"))
+    slowdown = base / this
+    print(
+        f"embedded replay, {args.systems}: this code {this:,.0f} vs baseline {base:,.0f} "
+        f"pitcher-games/s (medians of {len(rates['this'])} alternating runs: "
+        f"{', '.join(f'{r:,.0f}' for r in rates['this'])} vs "
+        f"{', '.join(f'{r:,.0f}' for r in rates['baseline'])}); time ratio {slowdown:.3f} "
+        f"(goal <= {GOAL_SLOWDOWN:.2f})"
+    )
+    return slowdown <= GOAL_SLOWDOWN
+
+
 def main() -> int:
     """Print the figures; exit 1 when a goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -147,7 +197,12 @@ def main() -> int:
     parser.add_argument("--model-store", default=None)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=90)
+    parser.add_argument("--baseline-src", default=None, help="checkout to compare with")
+    parser.add_argument("--systems", default="v1_baseline,v1_6_rolling")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return _worker(args)
     base = get_settings()
     settings = Settings(
         warehouse=args.warehouse or base.warehouse,
@@ -158,6 +213,9 @@ def main() -> int:
     if source.row_count("pitcher_starts") == 0:
         print(f"{settings.warehouse} is empty: ingesting {base.data_dir} first (not timed)")
         ingest_all(base.data_dir, source)
+    if args.baseline_src:  # the comparison alone: its subprocesses open the warehouse
+        source.close()
+        return 0 if _compare(args, settings.warehouse) else 1
     store = open_model_store(settings)
     ensure_champions(source, store, SEASON[0], progress=print)
     predictors = load_predictors(store)

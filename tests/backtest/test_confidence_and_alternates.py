@@ -14,6 +14,7 @@ from strikeouts.backtest.alternates import priced_lines, score_alternates, syste
 from strikeouts.backtest.confidence import confidence_buckets, system_confidence
 from strikeouts.backtest.walkforward import walk_forward
 from strikeouts.evaluation.odds import devig_two_way
+from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.assessment import assess, base_confidence, favoured_side, scaled
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.warehouse.base import Warehouse
@@ -99,7 +100,7 @@ def test_alternate_lines_are_scored_for_every_system_and_the_ensemble(
     run: tuple[pd.DataFrame, list[pd.DataFrame]],
 ) -> None:
     alternates = pd.concat(run[1], ignore_index=True)
-    assert set(alternates["system_id"]) == {"v1_baseline", "v1_6_rolling"}
+    assert set(alternates["system_id"]) == set(SYSTEMS)
     assert (~alternates["is_main"]).sum() > 100  # alternate lines, not only the main one
     assert alternates["p_model"].between(0, 1).all() and alternates["p_book"].between(0, 1).all()
     # a higher line of the same start is never more likely to go over
@@ -107,7 +108,7 @@ def test_alternate_lines_are_scored_for_every_system_and_the_ensemble(
     for _, start in one.groupby(["game_id", "pitcher_id"]):
         assert start["p_model"].is_monotonic_decreasing
     scores = score_alternates(run[1]).set_index(["system_id", "lines"])
-    assert set(scores.index.get_level_values(0)) == {"v1_baseline", "v1_6_rolling", "ensemble_v1"}
+    assert set(scores.index.get_level_values(0)) == {*SYSTEMS, "ensemble_v1"}
     assert (scores["n"] > 0).all()
     assert scores["brier"].between(0.1, 0.3).all() and scores["book_brier"].between(0.1, 0.3).all()
 

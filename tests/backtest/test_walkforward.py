@@ -19,6 +19,9 @@ from strikeouts.backtest.walkforward import (
 )
 from strikeouts.cli import app
 from strikeouts.evaluation.metrics import summarize
+from strikeouts.models.systems import SYSTEMS
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.warehouse.base import Warehouse
 
 START, END = dt.date(2025, 6, 1), dt.date(2025, 6, 21)
@@ -47,7 +50,7 @@ def test_one_row_per_start_and_system_and_no_model_sees_its_period(
         "SELECT COUNT(*) AS n FROM pitcher_starts WHERE game_date BETWEEN @a AND @b",
         {"a": START, "b": END},
     )["n"].iloc[0]
-    systems = {"v1_baseline", "v1_6_rolling", ENSEMBLE_ID, NAIVE_ID}
+    systems = {*SYSTEMS, ENSEMBLE_ID, NAIVE_ID}
     assert set(rows["system_id"]) == systems
     assert len(rows) == starts * len(systems)
     assert not rows.duplicated(["game_id", "pitcher_id", "system_id"]).any()
@@ -60,8 +63,24 @@ def test_ensemble_is_the_renormalized_weighted_average(rows: pd.DataFrame) -> No
     wide = rows.pivot_table(
         index=["game_id", "pitcher_id"], columns="system_id", values="predicted_strikeouts"
     )
-    expected = (0.3 * wide["v1_baseline"] + 0.5 * wide["v1_6_rolling"]) / 0.8
+    config = PipelineConfig()
+    weights = member_weights(base_weights(list(SYSTEMS), config), list(SYSTEMS), config)
+    assert weights[str(config.pick_system)] == 1.0  # the pick answers every start here
+    expected = sum(w * wide[s] for s, w in weights.items())
     np.testing.assert_allclose(wide[ENSEMBLE_ID], expected, rtol=1e-12)
+
+
+def test_every_row_has_the_median_of_its_law_and_p_over_at_both_lines(rows: pd.DataFrame) -> None:
+    systems = rows[rows["system_id"].isin([*SYSTEMS, ENSEMBLE_ID])]
+    assert systems["predicted_median"].notna().all()
+    lined = systems[systems["line"].notna() & systems["open_line"].notna()]
+    assert lined["p_over"].between(0, 1).all() and lined["p_over_open"].between(0, 1).all()
+    market = lined[lined["system_id"] == "v2_market"]
+    market = market[market["train_end"] == market["train_end"].min()]
+    assert len(market) > 50
+    # before 300 lined starts exist (the first week), v2_market is the de-vigged opening market
+    np.testing.assert_allclose(market["p_over_open"], market["market_p_over_open"], atol=1e-5)
+    np.testing.assert_allclose(market["predicted_strikeouts"], market["market_mean"], rtol=1e-5)
 
 
 def test_summary_compares_with_the_closing_line_and_naive(rows: pd.DataFrame) -> None:
@@ -100,7 +119,8 @@ def test_cli_backtest_writes_csv_summary_and_plot(
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     for column in ("game_date", "game_id", "pitcher_id", "pitcher_name", "system_id",
-                   "predicted_strikeouts", "p_over", "line", "actual_strikeouts"):  # fmt: skip
+                   "predicted_strikeouts", "predicted_median", "p_over", "p_over_open", "line",
+                   "actual_strikeouts"):  # fmt: skip
         assert column in frame.columns
     assert json.loads(out.with_suffix(".summary.json").read_text())["systems"]
     assert out.with_suffix(".calibration.png").read_bytes()[:4] == b"\x89PNG"
@@ -134,7 +154,7 @@ def test_both_line_snapshots_are_scored_on_the_same_starts(ingested: Warehouse) 
     rows = snapshot_rows(ingested, *week, "once", "both")
     first = rows[~rows["system_id"].str.endswith("@last")]
     last = rows[rows["system_id"].str.endswith("@last")]
-    assert set(last["system_id"]) == {"v1_baseline@last", "v1_6_rolling@last", "ensemble_v1@last"}
+    assert set(last["system_id"]) == {f"{s}@last" for s in [*SYSTEMS, "ensemble_v1"]}
     keys = ["game_id", "pitcher_id"]
     assert set(map(tuple, first[keys].values)) == set(map(tuple, last[keys].values))
     lined = last[last["line"].notna()]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from strikeouts.cli import app
 from strikeouts.features.history import History
+from strikeouts.models.systems import SYSTEMS
 from strikeouts.sources.consensus import consensus
 from strikeouts.sources.ports import LineQuote
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
@@ -91,7 +92,7 @@ def test_two_game_days_results_grades_and_slates(api: FixtureApi, cli_env: dict[
                 "SELECT * FROM pitcher_strikeout_predictions_latest WHERE game_date = @d", params
             )
             ens = preds[preds["system_id"] == "ensemble_v1"]
-            assert len(ens) == 30 and len(preds) == 90
+            assert len(ens) == 30 and len(preds) == 30 * (len(SYSTEMS) + 1)
             lines = _fixture_consensus(api, day)
             fed = wh.query(
                 "SELECT p.line, s.pitcher_name AS feed_name FROM pitcher_strikeout_predictions p "
@@ -172,7 +173,7 @@ def test_a_rerun_of_the_same_slate_writes_nothing_and_a_line_move_supersedes(
                 outcome["point"] = 6.5
     api.overrides[f"/v4/sports/baseball_mlb/events/{event}/odds"] = moved
     later = _invoke(cli_env, "schedule", "--date", DAYS[0], "--live")
-    assert "90 new rows" in later
+    assert f"{30 * (len(SYSTEMS) + 1)} new rows" in later
     wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
     try:
         latest = wh.query(

@@ -9,7 +9,16 @@ import pytest
 from scipy import stats
 
 from strikeouts.models.calibration import OverCalibration
-from strikeouts.models.countdist import cdf_pmf, p_over, p_over_one
+from strikeouts.models.countdist import (
+    cdf_pmf,
+    mean_for_p_over,
+    median,
+    median_one,
+    mixture_median,
+    mixture_p_over,
+    p_over,
+    p_over_one,
+)
 
 MEANS = np.r_[np.linspace(0.2, 15.0, 75), 20.0, 27.0]
 LINES = np.r_[-0.5, 0.0, np.arange(0.5, 30.0, 0.5)]  # half-point and whole-number lines
@@ -116,3 +125,53 @@ def test_calibration_apply_matches_the_array_formula_and_its_scalar_form() -> No
     identity = OverCalibration(None, 0)
     np.testing.assert_array_equal(identity.apply(pl, po, pm), pl)
     assert identity.apply_one(0.37, 0.5, 0.5) == 0.37
+
+
+@pytest.mark.parametrize("alpha", (0.0, 0.0123, 0.2))
+def test_mean_for_p_over_inverts_p_over(alpha: float) -> None:
+    for line in (0.5, 2.5, 4.5, 5.5, 7.5, 10.5, 6.0):
+        for p in (0.05, 0.3, 0.5, 0.62, 0.9):
+            mean = mean_for_p_over(line, p, alpha)
+            assert 0.01 < mean < 30.0
+            assert p_over_one(mean, line, alpha) == pytest.approx(p, abs=1e-6)
+
+
+def test_mean_for_p_over_needs_a_line_and_a_proper_probability() -> None:
+    assert math.isnan(mean_for_p_over(math.nan, 0.5, 0.0))
+    assert math.isnan(mean_for_p_over(5.5, math.nan, 0.0))
+    assert math.isnan(mean_for_p_over(5.5, 1.0, 0.0))
+    assert math.isnan(mean_for_p_over(5.5, 0.0, 0.0))
+
+
+@pytest.mark.parametrize("alpha", (0.0, 0.0123, 0.2, 1.0))
+def test_median_matches_scipy(alpha: float) -> None:
+    for mean in MEANS:
+        if alpha < 1e-6:
+            expected = stats.poisson.median(mean)
+        else:
+            n = 1.0 / alpha
+            expected = stats.nbinom.median(n, n / (n + mean))
+        assert median_one(float(mean), alpha) == expected
+    np.testing.assert_array_equal(median(MEANS, alpha), [median_one(m, alpha) for m in MEANS])
+    assert math.isnan(median_one(math.nan, alpha))
+
+
+def test_a_one_member_mixture_is_that_member() -> None:
+    for line in (4.5, 5.0, 7.5):
+        one = mixture_p_over([(1.0, 5.7, 0.0123)], line)
+        assert one == pytest.approx(p_over_one(5.7, line, 0.0123), rel=1e-12)
+    assert mixture_median([(1.0, 5.7, 0.0123)]) == median_one(5.7, 0.0123)
+    assert mixture_p_over([(1.0, 5.7, 0.0)], None) is None
+    assert mixture_median([]) is None
+
+
+def test_mixture_reads_the_mixed_law_not_the_average_of_medians() -> None:
+    laws = [(0.5, 3.0, 0.0), (0.5, 9.0, 0.0)]
+    cdf = [0.5 * stats.poisson.cdf(k, 3.0) + 0.5 * stats.poisson.cdf(k, 9.0) for k in range(30)]
+    assert mixture_median(laws) == next(k for k, c in enumerate(cdf) if c >= 0.5)
+    expected = 0.5 * stats.poisson.sf(5, 3.0) + 0.5 * stats.poisson.sf(5, 9.0)
+    assert mixture_p_over(laws, 5.5) == pytest.approx(expected, rel=1e-12)
+    # a whole-number line: the mixture's own push is taken out
+    push = 0.5 * stats.poisson.pmf(6, 3.0) + 0.5 * stats.poisson.pmf(6, 9.0)
+    above = 0.5 * stats.poisson.sf(6, 3.0) + 0.5 * stats.poisson.sf(6, 9.0)
+    assert mixture_p_over(laws, 6.0) == pytest.approx(above / (1 - push), rel=1e-12)

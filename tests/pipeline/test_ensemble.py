@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from strikeouts.models.countdist import mixture_median, mixture_p_over
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
@@ -229,3 +230,43 @@ def test_adaptive_weights_are_off_by_default_and_used_when_enabled(
     expected = 6.625 if not enabled else w_base * 6.0 + (1 - w_base) * 7.0
     assert ens["predicted_strikeouts"].tolist() == pytest.approx([expected, expected])
     assert accuracy.asked == ([date(2024, 6, 1)] * 2 if enabled else [])
+
+
+def test_with_their_laws_the_ensemble_reads_median_and_p_over_from_the_mixture() -> None:
+    def law(mean: float, alpha: float) -> dict[str, Any]:
+        return {**ok(mean, 0.5), "count_dispersion": alpha}
+
+    results = {"v1_baseline": law(3.0, 0.0), "v1_6_rolling": law(9.0, 0.05)}
+    out = combine(results, EXPECTED, 6.5, CONFIG)
+    w = out.weights
+    laws = [(w["v1_baseline"], 3.0, 0.0), (w["v1_6_rolling"], 9.0, 0.05)]
+    assert out.predicted_strikeouts == pytest.approx(w["v1_baseline"] * 3 + w["v1_6_rolling"] * 9)
+    assert out.p_over == pytest.approx(mixture_p_over(laws, 6.5))
+    assert out.p_over != pytest.approx(0.5)  # not the average of the members' numbers
+    assert out.predicted_median == mixture_median(laws)
+    assert out.components["v1_baseline"]["predicted_median"] is None
+    # a member without its law (an older message): weighted p_over, no median
+    older = combine({**results, "v1_baseline": ok(3.0, 0.2)}, EXPECTED, 6.5, CONFIG)
+    assert older.predicted_median is None
+    assert older.p_over == pytest.approx(w["v1_baseline"] * 0.2 + w["v1_6_rolling"] * 0.5)
+
+
+def test_the_pick_publishes_its_own_law_and_the_weights_serve_without_it() -> None:
+    config = PipelineConfig(pick_system="v2_market")
+    results = {
+        "v1_baseline": {**ok(3.0, 0.2), "count_dispersion": 0.0},
+        "v1_6_rolling": {**ok(9.0, 0.9), "count_dispersion": 0.0},
+        "v2_market": {**ok(6.2, 0.55), "count_dispersion": 0.0, "predicted_median": 6.0},
+    }
+    picked = combine(results, [*EXPECTED, "v2_market"], 5.5, config)
+    assert picked.weights == {"v1_6_rolling": 0.0, "v1_baseline": 0.0, "v2_market": 1.0}
+    assert picked.predicted_strikeouts == pytest.approx(6.2)
+    assert picked.p_over == pytest.approx(mixture_p_over([(1.0, 6.2, 0.0)], 5.5))
+    assert picked.predicted_median == 6.0
+    without = combine(
+        {s: r for s, r in results.items() if s != "v2_market"},
+        [*EXPECTED, "v2_market"],
+        5.5,
+        config,
+    )
+    assert without.status == "fallback" and without.predicted_strikeouts == pytest.approx(6.75)

@@ -9,10 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
+from strikeouts.models.systems import SYSTEMS
 
 from .conftest import DAY
 
 pytestmark = pytest.mark.data
+
+ROWS = 30 * (len(SYSTEMS) + 1)  # a row per system and the ensemble for each of DAY's starts
 
 
 def test_run_prints_the_slate_and_a_rerun_writes_nothing(cli_env: dict[str, str]) -> None:
@@ -20,10 +23,11 @@ def test_run_prints_the_slate_and_a_rerun_writes_nothing(cli_env: dict[str, str]
     args = ["run", "--date", DAY.isoformat(), "--run-id", "cli-run"]
     first = runner.invoke(app, args, env=cli_env)
     assert first.exit_code == 0, first.output
-    assert "90 new rows" in first.output
+    assert f"{ROWS} new rows" in first.output
     assert " nan " not in first.output  # a skipped row shows its status
     assert "30 pitcher-games" in first.output
     assert "v1_baseline" in first.output and "Luis Castillo" in first.output
+    assert "v2_market" in first.output and "mean (median)" in first.output
     again = runner.invoke(app, args, env=cli_env)
     assert again.exit_code == 0, again.output
     assert "0 new rows" in again.output
@@ -143,25 +147,25 @@ def test_lost_rows_are_restored_another_warehouse_filled_and_complete_rows_left_
     args = ["run", "--date", DAY.isoformat(), "--run-id", "restore-r1"]
     first = runner.invoke(app, args, env=cli_env)
     assert first.exit_code == 0, first.output
-    assert "90 new rows" in first.output
+    assert f"{ROWS} new rows" in first.output
     assert " nan " not in first.output  # a skipped row shows its status
     keys = _prediction_keys(warehouse_path, "restore-r1")
-    assert len(keys) == 90
+    assert len(keys) == ROWS
 
     wh = DuckDBWarehouse(warehouse_path)  # the rows are lost; the aggregation state is not
     wh.execute("DELETE FROM pitcher_strikeout_predictions WHERE run_id = 'restore-r1'")
     wh.close()
     restored = runner.invoke(app, args, env=cli_env)
     assert restored.exit_code == 0, restored.output
-    assert "90 new rows (90 restored" in " ".join(restored.output.split())
+    assert f"{ROWS} new rows ({ROWS} restored" in " ".join(restored.output.split())
     assert _prediction_keys(warehouse_path, "restore-r1") == keys
 
     again = runner.invoke(app, args, env=cli_env)
     assert again.exit_code == 0, again.output
-    assert "0 new rows, 90 rows already present" in " ".join(again.output.split())
+    assert f"0 new rows, {ROWS} rows already present" in " ".join(again.output.split())
 
     other = _copy_sources(warehouse_path, tmp_path / "other.duckdb")
     elsewhere = runner.invoke(app, [*args, "--warehouse", str(other)], env=cli_env)
     assert elsewhere.exit_code == 0, elsewhere.output
-    assert "90 new rows (90 restored" in " ".join(elsewhere.output.split())
+    assert f"{ROWS} new rows ({ROWS} restored" in " ".join(elsewhere.output.split())
     assert _prediction_keys(other, "restore-r1") == keys

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import functions_framework
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
 from strikeouts.cloud.predict_http import service
+from strikeouts.models.systems import SYSTEMS as REGISTERED
+from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.quote import Price, QuoteError, pitcher_game_message, quote
 from strikeouts.runtime.quote_json import parse_price
@@ -28,7 +32,7 @@ from .conftest import DAY
 
 pytestmark = pytest.mark.data
 
-SYSTEMS = ["v1_baseline", "v1_6_rolling"]
+SYSTEMS = list(REGISTERED)
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +160,16 @@ def test_the_ensemble_mixture_is_the_weighted_systems(
 ) -> None:
     message = pitcher_game_message(warehouse, _name(warehouse), DAY, SYSTEMS)
     result = quote(message, predictors, [Price(5.5)])
-    baseline, rolling, ensemble = result.systems
-    assert ensemble.weights == pytest.approx({"v1_baseline": 0.375, "v1_6_rolling": 0.625})
-    mixed = pd.Series(baseline.distribution) * 0.375 + pd.Series(rolling.distribution) * 0.625
+    *members, ensemble = result.systems
+    config = PipelineConfig()
+    ids = [m.system_id for m in members]
+    weights = member_weights(base_weights(ids, config), ids, config)
+    assert ensemble.weights == pytest.approx(weights)
+    mixed = sum(pd.Series(m.distribution) * weights[m.system_id] for m in members)
     assert ensemble.distribution == pytest.approx(mixed.tolist())
-    expected = 0.375 * baseline.lines[0].p_over + 0.625 * rolling.lines[0].p_over
-    assert ensemble.lines[0].p_over == pytest.approx(expected)
+    # one distribution: the ensemble's P(over 5.5) and median are the mixture's own
+    assert ensemble.lines[0].p_over == pytest.approx(sum(ensemble.distribution[6:]), abs=1e-9)
+    cdf = np.cumsum(ensemble.distribution)
+    assert ensemble.median == float(np.argmax(cdf >= 0.5))
+    for member in members:
+        assert member.lines[0].p_over == pytest.approx(sum(member.distribution[6:]), abs=1e-9)

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from strikeouts.cli import app
+from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.errors import StateConflict
@@ -65,25 +66,28 @@ def test_dead_letters_are_kept_listed_and_redriven_after_the_fix(
     runner.store.save = broken_save  # type: ignore[method-assign]
     summary = runner.run(DAY, DAY, run_id="dead-letter-run")
     wh.close()
-    assert summary.dead_letters == 3  # its registration and both system results
-    assert rows_of(warehouse_path, "dead-letter-run") == 90 - 3
+    letters_of_victim = 1 + len(SYSTEMS)  # its registration and every system's result
+    rows = 30 * (len(SYSTEMS) + 1)
+    assert summary.dead_letters == letters_of_victim
+    assert rows_of(warehouse_path, "dead-letter-run") == rows - letters_of_victim
 
     listed = cli(cli_env, "dead-letters", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     letters = json.loads(listed.output)
-    assert len(letters) == 3
+    assert len(letters) == letters_of_victim
     assert {d["labels"]["pitcher_id"] for d in letters} == {str(victim)}
     assert all("injected: the state of" in d["reason"] for d in letters)
     assert {d["topic"] for d in letters} == {"pitcher-games", "system-predictions"}
 
     dry = cli(cli_env, "dead-letters", "redrive", "--dry-run", "--filter", f"pitcher_id={victim}")
-    assert dry.exit_code == 0 and "would redrive 3" in dry.output
-    assert rows_of(warehouse_path, "dead-letter-run") == 87
+    assert dry.exit_code == 0 and f"would redrive {letters_of_victim}" in dry.output
+    assert rows_of(warehouse_path, "dead-letter-run") == rows - letters_of_victim
 
     redriven = cli(cli_env, "dead-letters", "redrive", "--filter", f"pitcher_id={victim}")
     assert redriven.exit_code == 0, redriven.output
-    assert "redrove 3 dead letter(s): 3 new rows" in " ".join(redriven.output.split())
-    assert rows_of(warehouse_path, "dead-letter-run") == 90
+    n = letters_of_victim
+    assert f"redrove {n} dead letter(s): {n} new rows" in " ".join(redriven.output.split())
+    assert rows_of(warehouse_path, "dead-letter-run") == rows
     assert "0 dead letter(s)" in cli(cli_env, "dead-letters", "list").output
     again = cli(cli_env, "dead-letters", "redrive")
     assert again.exit_code == 0 and "redrove 0" in again.output
@@ -103,12 +107,13 @@ def test_a_rejected_message_is_replayed_once_corrected(
     runner = Runner(wh, predictors, state_path(Path(cli_env["STRIKEOUTS_STATE_DIR"])))
     settled = runner.deliver([("pitcher-games", json.dumps(poison).encode(), {})])
     wh.close()
-    assert settled.rejected == 3 and settled.written == 0  # both systems and the ensemble
+    handlers = len(SYSTEMS) + 1  # every system and the ensemble
+    assert settled.rejected == handlers and settled.written == 0
 
     listed = cli(cli_env, "rejections", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     rejections = json.loads(listed.output)
-    assert len(rejections) == 3 and all("pitcher_id" in r["reason"] for r in rejections)
+    assert len(rejections) == handlers and all("pitcher_id" in r["reason"] for r in rejections)
     sha = rejections[0]["payload_sha256"][:16]
 
     still_bad = tmp_path / "still_bad.json"
@@ -130,5 +135,5 @@ def test_a_rejected_message_is_replayed_once_corrected(
     fixed.write_text(json.dumps(good))
     replayed = cli(cli_env, "rejections", "replay", "--sha", sha, "--payload", str(fixed))
     assert replayed.exit_code == 0, replayed.output
-    assert "3 new rows" in replayed.output
-    assert rows_of(warehouse_path, "fixed-run") == 3
+    assert f"{handlers} new rows" in replayed.output
+    assert rows_of(warehouse_path, "fixed-run") == handlers

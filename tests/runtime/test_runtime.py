@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from strikeouts.models.systems import SYSTEMS as REGISTERED
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.pipeline.handlers import Fanout
 from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -24,7 +28,7 @@ from .conftest import DAY
 
 pytestmark = pytest.mark.data
 
-SYSTEMS = {"v1_baseline", "v1_6_rolling"}
+SYSTEMS = set(REGISTERED)
 ENSEMBLE = "ensemble_v1"
 
 
@@ -51,7 +55,7 @@ def day_messages(warehouse: DuckDBWarehouse) -> list[dict[str, object]]:
     return recorder.sent
 
 
-def test_a_real_date_gives_three_rows_per_start(
+def test_a_real_date_gives_a_row_per_system_and_the_ensemble_per_start(
     day_run: RunSummary, warehouse: DuckDBWarehouse
 ) -> None:
     starts = warehouse.query(
@@ -59,7 +63,7 @@ def test_a_real_date_gives_three_rows_per_start(
     )
     rows = day_run.rows
     assert day_run.pitcher_games == len(starts) == 30
-    assert day_run.rows_written == 3 * len(starts) == len(rows)
+    assert day_run.rows_written == (len(SYSTEMS) + 1) * len(starts) == len(rows)
     per_start = rows.groupby(["game_id", "pitcher_id"])["system_id"].apply(frozenset)
     assert set(per_start) == {frozenset({*SYSTEMS, ENSEMBLE})}
     assert set(map(tuple, per_start.index)) == set(map(tuple, starts.to_numpy().tolist()))
@@ -78,8 +82,35 @@ def test_predictions_are_counts_and_probabilities(day_run: RunSummary) -> None:
     assert set(unlined["recommendation"]) == {"NO_LINE"}
 
 
+def test_every_row_carries_the_median_of_its_distribution(day_run: RunSummary) -> None:
+    rows = day_run.rows[day_run.rows["predicted_strikeouts"].notna()]
+    assert rows["predicted_median"].notna().all()
+    assert (rows["predicted_median"] % 1 == 0).all()  # a count, the MAE-optimal one
+    assert ((rows["predicted_median"] - rows["predicted_strikeouts"]).abs() < 1.5).all()
+    market = rows[(rows["system_id"] == "v2_market") & (rows["status"] == "ok")]
+    assert len(market) > 25
+    assert market.loc[market["line"].notna(), "status_reason"].isna().all()
+
+
+def test_without_a_line_v2_market_says_it_predicted_from_its_features(
+    predictors: list[ModelPredictor], day_messages: list[dict[str, Any]]
+) -> None:
+    market = next(p for p in predictors if p.system_id == "v2_market")
+    lined = next(m for m in day_messages if m["header"]["line"] is not None)
+    with_line = market.predict(lined)
+    assert with_line.reason is None and with_line.p_over is not None
+    unlined = copy.deepcopy(lined)
+    unlined["header"]["line"] = None
+    for name in ("line", "implied_over_prob", "market_mean"):
+        unlined["features"][name] = None
+    alone = market.predict(unlined)
+    assert alone.p_over is None and alone.reason is not None
+    assert "features alone" in alone.reason
+    assert alone.predicted_strikeouts is not None and 0.5 < alone.predicted_strikeouts < 15
+
+
 def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> None:
-    weights = PipelineConfig().base_weights
+    config = PipelineConfig()
     rows = day_run.rows.set_index(["game_id", "pitcher_id", "system_id"])
     ensembles = day_run.rows[
         (day_run.rows["system_id"] == ENSEMBLE) & (day_run.rows["status"] == "ok")
@@ -88,11 +119,10 @@ def test_ensemble_is_the_renormalized_weighted_average(day_run: RunSummary) -> N
     for e in ensembles.to_dict("records"):
         members = list(e["contributing_systems"])
         assert members, e
-        total = sum(weights[s] for s in members)
+        weights = member_weights(base_weights(members, config), members, config)
+        assert json.loads(e["weights_json"]) == pytest.approx(weights)
         expected = sum(
-            weights[s]
-            / total
-            * rows.loc[(e["game_id"], e["pitcher_id"], s), "predicted_strikeouts"]
+            weights[s] * rows.loc[(e["game_id"], e["pitcher_id"], s), "predicted_strikeouts"]
             for s in members
         )
         assert e["predicted_strikeouts"] == pytest.approx(expected, rel=1e-12)
@@ -167,14 +197,14 @@ def test_replaying_a_run_id_writes_nothing_new_and_a_new_run_becomes_latest(
     once = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
     again = Runner(warehouse, predictors, state).run(first, last, run_id="replay-a")
     assert once.dates == 3 and once.pitcher_games == 90
-    assert once.rows_written == 270
+    assert once.rows_written == 90 * (len(SYSTEMS) + 1)
     assert again.rows_written == 0
     assert again.statuses == once.statuses
     newer = Runner(warehouse, predictors, state).run(first, last, run_id="replay-b")
-    assert newer.rows_written == 270
+    assert newer.rows_written == 90 * (len(SYSTEMS) + 1)
     latest = warehouse.query(
         "SELECT run_id, COUNT(*) AS n FROM pitcher_strikeout_predictions_latest "
         "WHERE game_date BETWEEN @a AND @b GROUP BY run_id",
         {"a": first, "b": last},
     )
-    assert latest.to_dict("records") == [{"run_id": "replay-b", "n": 270}]
+    assert latest.to_dict("records") == [{"run_id": "replay-b", "n": 90 * (len(SYSTEMS) + 1)}]

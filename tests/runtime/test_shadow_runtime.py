@@ -14,6 +14,7 @@ from strikeouts.adapters import open_model_store
 from strikeouts.models.promotion import promote, rollback
 from strikeouts.models.service import register, train, training_frame
 from strikeouts.models.store import ObjectModelStore
+from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.clock import FakeClock, SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout
@@ -98,7 +99,8 @@ def test_promote_a_challenger_shadow_then_promote_and_roll_back(
     assert none.empty
     # the ensemble (and every prediction row) is exactly the run's without a challenger
     pd.testing.assert_frame_equal(shadowed.rows, plain.rows)
-    assert len(shadowed.rows) == 90 and "challenger" not in set(shadowed.rows["model_alias"])
+    rows = 30 * (len(SYSTEMS) + 1)  # each system's row and the ensemble's, for 30 starts
+    assert len(shadowed.rows) == rows and "challenger" not in set(shadowed.rows["model_alias"])
     assert len(shadows) == 30
     assert set(shadows["system_id"]) == {SYSTEM}
     assert set(shadows["model_alias"]) == {"challenger"}

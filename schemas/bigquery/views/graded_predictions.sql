@@ -42,6 +42,8 @@ resulted AS (
     -- a skipped row (a hard red flag) stands behind no number: never graded, for any system
     -- alike, so systems and the ensemble are judged on the same pitcher-games
     IF(status = 'skip', NULL, predicted_strikeouts - actual_strikeouts) AS error,
+    -- the distribution's median: the whole number that minimises the absolute error
+    IF(status = 'skip', NULL, predicted_median - actual_strikeouts) AS median_error,
     CASE
       WHEN status = 'skip' THEN NULL
       WHEN line IS NULL OR actual_strikeouts IS NULL OR actual_strikeouts = line THEN NULL

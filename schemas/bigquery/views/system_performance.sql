@@ -6,6 +6,7 @@
 -- Hit rate excludes pushes and voids; ROI = profit / units staked (a push returns the stake,
 -- a void is no bet); Brier of p_over excludes pushes. close_* compare the closing line with the
 -- same rows (a prediction, an actual and a closing line): close_mae vs mae_on_close_rows.
+-- mae is the mean's (predicted_strikeouts), median_mae the distribution median's.
 -- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
 CREATE OR REPLACE VIEW system_performance AS
 WITH sums AS (
@@ -25,6 +26,8 @@ WITH sums AS (
     MAX(confidence) AS confidence_max,
     COALESCE(SUM(ABS(error)), 0) AS sum_abs_error,
     COALESCE(SUM(error), 0) AS sum_error,
+    COUNTIF(median_error IS NOT NULL) AS median_graded,
+    COALESCE(SUM(ABS(median_error)), 0) AS sum_abs_median_error,
     COUNTIF(IFNULL(p_over IS NOT NULL AND over_hit IS NOT NULL, FALSE)) AS brier_n,
     COALESCE(SUM(IF(over_hit IS NOT NULL, POW(p_over - over_hit, 2), NULL)), 0) AS brier_sum,
     COUNTIF(IFNULL(bet_result = 'WIN', FALSE)) AS wins,
@@ -43,6 +46,7 @@ SELECT
   *,
   SAFE_DIVIDE(sum_abs_error, graded) AS mae,
   SAFE_DIVIDE(confidence_sum, confidence_n) AS confidence_avg,
+  SAFE_DIVIDE(sum_abs_median_error, median_graded) AS median_mae,
   SAFE_DIVIDE(sum_error, graded) AS bias,
   SAFE_DIVIDE(brier_sum, brier_n) AS brier,
   SAFE_DIVIDE(wins, wins + losses) AS hit_rate,

@@ -21,9 +21,10 @@ import pandas as pd
 
 from strikeouts.evaluation.metrics import brier, log_loss, over_outcome
 from strikeouts.evaluation.odds import devig_two_way
+from strikeouts.models.countdist import mixture_p_over
 from strikeouts.models.training import TARGET, TrainedSystem
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.ensemble import base_weights, renormalize
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 
 COLUMN = "close_all_lines_json"
 
@@ -69,25 +70,41 @@ def system_alternates(
         return lines
     rows = test.reset_index(drop=True).iloc[lines["position"].to_numpy()].reset_index(drop=True)
     means = np.asarray(mean, dtype=float)[lines["position"].to_numpy()]
-    p_model = model.p_over(rows, means, lines["line"].to_numpy(dtype=float))
+    p_model = model.p_over(means, lines["line"].to_numpy(dtype=float))
     return lines.assign(
         system_id=system_id,
         game_id=rows["game_id"].to_numpy(),
         pitcher_id=rows["pitcher_id"].to_numpy(),
         actual_strikeouts=rows[TARGET].to_numpy(dtype=float),
         p_model=p_model,
+        predicted_strikeouts=means,
+        count_dispersion=model.alpha,
     ).drop(columns="position")
 
 
 def with_ensemble(alternates: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """``alternates`` plus the ensemble's P(over) (the weighted systems) on the same lines."""
+    """``alternates`` plus the ensemble's P(over) on the same lines: that of the weighted
+    mixture of the systems' count laws, as ensemble_v1 reads it."""
     key = ["game_id", "pitcher_id", "line"]
-    wide = alternates.pivot_table(index=key, columns="system_id", values="p_model")
-    if not set(weights) <= set(wide.columns):
+    values = ["predicted_strikeouts", "count_dispersion"]
+    wide = alternates.pivot_table(index=key, columns="system_id", values=values)
+    if not set(weights) <= set(wide["predicted_strikeouts"].columns):
         return alternates
+    weights = {s: w for s, w in weights.items() if w > 0}
     total = sum(weights.values())
-    mixed = sum(wide[s] * w for s, w in weights.items()) / total
-    base = alternates.drop_duplicates(key).set_index(key)
+    means = {s: wide["predicted_strikeouts"][s].to_numpy() for s in weights}
+    alphas = {s: wide["count_dispersion"][s].to_numpy() for s in weights}
+    lines = wide.index.get_level_values("line").to_numpy(dtype=float)
+    mixed = np.array(
+        [
+            mixture_p_over(
+                [(w / total, means[s][i], alphas[s][i]) for s, w in weights.items()], line
+            )
+            for i, line in enumerate(lines)
+        ],
+        dtype=float,
+    )
+    base = alternates.drop_duplicates(key).set_index(key).loc[wide.index]
     ensemble = base.assign(system_id="ensemble_v1", p_model=mixed).reset_index()
     return pd.concat([alternates, ensemble[alternates.columns]], ignore_index=True)
 
@@ -121,5 +138,6 @@ def score_alternates(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=["system_id", "lines", "n"])
     alternates = pd.concat(frames, ignore_index=True)
     present = sorted(alternates["system_id"].unique())
-    weights = renormalize(base_weights(present, PipelineConfig()), present)
+    config = PipelineConfig()
+    weights = member_weights(base_weights(present, config), present, config)
     return alternate_scores(with_ensemble(alternates, weights))

@@ -21,6 +21,7 @@ from strikeouts.backtest.alternates import system_alternates
 from strikeouts.backtest.confidence import nan_if_none, system_confidence
 from strikeouts.errors import StrikeoutsError
 from strikeouts.features.history import History
+from strikeouts.models.countdist import median
 from strikeouts.models.service import labelled_features, train
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET
@@ -156,15 +157,18 @@ def walk_forward(
             close_over=test["close_over"],
             close_under=test["close_under"],
             open_line=test["line"],
+            # the de-vigged opening market, as the features saw it (for the market's own rows)
+            market_p_over_open=test["implied_over_prob"],
+            market_mean=test["market_mean"],
             naive_prediction=naive_prediction(test, fallback).to_numpy(),
             train_end=period.start,
         )
         for system_id in system_ids:
             model = train(frame, system_id, period.start)
             mean = model.predict_mean(test)
-            p_over = model.p_over(test, mean, test["close_line"].to_numpy(dtype=float))
+            p_over = model.p_over(mean, test["close_line"].to_numpy(dtype=float))
             # the confidence a user saw: against the opening line, the one the pipeline gets
-            p_open = model.p_over(test, mean, test["line"].to_numpy(dtype=float))
+            p_open = model.p_over(mean, test["line"].to_numpy(dtype=float))
             confidence = system_confidence(test, p_open, get_system(system_id).feature_set, config)
             if alternates is not None:
                 alternates.append(system_alternates(test, model, mean, system_id))
@@ -173,6 +177,8 @@ def walk_forward(
                     system_id=system_id,
                     model_version=f"walkforward@{period.start}",
                     predicted_strikeouts=mean,
+                    predicted_median=median(mean, model.alpha),
+                    count_dispersion=model.alpha,
                     p_over=p_over,
                     p_over_open=p_open,
                     **{c: confidence[c].to_numpy() for c in confidence.columns},
@@ -220,6 +226,8 @@ def ensemble_rows(
                 "system_id": ENSEMBLE_ID,
                 "model_version": "+".join(sorted(results)),
                 "predicted_strikeouts": outcome.predicted_strikeouts,
+                "predicted_median": nan_if_none(outcome.predicted_median),
+                "count_dispersion": np.nan,
                 "p_over": nan_if_none(outcome.p_over),
                 "p_over_open": nan_if_none(at_open.p_over),
                 "confidence": nan_if_none(None if skipped else at_open.confidence),
@@ -240,6 +248,7 @@ def _as_result(row: dict[str, Any], p_column: str) -> dict[str, Any]:
     return {
         "status": "ok",
         "predicted_strikeouts": float(row["predicted_strikeouts"]),
+        "count_dispersion": float(row["count_dispersion"]),
         "p_over": None if pd.isna(row[p_column]) else float(row[p_column]),
         "confidence": None if pd.isna(row.get("confidence")) else float(row["confidence"]),
         "feature_coverage": None
@@ -249,7 +258,9 @@ def _as_result(row: dict[str, Any], p_column: str) -> dict[str, Any]:
     }
 
 
-SNAPSHOT_CHOICES = ("first", "last", "both")
+SNAPSHOT_CHOICES = ("open", "close", "first", "last", "both")
+"""open (= first: the morning's snapshot) or close (= last: the one just before first pitch);
+both runs the two on the same starts."""
 
 
 def snapshot_rows(
@@ -266,7 +277,7 @@ def snapshot_rows(
     ``alternates`` (see :func:`walk_forward`) come from the single run, or from the
     first-snapshot run when both are asked for."""
     if line_snapshot != "both":
-        snapshot: LineSnapshot = "last" if line_snapshot == "last" else "first"
+        snapshot: LineSnapshot = "last" if line_snapshot in ("last", "close") else "first"
         return walk_forward(
             warehouse,
             start,

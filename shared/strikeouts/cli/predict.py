@@ -82,7 +82,7 @@ def _print(console: Console, result: Quote) -> None:
     )
     table = Table(caption="P = P(over | no push); fair = break-even American odds; EV = expected "
                   "profit of 1 unit at the given price")  # fmt: skip
-    for column in ("system", "expected", "line", "P(over)", "fair over", "fair under",
+    for column in ("system", "expected", "median", "line", "P(over)", "fair over", "fair under",
                    "EV over", "EV under", "mode", "P(K≤3)", "P(K≥8)"):  # fmt: skip
         table.add_column(column, justify="left" if column == "system" else "right")
     for system in result.systems:
@@ -94,6 +94,7 @@ def _print(console: Console, result: Quote) -> None:
             table.add_row(
                 system.system_id if first else "",
                 f"{system.expected_strikeouts:.2f}" if first else "",
+                f"{system.median:g}" if first and system.median is not None else "",
                 "" if priced is None else f"{priced.line:g}",
                 "" if priced is None else f"{priced.p_over:.3f}",
                 "" if priced is None else _odds(priced.fair_over),

@@ -8,6 +8,7 @@ model trained later than that is named in a warning, never used silently.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -82,13 +83,23 @@ def _call(row: dict[Any, Any]) -> str:
     return str(value)
 
 
+def _count(row: Mapping[Hashable, Any]) -> str:
+    """A row's mean and, beside it, its distribution's median."""
+    mean = _fmt(row["predicted_strikeouts"], ".2f")
+    median = _fmt(row.get("predicted_median"), "g")
+    return f"{mean} ({median})" if mean and median else mean
+
+
 def print_slate(console: Console, summary: RunSummary) -> None:
     rows = summary.rows
     if rows.empty:
         return
     systems = sorted(s for s in rows["system_id"].unique() if not s.startswith("ensemble"))
     ensemble = next((s for s in rows["system_id"].unique() if s.startswith("ensemble")), None)
-    table = Table(title=f"{summary.first} · run {', '.join(summary.run_ids)}")
+    table = Table(
+        title=f"{summary.first} · run {', '.join(summary.run_ids)}",
+        caption="each system and the ensemble: mean (median) of its strikeout distribution",
+    )
     for column in ("pitcher", "opp", *systems, "ensemble", "line", "edge", "call", "conf", "flags"):
         right = column not in ("pitcher", "opp", "call", "flags")
         table.add_column(column, justify="right" if right else "left", no_wrap=column == "pitcher")
@@ -100,11 +111,8 @@ def print_slate(console: Console, summary: RunSummary) -> None:
         table.add_row(
             str(first["pitcher_name"] or first["pitcher_id"]),
             f"{at} {first['opponent']}",
-            *[
-                _fmt(by_system[s]["predicted_strikeouts"], ".2f") if s in by_system else ""
-                for s in systems
-            ],
-            _fmt(ens["predicted_strikeouts"], ".2f") if ens else "",
+            *[_count(by_system[s]) if s in by_system else "" for s in systems],
+            _count(ens) if ens else "",
             _fmt(first["line"], ".1f"),
             _fmt(ens["edge"], "+.2f") if ens else "",
             _call(ens) if ens else "",

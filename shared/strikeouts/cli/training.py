@@ -101,8 +101,9 @@ def backtest(
         str,
         typer.Option(
             "--line-snapshot",
-            help="Line the predictions may see: first (morning), last (before first pitch) "
-            "or both (reported side by side; 'last' rows are SYSTEM@last)",
+            help="Line the predictions may see: open (= first, the morning snapshot), close (= "
+            "last, the snapshot before first pitch) or both (side by side; close rows are "
+            "SYSTEM@last)",
         ),
     ] = "first",
 ) -> None:
@@ -111,7 +112,10 @@ def backtest(
     if retrain not in RETRAIN_CHOICES:
         raise fail(console, f"--retrain={retrain!r}: expected one of {', '.join(RETRAIN_CHOICES)}")
     if line_snapshot not in SNAPSHOT_CHOICES:
-        raise fail(console, f"--line-snapshot={line_snapshot!r}: expected one of first, last, both")
+        raise fail(
+            console,
+            f"--line-snapshot={line_snapshot!r}: expected one of {', '.join(SNAPSHOT_CHOICES)}",
+        )
     settings = settings_with(warehouse=warehouse)
     try:
         with console.status("walk-forward backtest") as status:
@@ -176,24 +180,29 @@ def summary_table(table: pd.DataFrame, start: dt.date, end: dt.date) -> Table:
     """The headline numbers per system, next to the closing line and the naive baseline."""
     out = Table(
         title=f"Walk-forward {start}..{end}",
-        caption="n/MAE/bias over all starts; from 'lined' on: the starts with a closing line "
-        "(line = the closing line's MAE, close = de-vigged closing Brier; pushes excluded)",
+        caption="n/MAE/median/bias over all starts (MAE of the mean, then of the median); from "
+        "'lined' on: the starts with a closing line (line = the closing line's MAE, Brier at the "
+        "closing line, close = de-vigged closing Brier, open = Brier at the opening line; pushes "
+        "excluded)",
     )
-    for column in ("system", "n", "MAE", "bias", "lined", "MAE", "line", "Brier", "close",
-                   "logloss", "hit@.5", "ROI@.5"):  # fmt: skip
+    for column in ("system", "n", "MAE", "median", "bias", "lined", "MAE", "median", "line",
+                   "Brier", "close", "logloss", "open", "hit@.5", "ROI@.5"):  # fmt: skip
         out.add_column(column, justify="right" if column != "system" else "left")
     for row in table.to_dict("records"):
         out.add_row(
             str(row["system_id"]),
             f"{row['n']}",
             _fmt(row["mae"]),
+            _fmt(row["median_mae"]),
             _fmt(row["bias"], signed=True),
             f"{row['n_with_line']}",
             _fmt(row["mae_on_lined"]),
+            _fmt(row["median_mae_on_lined"]),
             _fmt(row["line_mae"]),
             _fmt(row["brier"]),
             _fmt(row["close_brier"]),
             _fmt(row["log_loss"]),
+            _fmt(row["open_brier"]),
             _fmt(row.get("hit_rate_count@0.5")),
             _fmt(row.get("roi_count@0.5"), signed=True),
         )

@@ -221,6 +221,8 @@ def _system_metrics(
         "log_loss": log_loss(lined["p_over"], outcome),
         "close_brier": brier(close_p_over, outcome),
         "close_log_loss": log_loss(close_p_over, outcome),
+        **_median_metrics(rows, lined),
+        **_open_metrics(lined),
     }
     args = (lined["line"], lined["actual_strikeouts"], lined["close_over"], lined["close_under"])
     count_edge = lined["predicted_strikeouts"] - lined["line"]
@@ -233,6 +235,28 @@ def _system_metrics(
         metrics[f"hit_rate_{suffix}"] = bet.hit_rate
         metrics[f"roi_{suffix}"] = bet.roi
     return metrics, bets
+
+
+def _median_metrics(rows: pd.DataFrame, lined: pd.DataFrame) -> dict[str, float]:
+    """MAE of the distribution's median (the point that minimises it), on all and lined rows."""
+    if "predicted_median" not in rows:
+        return {"median_mae": math.nan, "median_mae_on_lined": math.nan}
+    return {
+        "median_mae": mae(rows["predicted_median"], rows["actual_strikeouts"]),
+        "median_mae_on_lined": mae(lined["predicted_median"], lined["actual_strikeouts"]),
+    }
+
+
+def _open_metrics(lined: pd.DataFrame) -> dict[str, float]:
+    """Brier and log loss of P(over the opening line) (``p_over_open``) against that line."""
+    if "p_over_open" not in lined or "open_line" not in lined:
+        return {"open_brier": math.nan, "open_log_loss": math.nan}
+    opened = lined[lined["open_line"].notna()]
+    outcome = over_outcome(opened["actual_strikeouts"], opened["open_line"])
+    return {
+        "open_brier": brier(opened["p_over_open"], outcome),
+        "open_log_loss": log_loss(opened["p_over_open"], outcome),
+    }
 
 
 def summarize(

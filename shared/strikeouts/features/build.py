@@ -31,6 +31,7 @@ from strikeouts.features.history import History
 from strikeouts.features.prepared import PreparedHistory, home_team, prepare_history
 from strikeouts.features.rolling import STATE_DATE, StateTable, as_of
 from strikeouts.features.targets import KEY_COLUMNS, normal_targets
+from strikeouts.models.countdist import mean_for_p_over
 
 Frame = pd.DataFrame
 Array = np.ndarray
@@ -234,5 +235,9 @@ def _line_features(f: Features, t: Frame, line_results: StateTable) -> None:
     f["expected_k_minus_line"] = f["expected_k_matchup"] - line
     over, under = t["open_over"].to_numpy(), t["open_under"].to_numpy()
     f["implied_over_prob"] = np.asarray(devig_two_way(over, under)[0], dtype="float64")
+    pairs = zip(line.tolist(), f["implied_over_prob"].tolist(), strict=True)
+    f["market_mean"] = np.fromiter(
+        (mean_for_p_over(x, p, 0.0) for x, p in pairs), float, count=len(line)
+    )
     s = _arrays(as_of(t, line_results, ["pitcher_id"]))
     f["over_rate_last10_lines"] = _mean(s["over"], s["n"])

@@ -219,6 +219,13 @@ SPECS: tuple[FeatureSpec, ...] = (
         _L,
     ),
     _f(
+        "market_mean",
+        "mean of the Poisson count law whose P(over the opening line) equals the de-vigged "
+        "opening over price (the market's expected strikeouts)",
+        "game",
+        _L,
+    ),
+    _f(
         "over_rate_last10_lines",
         "share of the pitcher's prior lined starts that went over their closing line (pushes "
         "excluded)",
@@ -278,7 +285,25 @@ V1_6_ROLLING = FeatureSet(
     ),
 )
 
-FEATURE_SETS: dict[str, FeatureSet] = {s.name: s for s in (V1_BASELINE, V1_6_ROLLING)}
+# Chosen walk-forward against the market alone (docs/MODELING.md): the anchor, then the
+# pitcher's recent form, workload and the matchup; park, umpire, season rates, home and
+# over-rate added nothing measurable on top of the market.
+V2_MARKET = FeatureSet(
+    name="v2_market",
+    version="v2_market/1",
+    names=(
+        "market_mean",
+        "k_rate_last10",
+        "bf_avg_last5",
+        "opp_k_rate_last15",
+        "expected_k_matchup",
+        "k_avg_last5",
+        "pitches_avg_last3",
+        "days_rest",
+    ),
+)
+
+FEATURE_SETS: dict[str, FeatureSet] = {s.name: s for s in (V1_BASELINE, V1_6_ROLLING, V2_MARKET)}
 
 
 def feature_set(name: str) -> FeatureSet:

@@ -104,3 +104,112 @@ def pmf_vector(mean: float, alpha: float, top: int = 20) -> list[float]:
         below = cdf
     out.append(max(1.0 - below, 0.0))
     return out
+
+
+def p_under_one(mean: float, line: float, alpha: float) -> float:
+    """P(strikeouts < ``line`` | not a push) around ``mean`` (the complement of p_over)."""
+    p = p_over_one(mean, line, alpha)
+    return math.nan if p is None else 1.0 - p
+
+
+# Bracket of the mean solved for: no starter's expected strikeouts leaves it.
+_SOLVE_LOW = 0.01
+_SOLVE_HIGH = 30.0
+_SOLVE_TOL = 1e-7
+_SOLVE_MAX_STEPS = 60
+
+
+def mean_for_p_over(line: float, p: float, alpha: float) -> float:
+    """The mean whose count law NB2(mean, ``alpha``) has P(over ``line``) = ``p``; NaN when
+    the line or the probability is missing, or ``p`` is not strictly inside (0, 1).
+
+    P(over) rises strictly with the mean, so the root is unique; the Illinois variant of
+    regula falsi on the bracket [0.01, 30] reaches it in a few evaluations (a probability
+    beyond what the bracket reaches gives the bracket's end).
+    """
+    if not (math.isfinite(line) and math.isfinite(p)) or not 0.0 < p < 1.0:
+        return math.nan
+
+    def gap(mu: float) -> float:
+        value = p_over_one(mu, line, alpha)
+        return (math.nan if value is None else value) - p
+
+    lo, hi = _SOLVE_LOW, _SOLVE_HIGH
+    f_lo, f_hi = gap(lo), gap(hi)
+    if f_lo >= 0.0:
+        return lo
+    if f_hi <= 0.0:
+        return hi
+    side = 0
+    mid = lo
+    for _ in range(_SOLVE_MAX_STEPS):
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        f_mid = gap(mid)
+        if abs(f_mid) < _SOLVE_TOL:
+            break
+        if f_mid < 0.0:
+            lo, f_lo = mid, f_mid
+            if side == -1:
+                f_hi /= 2.0
+            side = -1
+        else:
+            hi, f_hi = mid, f_mid
+            if side == 1:
+                f_lo /= 2.0
+            side = 1
+    return mid
+
+
+def median_one(mean: float, alpha: float) -> float:
+    """The median of NB2(``mean``, ``alpha``): the least k with P(K ≤ k) ≥ 1/2 (NaN mean: NaN).
+
+    A whole number: the point that minimises the expected absolute error of a count.
+    """
+    if math.isnan(mean):
+        return math.nan
+    mu = max(mean, _MIN_MEAN)
+    k = max(int(mu) - 1, 0)
+    while cdf_pmf(k, mu, alpha)[0] < 0.5:
+        k += 1
+    while k > 0 and cdf_pmf(k - 1, mu, alpha)[0] >= 0.5:
+        k -= 1
+    return float(k)
+
+
+def median(mean: npt.ArrayLike, alpha: float) -> FloatArray:
+    """:func:`median_one` of each mean."""
+    mu = np.asarray(mean, dtype=float)
+    out = np.fromiter((median_one(m, alpha) for m in mu.ravel().tolist()), float, count=mu.size)
+    return out.reshape(mu.shape)
+
+
+Component = tuple[float, float, float]
+"""(weight, mean, dispersion) of one member of a mixture of count laws."""
+
+
+def mixture_p_over(components: list[Component], line: float | None) -> float | None:
+    """P(over ``line`` | not a push) of the weighted mixture (weights sum to 1); None without
+    a line. The push is the mixture's own P(K = line), as for a single law."""
+    if line is None or not math.isfinite(line) or not components:
+        return None
+    floor = math.floor(line)
+    whole = abs(floor - line) <= _WHOLE_ATOL + _WHOLE_RTOL * abs(line)
+    above = push = 0.0
+    for weight, mean, alpha in components:
+        cdf, pmf = cdf_pmf(int(floor), max(mean, _MIN_MEAN), alpha)
+        above += weight * (1.0 - cdf)
+        push += weight * (pmf if whole else 0.0)
+    return min(max(above / max(1.0 - push, 1e-12), 0.0), 1.0)
+
+
+def mixture_median(components: list[Component]) -> float | None:
+    """The least k whose mixture P(K ≤ k) reaches 1/2; None for an empty mixture."""
+    if not components:
+        return None
+    k = 0
+    while k < 100:
+        cdf = sum(w * cdf_pmf(k, max(m, _MIN_MEAN), a)[0] for w, m, a in components)
+        if cdf >= 0.5:
+            return float(k)
+        k += 1
+    return float(k)

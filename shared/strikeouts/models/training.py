@@ -19,7 +19,14 @@ import xgboost as xgb
 
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.calibration import OverCalibration, fit_over_calibration
-from strikeouts.models.countdist import FloatArray, fit_dispersion, p_over, p_over_one
+from strikeouts.models.countdist import (
+    FloatArray,
+    fit_dispersion,
+    mean_for_p_over,
+    median_one,
+    p_over,
+    p_over_one,
+)
 from strikeouts.models.metadata import ModelMetadata, fingerprint
 from strikeouts.models.store import LoadedModel
 from strikeouts.models.systems import SystemSpec
@@ -29,6 +36,11 @@ VALIDATION_FRACTION = 0.15
 # Superset features the P(over) calibration reads: the opening line and its de-vigged price.
 OPEN_LINE = "line"
 MARKET_P_OVER = "implied_over_prob"
+# A starter's strikeouts per start, league-wide 2021-2025 (4.73-4.84): the anchor of last resort.
+LEAGUE_MEAN_STRIKEOUTS = 4.8
+# An anchored system corrects the market only once this many lined starts precede it; before,
+# its booster has no trees and it serves the market's own count law.
+MIN_ANCHORED_ROWS = 300
 
 
 class TrainingError(StrikeoutsError, ValueError):
@@ -47,38 +59,58 @@ class TrainedSystem:
     calibration: OverCalibration = field(default_factory=lambda: OverCalibration(None, 0, "none"))
 
     def predict_mean(self, frame: pd.DataFrame) -> FloatArray:
-        """Expected strikeouts for each row (features by name; absent inputs are NaN)."""
-        return self.predict_matrix(_matrix(frame, self.feature_names))
+        """The mean of each row's count distribution (features by name; absent inputs NaN).
+
+        That is the booster's count moved by the calibration (:meth:`served_mean_one`), so
+        the mean, the median and P(over) at every line are read from one distribution.
+        """
+        raw = self.predict_matrix(_matrix(frame, self.feature_names))
+        rows = (raw, _column(frame, OPEN_LINE), _column(frame, MARKET_P_OVER))
+        values = zip(*(r.tolist() for r in rows), strict=True)
+        return np.fromiter((self.served_mean_one(*v) for v in values), float, count=len(raw))
 
     def predict_matrix(self, matrix: npt.NDArray[np.floating[Any]]) -> FloatArray:
-        """Expected strikeouts for rows already in ``feature_names`` order (NaN = missing)."""
+        """The booster's expected strikeouts for rows in ``feature_names`` order (NaN = missing),
+        before calibration; an anchored system's booster adds to log(anchor) (its base margin)."""
         # inplace_predict reads the array as float32, as a DMatrix would, without building one
-        return np.asarray(self.booster.inplace_predict(matrix), dtype=float)
+        if self.spec.anchor is None:
+            return np.asarray(self.booster.inplace_predict(matrix), dtype=float)
+        margin = anchor_margin(self.spec, self.feature_names, np.asarray(matrix, dtype=float))
+        return np.asarray(self.booster.inplace_predict(matrix, base_margin=margin), dtype=float)
 
     def predict(self, frame: pd.DataFrame, line: Any) -> tuple[FloatArray, FloatArray]:
-        """(expected strikeouts, P(over line)) per row; P is NaN where the line is missing."""
+        """(distribution mean, P(over line)) per row; P is NaN where the line is missing."""
         mean = self.predict_mean(frame)
-        return mean, self.p_over(frame, mean, line)
+        return mean, self.p_over(mean, line)
 
-    def p_over(self, frame: pd.DataFrame, mean: FloatArray, line: Any) -> FloatArray:
-        """Calibrated P(over ``line``) around ``mean``, using the opening market in ``frame``."""
-        rows = np.broadcast_arrays(
-            np.asarray(mean, dtype=float),
-            np.asarray(line, dtype=float),
-            _column(frame, OPEN_LINE),
-            _column(frame, MARKET_P_OVER),
-        )
-        values = zip(*(r.ravel().tolist() for r in rows), strict=True)
-        out = np.fromiter((self.p_over_one(*v) for v in values), float, count=rows[0].size)
-        return out.reshape(rows[0].shape)
+    def served_mean_one(self, raw: float, open_line: float, market_p: float) -> float:
+        """The mean of the calibrated count distribution around the booster's ``raw`` count.
 
-    def p_over_one(self, mean: float, line: float, open_line: float, market_p: float) -> float:
-        """:meth:`p_over` for one row: NaN without a line, else the calibrated probability."""
-        raw = p_over_one(mean, line, self.alpha)
-        if raw is None or self.calibration.coef is None:
-            return math.nan if raw is None else raw
-        p_open = p_over_one(mean, open_line, self.alpha)
-        return self.calibration.apply_one(raw, math.nan if p_open is None else p_open, market_p)
+        The calibration is fitted on P(over the opening line); the distribution is moved
+        (same dispersion, new mean) until its P(over that line) is the calibrated one, so every
+        line, the median and the mean agree with it. Without an opening line: ``raw``.
+        """
+        if self.calibration.coef is None or not math.isfinite(raw):
+            return raw
+        p_open = p_over_one(raw, open_line, self.alpha)
+        if p_open is None:
+            return raw
+        target = self.calibration.apply_one(p_open, p_open, market_p)
+        moved = mean_for_p_over(open_line, target, self.alpha)
+        return raw if math.isnan(moved) else moved
+
+    def p_over(self, mean: FloatArray, line: Any) -> FloatArray:
+        """P(over ``line``) of the distributions with these (served) means; NaN without a line."""
+        return p_over(mean, line, self.alpha)
+
+    def p_over_one(self, mean: float, line: float) -> float:
+        """:meth:`p_over` for one row: NaN without a line."""
+        value = p_over_one(mean, line, self.alpha)
+        return math.nan if value is None else value
+
+    def median_one(self, mean: float) -> float:
+        """The median of the distribution with this (served) mean: the MAE-optimal count."""
+        return median_one(mean, self.alpha)
 
     def artifact(self) -> bytes:
         """The model in XGBoost's UBJ format."""
@@ -98,6 +130,17 @@ class TrainedSystem:
             metadata=loaded.metadata,
             calibration=OverCalibration.from_dict(loaded.metadata.distribution.get("calibration")),
         )
+
+
+def anchor_margin(spec: SystemSpec, names: list[str], matrix: FloatArray) -> FloatArray:
+    """log of each row's anchor: the market's mean, else the fallback feature, else the league's
+    usual starter mean (a row with neither still gets a count, from the features alone)."""
+    anchor = matrix[:, names.index(str(spec.anchor))]
+    if spec.anchor_fallback is not None:
+        fallback = matrix[:, names.index(spec.anchor_fallback)]
+        anchor = np.where(np.isfinite(anchor), anchor, fallback)
+    anchor = np.where(np.isfinite(anchor) & (anchor > 0), anchor, LEAGUE_MEAN_STRIKEOUTS)
+    return np.asarray(np.log(anchor), dtype=float)
 
 
 def _column(frame: pd.DataFrame, name: str) -> FloatArray:
@@ -130,14 +173,20 @@ def fit_system(
     """Fit ``spec`` on the rows of ``frame`` dated before ``train_end``."""
     rows = frame[pd.to_datetime(frame["game_date"]).dt.date < train_end]
     rows = rows[rows[TARGET].notna()].sort_values("game_date")
+    if spec.anchor is not None:
+        # the correction is learnt where the market spoke; before there is enough of it, the
+        # system is the market's count law itself (a booster without trees)
+        rows = rows[rows[spec.anchor].notna()]
+        if len(rows) < MIN_ANCHORED_ROWS:
+            return _market_only(spec, rows, feature_names, feature_set_version, train_end)
     if len(rows) < 200:
         raise TrainingError(
             f"{spec.system_id}: only {len(rows)} training rows before {train_end}; need ≥ 200"
         )
     fit_rows, valid_rows = _split(rows)
     params = {**spec.params, "objective": spec.objective, "eval_metric": "mae"}
-    dfit = _dmatrix(fit_rows, feature_names)
-    dvalid = _dmatrix(valid_rows, feature_names)
+    dfit = _dmatrix(fit_rows, feature_names, spec)
+    dvalid = _dmatrix(valid_rows, feature_names, spec)
     early = xgb.train(
         params,
         dfit,
@@ -149,10 +198,20 @@ def fit_system(
     rounds = early.best_iteration + 1
     valid_pred = early.predict(dvalid, iteration_range=(0, rounds))
     valid_y = valid_rows[TARGET].to_numpy(dtype=float)
-    alpha = fit_dispersion(valid_y, valid_pred)
-    calibration = _fit_calibration(valid_rows, valid_pred, alpha)
+    if spec.anchor is None:
+        alpha = fit_dispersion(valid_y, valid_pred)
+        calibration = _fit_calibration(valid_rows, valid_pred, alpha)
+    else:
+        # The anchor is the market's own law: Poisson (strikeouts around the market's mean are
+        # slightly under-dispersed, which no NB2 can be) whose P(over) already is the
+        # de-vigged price; a refitted calibration on a few hundred held-out starts only
+        # added noise to it (docs/MODELING.md).
+        alpha = 0.0
+        calibration = OverCalibration(None, len(valid_rows), "anchored on the market")
     # Refit on the whole window with the rounds early stopping chose, scaled for the extra data.
-    final = xgb.train(params, _dmatrix(rows, feature_names), num_boost_round=int(rounds * 1.1) + 1)
+    final = xgb.train(
+        params, _dmatrix(rows, feature_names, spec), num_boost_round=int(rounds * 1.1) + 1
+    )
     metadata = ModelMetadata(
         system_id=spec.system_id,
         feature_set_version=feature_set_version,
@@ -164,6 +223,7 @@ def fit_system(
         hyperparameters={**params, "num_boost_round": int(rounds * 1.1) + 1},
         distribution={
             "count_model": "negbin" if alpha > 0 else "poisson",
+            "anchor": spec.anchor,
             "dispersion": alpha,
             "calibration": calibration.to_dict(),
         },
@@ -187,7 +247,41 @@ def _fit_calibration(valid: pd.DataFrame, mean: FloatArray, alpha: float) -> Ove
     return fit_over_calibration(p_open, p_open, _column(valid, MARKET_P_OVER), outcome)
 
 
-def _dmatrix(rows: pd.DataFrame, names: list[str]) -> xgb.DMatrix:
+def _market_only(
+    spec: SystemSpec,
+    rows: pd.DataFrame,
+    feature_names: list[str],
+    feature_set_version: str,
+    train_end: date,
+) -> TrainedSystem:
+    """An anchored system with too few lined starts to correct: its anchor's Poisson law."""
+    params = {**spec.params, "objective": spec.objective}
+    blank = xgb.DMatrix(np.full((1, len(feature_names)), np.nan), label=[0.0])
+    empty = xgb.train(params, blank, num_boost_round=0)
+    metadata = ModelMetadata(
+        system_id=spec.system_id,
+        feature_set_version=feature_set_version,
+        feature_names=list(feature_names),
+        train_start=train_end if rows.empty else pd.Timestamp(rows["game_date"].min()).date(),
+        train_end=train_end,
+        n_train_rows=len(rows),
+        data_fingerprint=fingerprint(rows[[*feature_names, TARGET]]),
+        hyperparameters={**params, "num_boost_round": 0},
+        distribution={"count_model": "poisson", "dispersion": 0.0, "calibration": None},
+        validation_metrics={
+            "n": 0,
+            "note": f"market only: {len(rows)} lined starts < {MIN_ANCHORED_ROWS}",
+        },
+    )
+    return TrainedSystem(spec, empty, list(feature_names), 0.0, metadata)
+
+
+def _dmatrix(rows: pd.DataFrame, names: list[str], spec: SystemSpec) -> xgb.DMatrix:
+    matrix = _matrix(rows, names)
+    margin = None if spec.anchor is None else anchor_margin(spec, names, matrix)
     return xgb.DMatrix(
-        _matrix(rows, names), label=rows[TARGET].to_numpy(dtype=float), feature_names=names
+        matrix,
+        label=rows[TARGET].to_numpy(dtype=float),
+        feature_names=names,
+        base_margin=margin,
     )

@@ -49,6 +49,7 @@ RATIOS: dict[str, dict[str, tuple[str, str]]] = {
     "system_performance": {
         "mae": ("sum_abs_error", "graded"),
         "confidence_avg": ("confidence_sum", "confidence_n"),
+        "median_mae": ("sum_abs_median_error", "median_graded"),
         "bias": ("sum_error", "graded"),
         "brier": ("brier_sum", "brier_n"),
         "hit_rate": ("wins", "wins + losses"),
@@ -79,6 +80,8 @@ SUMMED: dict[str, tuple[str, ...]] = {
         "confidence_sum",
         "sum_abs_error",
         "sum_error",
+        "median_graded",
+        "sum_abs_median_error",
         "brier_n",
         "brier_sum",
         "wins",

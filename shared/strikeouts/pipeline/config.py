@@ -155,6 +155,12 @@ class PipelineConfig(BaseSettings):
     default_weight: float = Field(default=0.2, gt=0.0)
     """Base weight of a system with no entry in ``base_weights`` (a new system)."""
 
+    pick_system: str | None = "v2_market"
+    """The system whose law the ensemble publishes whenever it answered (weight 1, the others
+    0); the weights above apply only without it. Walk-forward 2025-06..2026-05, no weighting
+    of the three systems kept the ensemble's median MAE and Brier both no worse than
+    v2_market's (docs/MODELING.md), so its call is the pick. None: always the weights."""
+
     agree_within: float = Field(default=1.0, ge=0.0)
     """Systems whose predictions span at most this many K agree ("strong"): conviction ×
     ``agree_factor``; up to ``disagree_beyond`` they agree "moderately" (× 1)."""

@@ -2,9 +2,13 @@
 
 Invariants (each a defect of the replaced system that must not return):
 - weights are renormalized over the systems present, so one missing system never biases
-  the prediction low;
-- only counts are averaged into the count and only probabilities into ``p_over`` (each
-  with the same weights renormalized over the systems that have it);
+  the prediction low; when the configured pick (``pick_system``) answered, its law is the
+  ensemble's (weight 1, the others 0), the weights serving only without it;
+- the ensemble's count law is the weighted mixture of its members' laws (each member's mean
+  and dispersion): its mean is the weighted mean, its median and ``p_over`` are the
+  mixture's, so all three come from one distribution; a member that does not state its
+  dispersion (an older message) makes the ensemble fall back to weighting the ``p_over`` of
+  those that have one and to no median;
 - confidence stays on the one 0-100 scale and means the same as a system's: the chance the
   favoured side of the ensemble's own ``p_over`` wins, shrunk by the weighted coverage, and
   its conviction scaled once by the red flags of that side, the agreement factor and, with a
@@ -19,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from strikeouts.models.countdist import Component, mixture_median, mixture_p_over
 from strikeouts.pipeline.assessment import base_confidence, favoured_side, scaled
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.recommendation import Call, recommend
@@ -48,6 +53,8 @@ class EnsembleOutcome:
     agreement_note: str | None = None
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each system's status, prediction, p_over and confidence."""
+    predicted_median: float | None = None
+    """The median of the mixture of the members' count laws."""
 
 
 def base_weights(systems: Sequence[str], config: PipelineConfig) -> dict[str, float]:
@@ -61,6 +68,16 @@ def renormalize(weights: Mapping[str, float], present: Sequence[str]) -> dict[st
     if total <= 0:
         raise ValueError(f"weights of {list(present)} sum to {total}; cannot renormalize")
     return {s: weights[s] / total for s in present}
+
+
+def member_weights(
+    weights: Mapping[str, float], present: Sequence[str], config: PipelineConfig
+) -> dict[str, float]:
+    """The share of each present system in the ensemble's law: the configured pick alone
+    when it is present, else ``weights`` renormalized over the present systems."""
+    if config.pick_system in present:
+        return {s: 1.0 if s == config.pick_system else 0.0 for s in present}
+    return renormalize(weights, present)
 
 
 def adaptive_weights(
@@ -87,7 +104,7 @@ def adaptive_weights(
 
 
 def _weighted(values: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
-    present = [s for s in values if s in weights]
+    present = [s for s in values if weights.get(s, 0.0) > 0.0]
     if not present:
         return None
     norm = renormalize(weights, present)
@@ -122,11 +139,17 @@ def combine(
     all_weights = dict(weights) if weights is not None else base_weights(members, config)
     for s in ok:
         all_weights.setdefault(s, config.default_weight)
-    norm = renormalize(all_weights, list(ok))
+    norm = member_weights(all_weights, list(ok), config)
     predicted = sum(norm[s] * float(ok[s]["predicted_strikeouts"]) for s in ok)
-    p_over = _weighted(
-        {s: float(r["p_over"]) for s, r in ok.items() if r.get("p_over") is not None}, norm
-    )
+    laws = _laws(ok, norm)
+    if laws is None:
+        median = None
+        p_over = _weighted(
+            {s: float(r["p_over"]) for s, r in ok.items() if r.get("p_over") is not None}, norm
+        )
+    else:
+        median = mixture_median(laws)
+        p_over = mixture_p_over(laws, line)
     coverage = _weighted(
         {
             s: float(r["feature_coverage"])
@@ -145,6 +168,7 @@ def combine(
     return EnsembleOutcome(
         status="fallback" if missing else "ok",
         predicted_strikeouts=predicted,
+        predicted_median=median,
         p_over=p_over,
         confidence=confidence,
         call=recommend(
@@ -161,6 +185,19 @@ def combine(
         agreement_note=_agreement_note(agreement, ok, missing, results),
         components=components(results),
     )
+
+
+def _laws(ok: Mapping[str, Mapping[str, Any]], norm: Mapping[str, float]) -> list[Component] | None:
+    """(weight, mean, dispersion) of each answering member; None when one lacks its law."""
+    laws = []
+    for s, r in ok.items():
+        if norm[s] <= 0.0:
+            continue
+        dispersion = r.get("count_dispersion")
+        if dispersion is None:
+            return None
+        laws.append((norm[s], float(r["predicted_strikeouts"]), float(dispersion)))
+    return laws
 
 
 def agreement_of(ok: Mapping[str, Mapping[str, Any]], config: PipelineConfig) -> tuple[str, float]:
@@ -193,7 +230,7 @@ def flag_factor(
 
 def components(results: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each system's answer as the ensemble row records it."""
-    keep = ("status", "predicted_strikeouts", "p_over", "confidence")
+    keep = ("status", "predicted_strikeouts", "predicted_median", "p_over", "confidence")
     return {s: {k: r.get(k) for k in keep} for s, r in sorted(results.items())}
 
 

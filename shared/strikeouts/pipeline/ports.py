@@ -38,6 +38,10 @@ class SystemResult:
     model_version: str | None = None
     """The model version that answered, when the predictor says (it may change between
     calls: a predictor serving an alias follows its promotions)."""
+    predicted_median: float | None = None
+    """The median of the count distribution whose mean is ``predicted_strikeouts``."""
+    count_dispersion: float | None = None
+    """That distribution's NB2 dispersion (0 = Poisson), so the ensemble can mix the laws."""
 
     def __post_init__(self) -> None:
         p = self.predicted_strikeouts

@@ -135,23 +135,36 @@ class ModelPredictor:
             )
         return self.features_row(message["features"])
 
-    def _result(self, message: Mapping[str, Any], mean: float) -> SystemResult:
+    def _result(self, message: Mapping[str, Any], raw: float) -> SystemResult:
         line = message["header"]["line"]
-        p = None if line is None else self.p_over_at(message["features"], mean, float(line["line"]))
+        mean = min(max(self.served_mean(message["features"], raw), 0.0), MAX_COUNT)
+        p = None if line is None else self.p_over_at(mean, float(line["line"]))
         return SystemResult(
-            predicted_strikeouts=min(max(mean, 0.0), MAX_COUNT),
+            predicted_strikeouts=mean,
             p_over=p,
             model_version=self.model_version,
+            predicted_median=self.system.median_one(mean),
+            count_dispersion=self.system.alpha,
+            reason=self._no_anchor(message["features"]),
         )
 
-    def p_over_at(
-        self, features: Mapping[str, float | None], mean: float, line: float
-    ) -> float | None:
-        """The system's own calibrated P(over ``line``), fed the market inputs it reads from
-        the features (any line: the calibration carries the opening market over to it)."""
+    def served_mean(self, features: Mapping[str, float | None], raw: float) -> float:
+        """The mean of the system's calibrated count distribution around the booster's count,
+        fed the market inputs it reads from the features."""
         open_line, market_p = (_number(features.get(name)) for name in MARKET)
-        p = self.system.p_over_one(mean, line, open_line, market_p)
+        return self.system.served_mean_one(raw, open_line, market_p)
+
+    def p_over_at(self, mean: float, line: float) -> float | None:
+        """P(over ``line``) of the distribution with this (served) mean: any line, one law."""
+        p = self.system.p_over_one(mean, line)
         return p if math.isfinite(p) else None
+
+    def _no_anchor(self, features: Mapping[str, float | None]) -> str | None:
+        """Why an anchored system answered from its features alone (no market mean)."""
+        anchor = self.system.spec.anchor
+        if anchor is None or math.isfinite(_number(features.get(anchor))):
+            return None
+        return f"no line: {self.system_id} predicted from its features alone (no {anchor})"
 
 
 def _number(value: float | None) -> float:

@@ -5,7 +5,8 @@ Invariants: the pitcher-game message is built exactly as the pipeline builds it 
 schedule from the warehouse through fanout's point-in-time features, the opening line), and
 each P(over) is the system's own calibrated probability, so a quote at the row's line equals
 the pipeline's row for the same pitcher-game; the ensemble weighs the systems as
-``ensemble_v1`` does (base weights renormalized over the systems that answered); every
+``ensemble_v1`` does (its pick's law when it answered, else base weights renormalized over
+the systems that answered, the mixture of their laws); every
 distribution sums to 1 (its last entry is P(K ≥ top)).
 """
 
@@ -19,11 +20,11 @@ from typing import Any
 from strikeouts.data.names import tokens
 from strikeouts.errors import StrikeoutsError
 from strikeouts.evaluation.odds import expected_profit, fair_american
-from strikeouts.models.countdist import pmf_vector
+from strikeouts.models.countdist import mixture_median, mixture_p_over, pmf_vector
 from strikeouts.pipeline.assessment import assess
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.ensemble import base_weights, renormalize
+from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.pipeline.handlers import Fanout
 from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -74,6 +75,8 @@ class SystemQuote:
     lines: list[LineQuote]
     model_version: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    median: float | None = None
+    """The distribution's median (what minimises the absolute error)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def quote(
     market = header["line"]
     asked = list(prices) or _market_price(market)
     systems = [_system_quote(p, message, asked) for p in predictors]
+    dispersions = {p.system_id: p.system.alpha for p in predictors}
     assessment = assess(message["features"], config)
     return Quote(
         pitcher_id=int(header["pitcher_id"]),
@@ -155,7 +159,7 @@ def quote(
         market_line=market,
         red_flags=list(assessment.red_flags),
         skip_reason=assessment.skip_reason,
-        systems=[*systems, _ensemble(systems, asked, config)],
+        systems=[*systems, _ensemble(systems, asked, config, dispersions)],
     )
 
 
@@ -173,8 +177,7 @@ def _system_quote(
     assert mean is not None  # an ok result always has its count
     distribution = pmf_vector(mean, predictor.system.alpha, TOP_COUNT)
     lines = [
-        _line_quote(price, predictor.p_over_at(message["features"], mean, price.line), distribution)
-        for price in prices
+        _line_quote(price, predictor.p_over_at(mean, price.line), distribution) for price in prices
     ]
     return SystemQuote(
         system_id=predictor.system_id,
@@ -182,23 +185,27 @@ def _system_quote(
         distribution=distribution,
         lines=lines,
         model_version=predictor.model_version,
+        median=predictor.system.median_one(mean),
     )
 
 
 def _ensemble(
-    systems: Sequence[SystemQuote], prices: Sequence[Price], config: PipelineConfig
+    systems: Sequence[SystemQuote],
+    prices: Sequence[Price],
+    config: PipelineConfig,
+    alphas: Mapping[str, float],
 ) -> SystemQuote:
     ids = [s.system_id for s in systems]
-    weights = renormalize(base_weights(ids, config), ids)
+    weights = member_weights(base_weights(ids, config), ids, config)
     mean = sum(weights[s.system_id] * s.expected_strikeouts for s in systems)
     mixture = [
         sum(weights[s.system_id] * s.distribution[k] for s in systems) for k in range(TOP_COUNT + 1)
     ]
-    lines = [
-        _line_quote(price, sum(weights[s.system_id] * s.lines[i].p_over for s in systems), mixture)
-        for i, price in enumerate(prices)
-    ]
-    return SystemQuote(config.ensemble_system_id, mean, mixture, lines, None, weights)
+    # the mixture's own P(over) and median, as ensemble_v1 reads them from the same mixture
+    laws = [(weights[s.system_id], s.expected_strikeouts, alphas[s.system_id]) for s in systems]
+    lines = [_line_quote(price, mixture_p_over(laws, price.line), mixture) for price in prices]
+    median = mixture_median(laws)
+    return SystemQuote(config.ensemble_system_id, mean, mixture, lines, None, weights, median)
 
 
 def _line_quote(price: Price, p_over: float | None, distribution: Sequence[float]) -> LineQuote:

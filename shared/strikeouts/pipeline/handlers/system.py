@@ -203,10 +203,13 @@ class SystemHandler:
             confidence=None if skip_reason else scaled(base, multiplier, self.config),
             red_flags=flags,
             status="skip" if skip_reason else "ok",
-            reason=skip_reason,
+            # an ok result may say how it was made (an anchored system without its line)
+            reason=skip_reason or result.reason,
             base_confidence=None if skip_reason else base,
             multiplier=None if skip_reason or base is None else multiplier,
             model_version=result.model_version,
+            predicted_median=result.predicted_median,
+            count_dispersion=result.count_dispersion,
         )
 
     def _result_message(
@@ -227,6 +230,8 @@ class SystemHandler:
             "status": result.status,
             "reason": result.reason,
             "predicted_strikeouts": result.predicted_strikeouts,
+            "predicted_median": result.predicted_median,
+            "count_dispersion": result.count_dispersion,
             "p_over": result.p_over,
             "confidence": result.confidence,
             "base_confidence": result.base_confidence,
