@@ -171,7 +171,7 @@ resource "google_logging_metric" "breaker_opened" {
     }
   }
   label_extractors = { breaker = "EXTRACT(jsonPayload.breaker)" }
-  depends_on       = [google_project_service.api]
+  depends_on       = [terraform_data.apis_settle]
 }
 
 resource "google_monitoring_alert_policy" "breaker_opened" {
@@ -197,6 +197,7 @@ resource "google_monitoring_alert_policy" "breaker_opened" {
     content   = "A system's predictor failed repeatedly and its breaker opened (the label names the system): its rows are errors until it closes. Read the function's `predictor failed` logs; the `error_share` check names the first error. Runbook: README, Monitoring."
     mime_type = "text/markdown"
   }
+  depends_on = [terraform_data.log_metrics_settle]
 }
 
 resource "google_logging_metric" "tick_heartbeat" {
@@ -218,6 +219,7 @@ resource "terraform_data" "log_metrics_settle" {
     google_logging_metric.dead_letters.id,
     google_logging_metric.tick_heartbeat.id,
     google_logging_metric.scheduler_failures.id,
+    google_logging_metric.breaker_opened.id,
   ])
   provisioner "local-exec" {
     command = "sleep ${var.log_metric_wait_seconds}"
