@@ -25,13 +25,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from strikeouts.evaluation.metrics import brier, log_loss, mae, over_outcome
-from strikeouts.models.countdist import (
+from strikeouts.countlaw import (
     median,
     mixture_median,
     mixture_p_over,
     p_over,
 )
+from strikeouts.evaluation.metrics import brier, log_loss, mae, over_outcome
 
 ENSEMBLE = "ensemble_v1"
 NAIVE = "naive_season_avg"

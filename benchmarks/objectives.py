@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from strikeouts.backtest.walkforward import CLOSING_SQL, periods
+from strikeouts.countlaw import p_over
 from strikeouts.data.ingest import ingest_all
 from strikeouts.evaluation.metrics import brier, log_loss, over_outcome
 from strikeouts.features.catalog import feature_set
 from strikeouts.features.history import History
-from strikeouts.models.countdist import p_over
 from strikeouts.models.service import labelled_features
 from strikeouts.models.systems import get_system
 from strikeouts.models.training import TARGET, fit_system

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from strikeouts.models.calibration import OverCalibration
-from strikeouts.models.countdist import (
+from strikeouts.countlaw import (
     cdf_pmf,
     mean_for_p_over,
     median,
@@ -19,6 +18,7 @@ from strikeouts.models.countdist import (
     p_over,
     p_over_one,
 )
+from strikeouts.models.calibration import OverCalibration
 
 MEANS = np.r_[np.linspace(0.2, 15.0, 75), 20.0, 27.0]
 LINES = np.r_[-0.5, 0.0, np.arange(0.5, 30.0, 0.5)]  # half-point and whole-number lines

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from strikeouts.countlaw import median_one, p_over_one
 from strikeouts.features.history import History
 from strikeouts.models import service
 from strikeouts.models.calibration import OverCalibration
-from strikeouts.models.countdist import median_one, p_over_one
 from strikeouts.models.training import MIN_ANCHORED_ROWS
 from strikeouts.warehouse.base import Warehouse
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from strikeouts.adapters import open_model_store
+from strikeouts.countlaw import fit_dispersion, p_over
 from strikeouts.features.history import History
 from strikeouts.models import service
-from strikeouts.models.countdist import fit_dispersion, p_over
 from strikeouts.models.store import ModelStoreError
 from strikeouts.models.systems import UnknownSystemError, get_system
 from strikeouts.models.training import TrainingError

@@ -135,5 +135,7 @@ def test_a_rejected_message_is_replayed_once_corrected(
     fixed.write_text(json.dumps(good))
     replayed = cli(cli_env, "rejections", "replay", "--sha", sha, "--payload", str(fixed))
     assert replayed.exit_code == 0, replayed.output
-    assert f"{handlers} new rows" in replayed.output
-    assert rows_of(warehouse_path, "fixed-run") == handlers
+    # the corrected message's header names the systems fanout expects, and the ensemble
+    expected = len(PipelineConfig().expected_systems) + 1
+    assert f"{expected} new rows" in replayed.output
+    assert rows_of(warehouse_path, "fixed-run") == expected

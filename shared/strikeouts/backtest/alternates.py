@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from strikeouts.countlaw import mixture_p_over
 from strikeouts.evaluation.metrics import brier, log_loss, over_outcome
 from strikeouts.evaluation.odds import devig_two_way
-from strikeouts.models.countdist import mixture_p_over
 from strikeouts.models.training import TARGET, TrainedSystem
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import base_weights, member_weights

@@ -19,9 +19,9 @@ import pandas as pd
 
 from strikeouts.backtest.alternates import system_alternates
 from strikeouts.backtest.confidence import nan_if_none, system_confidence
+from strikeouts.countlaw import median
 from strikeouts.errors import StrikeoutsError
 from strikeouts.features.history import History
-from strikeouts.models.countdist import median
 from strikeouts.models.service import labelled_features, train
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from strikeouts.countlaw import mean_for_p_over
 from strikeouts.evaluation.odds import devig_two_way
 from strikeouts.features.catalog import (
     FEATURE_SETS,
@@ -31,7 +32,6 @@ from strikeouts.features.history import History
 from strikeouts.features.prepared import PreparedHistory, home_team, prepare_history
 from strikeouts.features.rolling import STATE_DATE, StateTable, as_of
 from strikeouts.features.targets import KEY_COLUMNS, normal_targets
-from strikeouts.models.countdist import mean_for_p_over
 
 Frame = pd.DataFrame
 Array = np.ndarray

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from strikeouts.models.countdist import FloatArray
+from strikeouts.countlaw import FloatArray
 
 MIN_ROWS = 300
 _EPS = 1e-6

@@ -17,9 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import xgboost as xgb
 
-from strikeouts.errors import StrikeoutsError
-from strikeouts.models.calibration import OverCalibration, fit_over_calibration
-from strikeouts.models.countdist import (
+from strikeouts.countlaw import (
     FloatArray,
     fit_dispersion,
     mean_for_p_over,
@@ -27,6 +25,8 @@ from strikeouts.models.countdist import (
     p_over,
     p_over_one,
 )
+from strikeouts.errors import StrikeoutsError
+from strikeouts.models.calibration import OverCalibration, fit_over_calibration
 from strikeouts.models.metadata import ModelMetadata, fingerprint
 from strikeouts.models.store import LoadedModel
 from strikeouts.models.systems import SystemSpec

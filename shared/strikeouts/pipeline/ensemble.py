@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from strikeouts.models.countdist import Component, mixture_median, mixture_p_over
+from strikeouts.countlaw import Component, mixture_median, mixture_p_over
 from strikeouts.pipeline.assessment import base_confidence, favoured_side, scaled
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.recommendation import Call, recommend

@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from strikeouts.countlaw import mixture_median, mixture_p_over, pmf_vector
 from strikeouts.data.names import tokens
 from strikeouts.errors import StrikeoutsError
 from strikeouts.evaluation.odds import expected_profit, fair_american
-from strikeouts.models.countdist import mixture_median, mixture_p_over, pmf_vector
 from strikeouts.pipeline.assessment import assess
 from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig

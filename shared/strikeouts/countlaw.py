@@ -1,4 +1,10 @@
-"""The strikeout count distribution around a predicted mean, and P(over a line) from it.
+"""The strikeout count law: one distribution per prediction, and everything read from it.
+
+Invariant: a prediction's mean, median and P(over/under) at every line come from one law, a
+negative binomial NB2(mean, dispersion) (Poisson at dispersion 0), or the weighted mixture of
+such laws (the ensemble); the solver gives the mean of the law with a stated P(over a line)
+(the market's implied mean, a calibrated location). Pure arithmetic, importing no other
+layer, so features, models, the pipeline and the backtest all read the same law.
 
 A system predicts an expected count; ``p_over`` comes from a negative-binomial (or, when the
 fitted dispersion is not positive, Poisson) distribution with that mean. The probability is
