@@ -67,9 +67,12 @@ def train_command(
 ) -> None:
     """Train one system on starts before --train-end and save it to the model store."""
     console = Console()
+    try:
+        get_system(system)  # a bad argument is named before any file is looked for
+    except USER_ERRORS as exc:
+        raise fail(console, str(exc)) from None
     settings = settings_with(warehouse=warehouse, model_store=model_store)
     try:
-        get_system(system)
         end = train_end
         with console.status(f"building features and training {system} (before {end})"):
             model = train(training_frame(open_warehouse(settings), end), system, end)
