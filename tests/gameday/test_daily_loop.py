@@ -144,7 +144,8 @@ def test_two_game_days_results_grades_and_slates(api: FixtureApi, cli_env: dict[
     assert "30 pitcher-games over 1 date(s)" in offline
     wh = DuckDBWarehouse(cli_env["STRIKEOUTS_WAREHOUSE"])
     try:
-        assert _count_grades(wh) == 180  # 07-04 regraded in place (no duplicate), 07-05 as before
+        # 07-04 regraded in place (no duplicate), 07-05 as before: two days of 30 starts
+        assert _count_grades(wh) == 2 * 30 * (len(SYSTEMS) + 1)
         runs = wh.query(
             "SELECT COUNT(DISTINCT run_id) AS n FROM pitcher_strikeout_predictions "
             "WHERE game_date = '2025-07-05'"
