@@ -10,13 +10,13 @@ from typing import Any
 
 import functions_framework
 import pytest
+from pipeline.doubles import two_system_config
 
 from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.functions import entries, function_environment, function_folder
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.settings import PROJECT_ROOT, Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
@@ -54,7 +54,7 @@ def services(
     return Services(
         settings=Settings(state_dir=tmp_path),
         publisher=recorder,
-        config=PipelineConfig(max_delivery_attempts=3),
+        config=two_system_config(max_delivery_attempts=3),
         clock=clock,
         warehouse_factory=lambda _: warehouse,
         state_factory=lambda _: state,

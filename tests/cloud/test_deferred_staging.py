@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from pipeline.doubles import StubFeatures, schedule_event, two_systems
+from pipeline.doubles import StubFeatures, schedule_event, two_system_config, two_systems
 
 from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 from strikeouts.cloud.deferred import DeferredStagedSink
@@ -22,7 +22,6 @@ from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, stagin
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.handlers import EnsembleHandler
@@ -367,7 +366,7 @@ def pipeline(
         store=store,
         sink=sink,
         rejections=WarehouseRejectionSink(rejections),
-        config=PipelineConfig(),
+        config=two_system_config(),
         clock=clock,
         faults=faults,
     )
@@ -432,7 +431,7 @@ def test_rows_lost_with_an_instance_are_rewritten_by_the_tick_once_per_key(
 
     # the tick: another instance, synchronous staging, then the merge
     tick_store = instance_store(bucket)
-    tick = EnsembleHandler(tick_store, StagedPredictionSink(bq), PipelineConfig(), clock)
+    tick = EnsembleHandler(tick_store, StagedPredictionSink(bq), two_system_config(), clock)
     repaired = tick.tick()
     assert sorted({k.run_id for k in repaired}) == ["dies"] and len(repaired) == 6
     assert tick.tick() == []  # all written now

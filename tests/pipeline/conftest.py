@@ -16,7 +16,7 @@ from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejection
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .doubles import StubFeatures, StubPredictor
+from .doubles import StubFeatures, StubPredictor, two_system_config
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def config() -> PipelineConfig:
-    return PipelineConfig()
+    return two_system_config()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from strikeouts.pipeline.clock import FakeClock, to_iso
+from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import (
@@ -127,6 +128,15 @@ def two_systems(baseline: float = 6.0, rolling: float = 7.0) -> list[StubPredict
         StubPredictor("v1_baseline", baseline, p_over=0.55),
         StubPredictor("v1_6_rolling", rolling, p_over=0.65, feature_set="v1_6_rolling"),
     ]
+
+
+TWO_SYSTEMS = ("v1_baseline", "v1_6_rolling")
+
+
+def two_system_config(**overrides: Any) -> PipelineConfig:
+    """The pipeline expecting the two stub systems of :func:`two_systems` (the registry holds
+    more: with them expected, every pitcher-game would wait for its deadline)."""
+    return PipelineConfig(**{"expected_systems": list(TWO_SYSTEMS), **overrides})
 
 
 Recorder = RecordingPublisher  # a Publisher that keeps what it is given

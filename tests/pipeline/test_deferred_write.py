@@ -13,7 +13,6 @@ import pytest
 
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import GAME_SCHEDULE
@@ -27,7 +26,7 @@ from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.runtime.writebehind import BufferedPredictionSink
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .doubles import StubFeatures, schedule_event, two_systems
+from .doubles import StubFeatures, schedule_event, two_system_config, two_systems
 
 ROW_KEY = ["run_id", "game_id", "pitcher_id", "system_id"]
 
@@ -75,7 +74,7 @@ def pipeline(
         store=store,
         sink=sink,
         rejections=WarehouseRejectionSink(warehouse),
-        config=PipelineConfig(),
+        config=two_system_config(),
         clock=clock,
         faults=faults,
     )

@@ -21,9 +21,9 @@ from strikeouts.pipeline.recommendation import recommend
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory
-from .doubles import schedule_event, two_systems
+from .doubles import schedule_event, two_system_config, two_systems
 
-CONFIG = PipelineConfig()
+CONFIG = two_system_config()
 EXPECTED = ["v1_baseline", "v1_6_rolling"]
 
 
@@ -219,7 +219,7 @@ def test_adaptive_weights_are_off_by_default_and_used_when_enabled(
     make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock, enabled: bool
 ) -> None:
     accuracy = FixedAccuracy()
-    cfg = PipelineConfig(adaptive_weights=enabled)
+    cfg = two_system_config(adaptive_weights=enabled)
     pipe = make_pipeline(two_systems(6.0, 7.0), cfg=cfg, accuracy=accuracy, faults=FaultPlan())
     pipe.bus.publish(GAME_SCHEDULE, schedule_event(clock))
     pipe.bus.run()

@@ -14,7 +14,7 @@ from strikeouts.pipeline.messages import ENSEMBLE_TICKS, GAME_SCHEDULE
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory
-from .doubles import StubPredictor, schedule_event, two_systems
+from .doubles import StubPredictor, schedule_event, two_system_config, two_systems
 
 KEY = ["run_id", "game_id", "pitcher_id", "system_id"]
 
@@ -51,7 +51,7 @@ def test_rollout_phase_without_the_ensemble_writes_only_the_expected_systems_row
     make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock
 ) -> None:
     """Phase 1 of the rollout: one system expected, no ensemble row; replays add nothing."""
-    cfg = PipelineConfig(expected_systems=["v1_baseline"], write_ensemble=False)
+    cfg = two_system_config(expected_systems=["v1_baseline"], write_ensemble=False)
     pipe = make_pipeline(two_systems(6.0, 7.0)[:1], cfg=cfg)
     event = schedule_event(clock, expected=["v1_baseline"])
     pipe.bus.publish(GAME_SCHEDULE, event)
@@ -174,7 +174,7 @@ def test_transient_failures_are_retried_then_dead_lettered(
     always.bus.run()
     [dead] = always.bus.dead_letters
     assert dead.subscription == "fanout"
-    assert dead.attempts == PipelineConfig().max_delivery_attempts
+    assert dead.attempts == two_system_config().max_delivery_attempts
     assert b'"run-dl"' in dead.payload
     assert "injected transient failure" in dead.reason
     attempts = [r for r in always.bus.history if r.message_id == dead.message_id]
@@ -197,7 +197,7 @@ def test_a_handler_that_keeps_failing_is_dead_lettered(
     pipe.bus.publish(GAME_SCHEDULE, schedule_event(clock))
     pipe.bus.run()
     [dead] = pipe.bus.dead_letters
-    assert features.calls == PipelineConfig().max_delivery_attempts
+    assert features.calls == two_system_config().max_delivery_attempts
     assert "ConnectionError: warehouse unreachable" in dead.reason
 
 
@@ -247,7 +247,7 @@ def test_out_of_range_values_are_rejected_naming_field_and_value(
     # A result from a system the run did not expect is poison for the ensemble.
     pg = next(e for e in pipe.bus.published if e.topic == "pitcher-games")
     stranger = StubPredictor("v9_unknown", 5.0)
-    other = make_pipeline([stranger], cfg=PipelineConfig(expected_systems=["v9_unknown"]))
+    other = make_pipeline([stranger], cfg=two_system_config(expected_systems=["v9_unknown"]))
     message = json.loads(pg.data)
     message["header"]["expected_systems"] = ["v9_unknown"]
     other.systems["v9_unknown"](message)

@@ -20,7 +20,7 @@ from strikeouts.runtime.writebehind import BufferedPredictionSink
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory
-from .doubles import schedule_event, two_systems
+from .doubles import schedule_event, two_system_config, two_systems
 from .test_flow import predictions
 
 KEY = ["run_id", "game_id", "pitcher_id", "system_id"]
@@ -119,7 +119,7 @@ def test_only_a_decided_and_written_pitcher_game_is_re_offered_as_a_restore(
     replay(pipe, event)
     replay(pipe, event)  # registrations of undecided pitcher-games: nothing to re-offer
     assert (sink.written, sink.restored) == ([], [])
-    clock.advance(PipelineConfig().deadline_seconds + 1)
+    clock.advance(two_system_config().deadline_seconds + 1)
     pipe.ensemble.tick()
     assert len(sink.written) == 2 * 2 and sink.restored == []
     replay(pipe, event)

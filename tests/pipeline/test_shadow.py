@@ -25,7 +25,7 @@ from strikeouts.runtime.sinks import (
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .doubles import StubFeatures, StubPredictor, schedule_event, two_systems
+from .doubles import StubFeatures, StubPredictor, schedule_event, two_system_config, two_systems
 
 ORDER = "ORDER BY run_id, game_id, pitcher_id, system_id"
 
@@ -55,7 +55,7 @@ def _pipeline(
         store=DuckDBStateStore(folder / "state.duckdb"),
         sink=WarehousePredictionSink(warehouse),
         rejections=WarehouseRejectionSink(warehouse),
-        config=PipelineConfig(),
+        config=two_system_config(),
         clock=clock,
         challengers=challengers,
         shadow=WarehousePredictionSink(warehouse, SHADOW_PREDICTIONS),

@@ -17,7 +17,6 @@ import pytest
 
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import StateConflict, TransientError
 from strikeouts.pipeline.handlers import EnsembleHandler
@@ -35,7 +34,7 @@ from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejection
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .doubles import CountingStore, StubFeatures, schedule_event, two_systems
+from .doubles import CountingStore, StubFeatures, schedule_event, two_system_config, two_systems
 
 KEY = PitcherGameKey("run-1", "NYY202406010", 600000)
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -210,7 +209,7 @@ def pipeline(
         store=store,
         sink=sink or WarehousePredictionSink(warehouse),
         rejections=WarehouseRejectionSink(warehouse),
-        config=PipelineConfig(),
+        config=two_system_config(),
         clock=clock,
         faults=faults,
     )
@@ -311,7 +310,7 @@ def test_a_late_result_on_an_instance_that_missed_the_finalization_stays_late(
     baseline, _ = two_systems(6.0, 7.0)
     pipe = pipeline(ours, warehouse, clock, [baseline])
     run_schedule(pipe, clock, 1)  # our cache: baseline recorded, no outcome
-    clock.advance(PipelineConfig().deadline_seconds + 1)
+    clock.advance(two_system_config().deadline_seconds + 1)
     other = EnsembleHandler(
         CachedStateStore(inner), pipe.ensemble.sink, pipe.ensemble.config, clock
     )
