@@ -25,12 +25,17 @@ from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, open_merger
 from strikeouts.devstack.emulators import EmulatorError
 from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
+from strikeouts.models.systems import system_ids
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
 
 TRAIN_END = dt.date(2025, 3, 1)
 CREATED = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 WAIT_SECONDS = 90.0
+# a pitcher-game's rows: one per registered system and the ensemble's
+ROWS_PER_START = len(system_ids()) + 1
+# push subscriptions: fanout, one per system, the ensemble's two (registrations, results), the tick
+PUSH_SUBSCRIPTIONS = len(system_ids()) + 4
 # the functions' alias TTL: a promotion test waits this long, not the production 30 s
 ALIAS_TTL_SECONDS = 2.0
 

@@ -1,5 +1,5 @@
 """Issue 20 item 11: right after `stack up` (the session's stack, before any other scenario
-touches it), `publish-schedule --date 2025-07-04` then `deploy validate --date 2025-07-04`
+touches it), `schedule --date 2025-07-04 --backend stack` then `deploy validate --date 2025-07-04`
 passes every check: the stack made the tables and views as Terraform would (nobody creates a
 view by hand here). A date never published fails, naming `coverage`.
 
@@ -21,7 +21,7 @@ from strikeouts.cloud.staging import StagingMerger
 from strikeouts.deploy.checks import CHECK_NAMES
 from strikeouts.settings import Settings
 
-from .stack_session import rows_of, wait_for
+from .stack_session import ROWS_PER_START, rows_of, wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
 
@@ -39,11 +39,19 @@ def test_a_fresh_stack_validates_a_published_date_and_fails_coverage_on_another(
     stack_settings: Settings, cloud: BigQueryWarehouse, merger: StagingMerger
 ) -> None:
     published = cli(
-        stack_settings, "publish-schedule", "--date", DAY.isoformat(), "--run-id", RUN_ID
+        stack_settings,
+        "schedule",
+        "--date",
+        DAY.isoformat(),
+        "--backend",
+        "stack",
+        "--run-id",
+        RUN_ID,
     )
     assert published.exit_code == 0, published.output
-    # the stack's tick stand-in: merge until the run's rows are final (3 per starter)
-    wait_for(f"rows of {RUN_ID}", lambda: len(rows_of(cloud, RUN_ID, merger)) >= 90)
+    # the stack's tick stand-in: merge until the run's rows are final (30 starters)
+    expected = ROWS_PER_START * 30
+    wait_for(f"rows of {RUN_ID}", lambda: len(rows_of(cloud, RUN_ID, merger)) >= expected)
 
     passed = cli(
         stack_settings, "deploy", "validate", "--date", DAY.isoformat(), "--format", "json"

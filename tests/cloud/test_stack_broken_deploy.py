@@ -79,7 +79,8 @@ def test_a_champion_that_cannot_predict_fails_the_smoke_and_is_rolled_back(
         validate = _cli(stack_settings, *args, "--format", "json")
         assert validate.exit_code == 1, validate.output
         report = json.loads(validate.output)
-        assert {"coverage", "performance"} <= set(report["failed"])
+        # coverage reads the raw table; the views (and so performance) leave the canary's run out
+        assert "coverage" in set(report["failed"])
         coverage = next(c for c in report["checks"] if c["check"] == "coverage")
         assert f"silent: {SYSTEM}" in coverage["detail"]
         assert "dead_letters" not in report["failed"]  # answered with errors, never retried

@@ -24,6 +24,7 @@ from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, staging_table
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.devstack.stack_control import restart_function, stop_function
+from strikeouts.models.systems import system_ids
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.runtime.export import KEY, prediction_rows
 from strikeouts.runtime.sinks import PREDICTIONS, payload_sha256
@@ -32,6 +33,7 @@ from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .stack_session import (
     CREATED,
+    ROWS_PER_START,
     deliveries_of,
     event_for,
     handled,
@@ -59,7 +61,7 @@ def test_cloud_rows_equal_the_embedded_run_and_replay_writes_nothing(
     from strikeouts.runtime.runner import Runner, load_predictors
 
     event = event_for(info, DAY, "e2e-parity")
-    expected = 3 * starters(event)
+    expected = ROWS_PER_START * starters(event)
     publish_schedule(publisher, event)
     wait_for(
         f"{expected} rows of run e2e-parity",
@@ -97,7 +99,7 @@ def test_function_killed_mid_run_still_gives_one_row_per_key(
     stack_settings: Settings,
 ) -> None:
     event = event_for(info, KILL_DAY, "e2e-kill")
-    expected = 3 * starters(event)
+    expected = ROWS_PER_START * starters(event)
     publish_schedule(publisher, event)
     time.sleep(1.0)
     restart_function(stack_settings, "ensemble")  # stopped mid-run and replaced
@@ -108,7 +110,7 @@ def test_function_killed_mid_run_still_gives_one_row_per_key(
     rows = rows_of(cloud, "e2e-kill", merger)
     assert len(rows) == expected
     assert not rows.duplicated(list(KEY)).any()
-    assert (rows.groupby(["game_id", "pitcher_id"]).size() == 3).all()
+    assert (rows.groupby(["game_id", "pitcher_id"]).size() == ROWS_PER_START).all()
 
 
 def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
@@ -147,20 +149,23 @@ def test_ensemble_falls_back_after_the_deadline_when_a_system_is_down(
         restart_function(stack_settings, "predict_v1_6_rolling")
     rows = rows_of(cloud, "e2e-fallback", merger)
     ensemble = rows[rows["system_id"] == "ensemble_v1"].set_index(["game_id", "pitcher_id"])
-    baseline = rows[rows["system_id"] == "v1_baseline"].set_index(["game_id", "pitcher_id"])
+    others = rows[~rows["system_id"].isin(["ensemble_v1", "v1_6_rolling"])]
+    status = others.set_index(["game_id", "pitcher_id", "system_id"])["status"]
     assert len(ensemble) == n
-    assert sorted(ensemble.index) == sorted(baseline.index)
+    assert (rows["system_id"] == "v1_6_rolling").sum() == 0  # the stopped system wrote nothing
     for key, row in ensemble.iterrows():
-        answered = baseline.loc[key, "status"]
-        # missing = the stopped system, plus the baseline only when it did not answer 'ok'
-        allowed = {"v1_6_rolling"} | ({"v1_baseline"} if answered != "ok" else set())
+        # contributing = the running systems that answered 'ok'; missing = the stopped one
+        # plus any running system that did not answer 'ok'
+        answered = {
+            s for s in system_ids() if s != "v1_6_rolling" and status.get((*key, s)) == "ok"
+        }
+        running = set(system_ids()) - {"v1_6_rolling"}
         assert "v1_6_rolling" in list(row["missing_systems"]), key
-        assert set(row["missing_systems"]) <= allowed, (key, answered)
-        expected = ["v1_baseline"] if answered == "ok" else []
-        assert list(row["contributing_systems"]) == expected, (key, answered)
-        if answered == "ok":
+        assert set(row["missing_systems"]) == {"v1_6_rolling"} | (running - answered), key
+        assert set(row["contributing_systems"]) == answered, key
+        if answered:
             assert "deadline passed" in row["fallback_reason"], key
-    assert (baseline["status"] == "ok").sum() > 0
+    assert (others["status"] == "ok").sum() > 0
 
 
 def test_poison_message_ends_in_rejected_messages_not_in_retries(
@@ -196,7 +201,7 @@ def test_a_stopped_ensemble_stages_the_rows_it_still_held(
     holding = {"STRIKEOUTS_STAGING_FLUSH_INTERVAL_SECONDS": "60"}  # no flush during the test
     restart_function(stack_settings, "ensemble", holding)
     event = event_for(info, FLUSH_DAY, "e2e-flush")
-    expected = 3 * starters(event)
+    expected = ROWS_PER_START * starters(event)
 
     def staged() -> int:
         frame = cloud.query(
@@ -206,7 +211,7 @@ def test_a_stopped_ensemble_stages_the_rows_it_still_held(
         return int(frame["n"].iloc[0])
 
     publish_schedule(publisher, event)
-    # a registration and two results per pitcher-game, all handled: every outcome decided
+    # a registration and a result per system for each pitcher-game: every outcome decided
     wait_for("the ensemble's deliveries", lambda: handled(info, "ensemble") >= expected)
     assert staged() == 0  # held in the instance, not yet staged
     restart_function(stack_settings, "ensemble")  # SIGTERM, then a fresh instance

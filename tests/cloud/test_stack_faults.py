@@ -25,7 +25,15 @@ from strikeouts.runtime.export import KEY
 from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings
 
-from .stack_session import event_for, handled, rows_of, starters, wait_for
+from .stack_session import (
+    PUSH_SUBSCRIPTIONS,
+    ROWS_PER_START,
+    event_for,
+    handled,
+    rows_of,
+    starters,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow, pytest.mark.data]
 
@@ -36,9 +44,9 @@ PAUSE_SECONDS = 4.0
 
 
 def complete(frame: pd.DataFrame, n: int) -> bool:
-    """Every pitcher-game has its three rows."""
-    return len(frame) == 3 * n and bool(
-        (frame.groupby(["game_id", "pitcher_id"]).size() == 3).all()
+    """Every pitcher-game has its rows: one per system and the ensemble's."""
+    return len(frame) == ROWS_PER_START * n and bool(
+        (frame.groupby(["game_id", "pitcher_id"]).size() == ROWS_PER_START).all()
     )
 
 
@@ -52,7 +60,8 @@ def test_an_emptied_table_is_restored_by_republishing_the_event(
     n = starters(event)
     publish_schedule(publisher, event)
     wait_for(
-        f"{3 * n} rows of e2e-restore", lambda: len(rows_of(cloud, "e2e-restore", merger)) >= 3 * n
+        f"{ROWS_PER_START * n} rows of e2e-restore",
+        lambda: len(rows_of(cloud, "e2e-restore", merger)) >= ROWS_PER_START * n,
     )
     first = rows_of(cloud, "e2e-restore", merger).sort_values(list(KEY)).reset_index(drop=True)
 
@@ -68,12 +77,12 @@ def test_an_emptied_table_is_restored_by_republishing_the_event(
         frame = cloud.query(
             "SELECT * FROM pitcher_strikeout_predictions WHERE run_id = 'e2e-restore'"
         )
-        return len(frame) >= 3 * n
+        return len(frame) >= ROWS_PER_START * n
 
     publish_schedule(publisher, event)  # the replay: same run id, same event
     wait_for("the republished event to restore the rows", back)
     after = rows_of(cloud, "e2e-restore", merger).sort_values(list(KEY)).reset_index(drop=True)
-    assert restored == 3 * n  # counted as restored, not as first writes
+    assert restored == ROWS_PER_START * n  # counted as restored, not as first writes
     pd.testing.assert_frame_equal(after, first)
 
 
@@ -92,7 +101,7 @@ def test_killed_functions_and_stopped_pushes_lose_nothing(
     # crashes, not graceful stops: what the ensemble held unstaged dies with it
     restart_function(stack_settings, "ensemble", kill=True, keep_log=True)
     restart_function(stack_settings, "predict_v1_baseline", kill=True, keep_log=True)
-    assert set_pushes(stack_settings, paused=True) == 6
+    assert set_pushes(stack_settings, paused=True) == PUSH_SUBSCRIPTIONS
     try:
         publish_tick(publisher, dt.datetime.now(dt.UTC))  # queued, not pushed, while paused
         time.sleep(1.0)  # a push already in flight finishes
@@ -100,7 +109,7 @@ def test_killed_functions_and_stopped_pushes_lose_nothing(
         time.sleep(PAUSE_SECONDS)
         assert handled(info, "ensemble_tick") == paused_at  # no push while stopped
     finally:
-        assert set_pushes(stack_settings, paused=False) == 6
+        assert set_pushes(stack_settings, paused=False) == PUSH_SUBSCRIPTIONS
 
     def done() -> bool:
         # the scheduler's tick rewrites decided-but-unstaged outcomes the crash lost
@@ -130,7 +139,7 @@ def test_dead_letters_are_listed_and_redriven_to_work_after_the_fix(
         publish_schedule(publisher, event)
         where = DeadLetterFilter(equals={"run_id": "e2e-redrive"})
         letters = PubSubDeadLetters(info.settings())
-        wait_for(f"{n} dead letters", lambda: len(letters.pending(where)) >= n, timeout=120.0)
+        wait_for(f"{n} dead letters", lambda: len(letters.pending(where)) >= n, timeout=240.0)
     finally:
         restart_function(stack_settings, "predict_v1_baseline")  # the fix is deployed
     pending = letters.pending(where)

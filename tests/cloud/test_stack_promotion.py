@@ -31,6 +31,7 @@ from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBW
 from .stack_session import (
     ALIAS_TTL_SECONDS,
     CREATED,
+    ROWS_PER_START,
     TRAIN_END,
     event_for,
     rows_of,
@@ -92,7 +93,7 @@ def _served(
 ) -> pd.DataFrame:
     """Publish ``day`` as ``run_id``; its prediction rows once all are final."""
     event = event_for(info, day, run_id)
-    expected = 3 * starters(event)
+    expected = ROWS_PER_START * starters(event)
     publish_schedule(publisher, event)
     wait_for(
         f"{expected} rows of {run_id}", lambda: len(rows_of(cloud, run_id, merger)) >= expected
@@ -120,7 +121,7 @@ def test_promote_a_challenger_shadow_promote_and_roll_back_on_the_stack(
     _propagate()
 
     rows = _served(info, cloud, merger, publisher, SHADOW_DAY, "promo-shadow")
-    n = len(rows) // 3
+    n = len(rows) // ROWS_PER_START
     wait_for(f"{n} shadow rows", lambda: len(_shadows(cloud, "promo-shadow", shadow_merger)) >= n)
     shadows = _shadows(cloud, "promo-shadow", shadow_merger)
     assert len(shadows) == n
@@ -155,5 +156,5 @@ def test_promote_a_challenger_shadow_promote_and_roll_back_on_the_stack(
     _propagate()
     rolled = _served(info, cloud, merger, publisher, ROLLED_DAY, "promo-rolled")
     assert _version(rolled) == {champion}
-    m = len(rolled) // 3
+    m = len(rolled) // ROWS_PER_START
     wait_for(f"{m} shadow rows", lambda: len(_shadows(cloud, "promo-rolled", shadow_merger)) >= m)

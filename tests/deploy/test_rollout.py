@@ -47,7 +47,8 @@ def store(tmp_path: Path) -> ObjectModelStore:
 
 def cli(tmp_path: Path, *args: str) -> Any:
     env = {"STRIKEOUTS_MODEL_STORE": str(tmp_path / "models"), "COLUMNS": "200"}
-    return CliRunner().invoke(app, ["deploy", *args], env=env)
+    command, *rest = args  # the project's model store and buckets: the cloud backend
+    return CliRunner().invoke(app, ["deploy", command, "--backend", "cloud", *rest], env=env)
 
 
 def test_rollback_restores_the_aliases_and_writes_the_tfvars(

@@ -13,6 +13,7 @@ from strikeouts.data.teams import TeamCodes
 from strikeouts.gameday.games import game_ids
 from strikeouts.gameday.lines import snapshot_lines
 from strikeouts.gameday.slate import live_event
+from strikeouts.models.systems import system_ids
 from strikeouts.sources.odds import OddsApiClient
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
@@ -152,7 +153,7 @@ def test_a_probable_new_to_the_register_and_the_warehouse_is_still_predicted(
         rows = wh.query("SELECT * FROM pitcher_strikeout_predictions WHERE pitcher_id = 999999")
     finally:
         wh.close()
-    assert set(rows["system_id"]) == {"v1_baseline", "v1_6_rolling", "ensemble_v1"}
+    assert set(rows["system_id"]) == {*system_ids(), "ensemble_v1"}
     ens = rows[rows["system_id"] == "ensemble_v1"].iloc[0]
     assert ens["pitcher_name"] == "Rookie Newman"
     # no history: a skip with its red flag, or a prediction whose coverage says so

@@ -19,6 +19,7 @@ from strikeouts.adapters import open_model_store
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT
 from strikeouts.models.service import ensure_champions, register, train, training_frame
+from strikeouts.models.systems import system_ids
 from strikeouts.monitoring.views import ensure_views
 from strikeouts.runtime.runner import load_predictors, replay
 from strikeouts.runtime.served import load_challengers
@@ -32,9 +33,9 @@ CHALLENGER = ("v1_baseline", CHALLENGER_END)
 SOURCES = ("games", "pitcher_starts", "prop_lines")
 BACKENDS = ["duckdb", pytest.param("bigquery", marks=pytest.mark.emulator)]
 Rows = dict[str, pd.DataFrame]
-# The systems the hand-written system_comparison view has columns for (a registry-wide view
-# is issue 18 part 1); the views are judged on their rows.
-VIEW_SYSTEMS = ("v1_baseline", "v1_6_rolling")
+# Every registered system (system_comparison follows the registry); the views are judged on
+# their rows.
+VIEW_SYSTEMS = tuple(system_ids())
 OpenLoaded = Callable[[str], Warehouse]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.models.systems import system_ids
 from strikeouts.monitoring.catalog import CATALOG, by_name
 from strikeouts.monitoring.checks import CheckContext, CheckResult, failed_critical
 from strikeouts.monitoring.service import monitor
@@ -37,7 +38,7 @@ def test_catalog_names_are_unique_and_documented() -> None:
     names = [c.name for c in CATALOG]
     assert len(names) == len(set(names)) == 24
     assert all(c.summary and c.runbook for c in CATALOG)
-    runbook = (PROJECT_ROOT / "README.md").read_text().split("## Monitoring", 1)[1]
+    runbook = (PROJECT_ROOT / "docs" / "OPERATIONS.md").read_text().split("## Monitoring", 1)[1]
     assert [n for n in names if f"| `{n}` |" not in runbook] == []
     with pytest.raises(ValueError, match="nope"):
         by_name(["nope"])
@@ -254,6 +255,6 @@ def test_the_ensemble_is_expected_only_in_phases_that_write_it(settings: Setting
         context = CheckContext(None, LAST, settings, NOW, config)  # type: ignore[arg-type]
         return context.expected_systems
 
-    assert expected(PipelineConfig()) == ("v1_baseline", "v1_6_rolling", "ensemble_v1")
+    assert expected(PipelineConfig()) == (*system_ids(), "ensemble_v1")
     phase_1 = PipelineConfig(expected_systems=["v1_baseline"], write_ensemble=False)
     assert expected(phase_1) == ("v1_baseline",)

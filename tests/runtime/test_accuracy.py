@@ -45,7 +45,8 @@ def test_trailing_accuracy_grades_only_earlier_games_and_drives_adaptive_weights
     # a game on as_of itself is never graded: nothing before the first replayed date
     assert accuracy.trailing_mae(SYSTEMS, EARLIER[0], 60) == {}
 
-    config = PipelineConfig(adaptive_weights=True, adaptive_min_samples=10)
+    # no pick: the weights are what is under test
+    config = PipelineConfig(adaptive_weights=True, adaptive_min_samples=10, pick_system=None)
     summary = Runner(warehouse, predictors, tmp_path / "b.duckdb", config=config).run(
         DAY, DAY, run_id="adaptive"
     )

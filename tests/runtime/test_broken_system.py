@@ -1,6 +1,5 @@
 """One system's champion artifact overwritten with bytes that are not a model: the embedded run
-completes (that system's rows are errors naming why, the ensemble falls back to the other
-system) and ``strikeouts monitor`` exits 1 naming the system and its error share."""
+completes (that system's rows are errors naming why, the ensemble falls back to the others) and ``strikeouts monitor`` exits 1 naming the system and its error share."""
 
 from __future__ import annotations
 
@@ -19,7 +18,8 @@ from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 pytestmark = pytest.mark.data
 
-BROKEN, HEALTHY = "v1_6_rolling", "v1_baseline"
+# HEALTHY is the ensemble's pick (PipelineConfig.pick_system): its law is the ensemble's
+BROKEN, HEALTHY = "v1_6_rolling", "v2_market"
 DATE = "2025-07-04"
 
 
@@ -55,7 +55,7 @@ def test_a_corrupt_champion_costs_its_rows_not_the_run_and_monitor_says_so(
     assert broken["status_reason"].str.contains("artifact is corrupt|circuit open").all()
     assert broken["status_reason"].str.contains("artifact is corrupt").any()
     assert set(healthy["status"]) <= {"ok", "skip"}
-    # the ensemble falls back to the healthy system: its prediction, weight 1, BROKEN missing
+    # the ensemble falls back to the healthy pick: its prediction, weight 1, BROKEN missing
     answered = ensemble[ensemble["status"] == "fallback"].merge(
         healthy[healthy["status"] == "ok"], on=["game_id", "pitcher_id"], suffixes=("", "_h")
     )
@@ -63,7 +63,8 @@ def test_a_corrupt_champion_costs_its_rows_not_the_run_and_monitor_says_so(
     pd.testing.assert_series_equal(
         answered["predicted_strikeouts"], answered["predicted_strikeouts_h"], check_names=False
     )
-    assert all(json.loads(w) == {HEALTHY: 1.0} for w in answered["weights_json"])
+    weights = [json.loads(w) for w in answered["weights_json"]]
+    assert all(w[HEALTHY] == 1.0 and BROKEN not in w for w in weights)
     assert answered["fallback_reason"].str.contains(f"{BROKEN}: error").all()
 
     monitor = runner.invoke(app, ["monitor", "--date", DATE, "--format", "json"], env=broken_env)

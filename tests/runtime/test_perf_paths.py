@@ -22,6 +22,7 @@ import xgboost as xgb
 from pipeline.doubles import Recorder, StubFeatures, schedule_event
 
 from strikeouts.models.calibration import OverCalibration
+from strikeouts.models.training import anchor_margin
 from strikeouts.pipeline.breaker import BreakerState
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock, SystemClock
@@ -101,7 +102,7 @@ def _run(tmp: Path, systems: list[PitcherStub], faults: FaultPlan) -> dict[str, 
         store=DuckDBStateStore(tmp / "state.duckdb"),
         sink=WarehousePredictionSink(warehouse),
         rejections=WarehouseRejectionSink(warehouse),
-        config=PipelineConfig(),
+        config=PipelineConfig(expected_systems=[p.system_id for p in systems]),
         clock=clock,
         faults=faults,
     )
@@ -218,8 +219,10 @@ def test_inplace_mean_equals_the_dmatrix_path(
         system = predictor.system
         matrix = frame[system.feature_names].to_numpy(dtype=float, na_value=np.nan)
         dmatrix = xgb.DMatrix(matrix, feature_names=system.feature_names)
+        if system.spec.anchor is not None:  # the booster adds to log(the market's mean)
+            dmatrix.set_base_margin(anchor_margin(system.spec, system.feature_names, matrix))
         expected = np.asarray(system.booster.predict(dmatrix), dtype=float)
-        np.testing.assert_array_equal(system.predict_mean(frame), expected)
+        np.testing.assert_array_equal(system.predict_matrix(matrix), expected)
 
 
 @pytest.mark.data
@@ -249,10 +252,5 @@ def test_scalar_p_over_equals_the_array_path_with_a_calibration(
         mean, p = system.predict(frame, lines)
         assert np.isnan(p[2::5]).all() and np.isfinite(p[::5]).all()
         for i in range(len(frame)):
-            one = system.p_over_one(
-                float(mean[i]),
-                float(lines[i]),
-                float(frame["line"].iloc[i]),
-                float(frame["implied_over_prob"].iloc[i]),
-            )
+            one = system.p_over_one(float(mean[i]), float(lines[i]))
             assert (math.isnan(one) and math.isnan(p[i])) or one == p[i]
