@@ -50,9 +50,14 @@ def test_a_clean_replayed_date_passes_every_check_alike_on_both_backends(
 ) -> None:
     duck, bq = (_run(w, settings) for w in both_loaded)
     assert [r for r in duck.values() if r.status == "fail"] == []
-    assert {n for n, r in duck.items() if r.status == "skipped"} == CLOUD_ONLY
-    assert {n: (r.status, r.value, r.detail) for n, r in duck.items()} == {
-        n: (r.status, r.value, r.detail) for n, r in bq.items()
+    # the ensemble publishes v2_market's calls, which sit near the market: the window holds
+    # fewer decided calls than monitor_min_sample, so the win-rate comparison cannot judge
+    assert {n for n, r in duck.items() if r.status == "skipped"} == CLOUD_ONLY | {
+        "ensemble_win_rate_vs_best"
+    }
+    # alike on both backends, but for the cloud-only checks (each path says why it skips)
+    assert {n: (r.status, r.value, r.detail) for n, r in duck.items() if n not in CLOUD_ONLY} == {
+        n: (r.status, r.value, r.detail) for n, r in bq.items() if n not in CLOUD_ONLY
     }
 
 

@@ -26,7 +26,9 @@ EARLIER = (DAY - dt.timedelta(days=7), DAY - dt.timedelta(days=5))  # before the
 def test_trailing_accuracy_grades_only_earlier_games_and_drives_adaptive_weights(
     warehouse: DuckDBWarehouse, predictors: list[ModelPredictor], tmp_path
 ) -> None:
-    Runner(warehouse, predictors, tmp_path / "a.duckdb").run(*EARLIER, run_id="graded")
+    predictors = [p for p in predictors if p.system_id in SYSTEMS]  # the weighted pair
+    pair = PipelineConfig(expected_systems=SYSTEMS)
+    Runner(warehouse, predictors, tmp_path / "a.duckdb", config=pair).run(*EARLIER, run_id="graded")
     accuracy = WarehouseTrailingAccuracy(warehouse)
     trailing = accuracy.trailing_mae(SYSTEMS, DAY, 60)
 
@@ -46,7 +48,9 @@ def test_trailing_accuracy_grades_only_earlier_games_and_drives_adaptive_weights
     assert accuracy.trailing_mae(SYSTEMS, EARLIER[0], 60) == {}
 
     # no pick: the weights are what is under test
-    config = PipelineConfig(adaptive_weights=True, adaptive_min_samples=10, pick_system=None)
+    config = PipelineConfig(
+        expected_systems=SYSTEMS, adaptive_weights=True, adaptive_min_samples=10, pick_system=None
+    )
     summary = Runner(warehouse, predictors, tmp_path / "b.duckdb", config=config).run(
         DAY, DAY, run_id="adaptive"
     )
