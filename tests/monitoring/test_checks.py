@@ -18,7 +18,7 @@ from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.warehouse import Warehouse
 
-from .conftest import BACKENDS, LAST, OpenLoaded
+from .conftest import BACKENDS, LAST, VIEW_SYSTEMS, OpenLoaded
 
 pytestmark = pytest.mark.data
 NOW = dt.datetime(2025, 6, 17, 12, tzinfo=dt.UTC)
@@ -28,6 +28,7 @@ CLOUD_ONLY = {"tick_recent", "staged_rows_unmerged"}
 def _run(
     warehouse: Warehouse, settings: Settings, *names: str, **context: Any
 ) -> dict[str, CheckResult]:
+    context.setdefault("config", PipelineConfig(expected_systems=list(VIEW_SYSTEMS)))
     results = monitor(
         warehouse, LAST, settings, now=NOW, names=list(names), create_views=False, **context
     )
@@ -50,11 +51,7 @@ def test_a_clean_replayed_date_passes_every_check_alike_on_both_backends(
 ) -> None:
     duck, bq = (_run(w, settings) for w in both_loaded)
     assert [r for r in duck.values() if r.status == "fail"] == []
-    # the ensemble publishes v2_market's calls, which sit near the market: the window holds
-    # fewer decided calls than monitor_min_sample, so the win-rate comparison cannot judge
-    assert {n for n, r in duck.items() if r.status == "skipped"} == CLOUD_ONLY | {
-        "ensemble_win_rate_vs_best"
-    }
+    assert {n for n, r in duck.items() if r.status == "skipped"} == CLOUD_ONLY
     # alike on both backends, but for the cloud-only checks (each path says why it skips)
     assert {n: (r.status, r.value, r.detail) for n, r in duck.items() if n not in CLOUD_ONLY} == {
         n: (r.status, r.value, r.detail) for n, r in bq.items() if n not in CLOUD_ONLY

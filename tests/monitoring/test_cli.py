@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from strikeouts.cli import app
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
-from .conftest import LAST, Rows, load
+from .conftest import LAST, VIEW_SYSTEMS, Rows, load
 
 pytestmark = pytest.mark.data
 
@@ -26,7 +26,9 @@ def warehouse_file(tmp_path: Path, replayed_rows: Rows, monkeypatch: pytest.Monk
 
 
 def _monitor(path: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["monitor", "--warehouse", str(path), *args])
+    # the replayed week's two systems are the expected ones
+    env = {"STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS": json.dumps(list(VIEW_SYSTEMS))}
+    result = CliRunner().invoke(app, ["monitor", "--warehouse", str(path), *args], env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
