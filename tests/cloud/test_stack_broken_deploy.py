@@ -41,7 +41,9 @@ def _cli(settings: Settings, *args: str) -> Any:
 
 def _canary(settings: Settings) -> Any:
     args = ("deploy", "canary", "--date", DAY.isoformat(), "--backend", "stack")
-    return _cli(settings, *args, "--timeout", "120")
+    # the stack has no scheduler: tick every 5 s (the cloud default, 60 s, made each canary wait
+    # a minute for its staged rows to merge)
+    return _cli(settings, *args, "--timeout", "120", "--tick-every", "5")
 
 
 def test_a_champion_that_cannot_predict_fails_the_smoke_and_is_rolled_back(
