@@ -84,7 +84,10 @@ resource "google_storage_bucket" "b" {
     condition { age = 3 }
     action { type = "Delete" }
   }
-  lifecycle { prevent_destroy = true }
+  lifecycle {
+    prevent_destroy = true
+    ignore_changes  = [labels]
+  }
 }
 
 resource "google_service_account" "a" {
@@ -114,6 +117,7 @@ def test_the_snippet_itself_passes() -> None:
         ("lifecycle_rule {", "lifecycle_rules {", "block 'lifecycle_rules' is unsupported"),
         ('"US"\n', '"US"\n  labels {}\n', "block 'labels' is an argument, not a block"),
         ('  location = "US"\n', "", "google_storage_bucket.b: missing required 'location'"),
+        ("= [labels]", "= [lables]", "b: ignore_changes names no attribute 'lables'"),
         ("a.email", "a.emial", "google_service_account.a has no attribute 'emial'"),
         (
             '"google_service_account" "a"',

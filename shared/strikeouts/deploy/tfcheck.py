@@ -3,7 +3,7 @@ compact schemas (:mod:`strikeouts.deploy.tfschema`).
 
 Invariant: every ``resource``/``data`` type, every argument and nested block (``dynamic``
 ones included), every required argument or block, every ``provider`` block setting and every
-``<type>.<name>.<attribute>`` reference of a module is judged against the schema of exactly
+``<type>.<name>.<attribute>`` reference and ``ignore_changes`` entry of a module is judged against the schema of exactly
 the provider version the module pins; a name the schema lacks is an error, never skipped.
 Terraform's own meta-arguments are Terraform's, not the provider's, and are not looked up.
 Values and types (a string where a number is due, an enum's members) are not checked.
@@ -43,6 +43,7 @@ REFERENCE = re.compile(
 
 
 def fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A parsed block's own entries, without python-hcl2's ``__is_block__``/``__comments__``."""
     return {k: v for k, v in body.items() if not k.startswith("__")}
 
 
@@ -81,6 +82,18 @@ def check_body(body: Mapping[str, Any], schema: Block, where: str, top: bool = T
         n for n, b in schema["blocks"].items() if b["required"]
     ]
     errors += [f"{where}: missing required '{n}'" for n in required if n not in present]
+    return errors
+
+
+def ignored(body: Mapping[str, Any], schema: Block, where: str) -> list[str]:
+    """``lifecycle.ignore_changes`` names attributes the resource has (``all`` aside)."""
+    errors: list[str] = []
+    for lifecycle in body.get("lifecycle", []):
+        names = lifecycle.get("ignore_changes", [])
+        for entry in names if isinstance(names, list) else [names]:
+            attribute = re.split(r"[.\[]", str(entry).strip('${}"'))[0]
+            if attribute != "all" and normal(attribute) not in schema["attributes"]:
+                errors.append(f"{where}: ignore_changes names no attribute '{attribute}'")
     return errors
 
 
@@ -142,7 +155,7 @@ def check_module(
                     errors.append(f"{where}: {source} has no {kind} type '{rtype}'")
                     continue
                 declared[(kind, rtype, name)] = schema
-                errors += check_body(body, schema, where)
+                errors += check_body(body, schema, where) + ignored(body, schema, where)
         for block in parsed.get("provider", []):
             for label, body in fields(block).items():
                 local, where = unquote(label), f"{filename}: provider {unquote(label)}"
