@@ -153,3 +153,21 @@ resource "google_storage_bucket" "b" {{
     }[label]
     found = errors_of(text)
     assert any(expected in e for e in found), found
+
+
+def test_a_beta_only_resource_needs_the_beta_provider() -> None:
+    """The GA provider 6.2.0 lacks google_project_service_identity (apis.tf): without its
+    ``provider = google-beta`` the type is looked up in GA and named as missing."""
+    apis = (INFRA / "apis.tf").read_text()
+    line = "  provider   = google-beta\n"
+    assert line in apis
+    google = schema("hashicorp/google", "6.2.0")
+    beta = schema("hashicorp/google-beta", "6.2.0")
+    assert "google_project_service_identity" in beta["resource"]
+    providers = {"google": google, "google-beta": beta}
+    assert check_module({"apis.tf": hcl2.loads(apis)}, providers) == []
+    found = check_module({"apis.tf": hcl2.loads(apis.replace(line, "", 1))}, providers)
+    assert found == [
+        "apis.tf: google_project_service_identity.pubsub: registry.terraform.io/hashicorp/google"
+        " has no resource type 'google_project_service_identity'"
+    ]
