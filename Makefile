@@ -36,7 +36,7 @@ $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
 # tests/infra/test_checkov.py runs it over infra/ (fails in CI when it is missing)
 checkov: $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 
-# ~76 MB of wheels, once: kept is one compact JSON per provider version (~1.7 MB), not the wheels
+# ~76 MB of wheels, once: kept is one compact JSON per provider version (~2.4 MB), not the wheels
 $(TF_SCHEMA_STAMP): $(STAMP) shared/strikeouts/deploy/tfschema.py
 	rm -rf $(TF_SCHEMA_DIR)/wheels
 	$(BIN)/python -m pip download --quiet --no-deps --dest $(TF_SCHEMA_DIR)/wheels $(TF_SCHEMA_PACKAGES)

@@ -73,6 +73,8 @@ def test_the_schema_knows_what_the_provider_requires() -> None:
     assert bucket["arguments"]["location"] is True and bucket["arguments"]["name"] is True
     assert bucket["blocks"]["lifecycle_rule"]["schema"]["blocks"]["action"]["required"]
     assert "url" in bucket["attributes"] and "url" not in bucket["arguments"]  # computed only
+    function = google["resource"]["google_cloudfunctions2_function"]["attributes"]
+    assert "uri" in function["serviceconfig"]  # a computed attribute of a nested block
     assert len(google["resource"]) > 800 and len(google["data"]) > 250
 
 
@@ -97,6 +99,10 @@ resource "google_service_account" "a" {
 output "email" {
   value = google_service_account.a.email
 }
+
+output "first_action" {
+  value = google_storage_bucket.b.lifecycle_rule[0].action[0].type
+}
 """
 
 
@@ -118,6 +124,7 @@ def test_the_snippet_itself_passes() -> None:
         ('"US"\n', '"US"\n  labels {}\n', "block 'labels' is an argument, not a block"),
         ('  location = "US"\n', "", "google_storage_bucket.b: missing required 'location'"),
         ("= [labels]", "= [lables]", "b: ignore_changes names no attribute 'lables'"),
+        ("action[0].type", "action[0].typ", "b.lifecycle_rule.action has no attribute 'typ'"),
         ("a.email", "a.emial", "google_service_account.a has no attribute 'emial'"),
         (
             '"google_service_account" "a"',

@@ -31,15 +31,17 @@ BUILTIN: dict[str, Any] = {
         "terraform_data": {
             "arguments": {"input": False, "triggers_replace": False},
             "blocks": {},
-            "attributes": ["id", "input", "output", "triggersreplace"],
+            "attributes": {"id": None, "input": None, "output": None, "triggersreplace": None},
         }
     },
     "data": {},
 }
-# <type>.<name>.<attribute>, with an optional data. and an index or splat between name and attribute
+# <type>.<name>.<attribute>[...], with an optional data. and indexes or splats between the names
 REFERENCE = re.compile(
-    r"(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.([a-z_][a-z0-9_]*)"
+    r"(?<![\w.])(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)"
+    r"((?:(?:\[[^\]]*\])?\.[a-z_][a-z0-9_]*)+)"
 )
+INDEX = re.compile(r"\[[^\]]*\]")
 
 
 def fields(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,12 +174,19 @@ def check_module(
 def check_references(
     parsed: Mapping[str, Any], declared: Mapping[tuple[str, str, str], Block]
 ) -> list[str]:
-    """Every reference to a declared resource or data source reads an attribute it has."""
+    """Every reference to a declared resource or data source reads attributes it has, nested
+    ones (``service_config[0].uri``) as deep as the bindings spell them out."""
     errors: set[str] = set()
     for text in strings(parsed):
-        for data, rtype, name, attribute in REFERENCE.findall(text):
-            kind = "data" if data else "resource"
-            schema = declared.get((kind, rtype, name))
-            if schema is not None and normal(attribute) not in schema["attributes"]:
-                errors.add(f"{data}{rtype}.{name} has no attribute '{attribute}'")
+        for data, rtype, name, tail in REFERENCE.findall(text):
+            schema = declared.get(("data" if data else "resource", rtype, name))
+            reads: Mapping[str, Any] | None = schema["attributes"] if schema else None
+            path = f"{data}{rtype}.{name}"
+            for attribute in INDEX.sub("", tail).split(".")[1:]:
+                if reads is None:  # a plain value (a map's key, say): nothing to look up
+                    break
+                if normal(attribute) not in reads:
+                    errors.add(f"{path} has no attribute '{attribute}'")
+                    break
+                reads, path = reads[normal(attribute)], f"{path}.{attribute}"
     return sorted(errors)

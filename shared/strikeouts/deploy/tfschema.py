@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 # A block: its arguments (name -> required), its nested blocks (name -> required and the
-# nested schema) and, for resources and data sources, every attribute a reference may read.
+# nested schema) and, for resources and data sources, every attribute a reference may read
+# (``attributes``: see Reads).
 Block = dict[str, Any]
+# what a reference may read: normal(attribute) -> what it may read below it, None for a value
+Reads = dict[str, Any]
 
 # The resource or data source a class stands for, from its generated docs: "Represents a
 # {@link https://registry.terraform.io/providers/hashicorp/google/6.2.0/docs/resources/x google_x}."
@@ -36,7 +39,9 @@ PROVIDER_CLASS = re.compile(r"/docs ([a-z0-9_-]+)\}")
 ANCHOR = re.compile(r"Docs at Terraform Registry: \{@link \S+#([a-z0-9_]+) ")
 KINDS = {"resources": "resource", "data-sources": "data"}
 # the getters every generated class has that are no Terraform attribute
-NOT_ATTRIBUTES = {"tfResourceType"}
+NOT_ATTRIBUTES = {"tfResourceType", "internalValue"}
+# the generated list and map classes of nested objects, whose element ``get`` returns
+COLLECTIONS = {"cdktf.ComplexList", "cdktf.ComplexMap"}
 
 
 def snake(name: str) -> str:
@@ -93,17 +98,29 @@ def config_struct(cls: dict[str, Any]) -> str:
     return next(str(p["type"]["fqn"]) for p in params if p["name"] == "config")
 
 
-def attributes(cls: dict[str, Any]) -> list[str]:
-    """Every attribute a reference may read: the class's getters, inputs and statics aside."""
-    return sorted(
-        {
-            normal(str(p["name"]))
-            for p in cls.get("properties", [])
-            if not p.get("static")
-            and not str(p["name"]).endswith("Input")
-            and p["name"] not in NOT_ATTRIBUTES
-        }
-    )
+def attributes(cls: dict[str, Any], types: dict[str, Any], seen: tuple[str, ...] = ()) -> Reads:
+    """Every attribute a reference may read (computed ones included), by :func:`normal` name:
+    the class's getters, inputs and statics aside, each with what a reference may read below
+    it (None: a plain value, or a type whose inside the bindings do not spell out)."""
+    return {
+        normal(str(p["name"])): below(p["type"].get("fqn"), types, (*seen, cls["fqn"]))
+        for p in cls.get("properties", [])
+        if not p.get("static")
+        and not str(p["name"]).endswith("Input")
+        and p["name"] not in NOT_ATTRIBUTES
+    }
+
+
+def below(fqn: str | None, types: dict[str, Any], seen: tuple[str, ...]) -> Reads | None:
+    """The attributes under a nested block's getter: an object's own getters, or for a list or
+    map of objects those of its element (what ``get(i)`` returns)."""
+    cls = types.get(fqn or "")
+    if cls is None or cls["kind"] != "class" or fqn in seen:
+        return None
+    if cls.get("base") in COLLECTIONS:
+        get = next((m for m in cls.get("methods", []) if m["name"] == "get"), None)
+        return below(get["returns"]["type"].get("fqn"), types, seen) if get else None
+    return attributes(cls, types, seen) if cls.get("base") == "cdktf.ComplexObject" else None
 
 
 def compact(assembly: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +140,7 @@ def compact(assembly: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]
         summary = cls.get("docs", {}).get("summary", "")
         if found := REPRESENTS.search(summary):
             schema = block(config_struct(cls), types)
-            schema["attributes"] = attributes(cls)
+            schema["attributes"] = attributes(cls, types)
             out[KINDS[found.group(1)]][found.group(2)] = schema
         elif PROVIDER_CLASS.search(summary):
             out["provider"] = block(config_struct(cls), types)
