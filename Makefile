@@ -9,8 +9,15 @@ DEMO_DATE ?= 2025-07-04
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# The pinned providers' schemas, from PyPI's prebuilt CDK for Terraform bindings of exactly those
+# versions (each package's provider version: `npm view @cdktf/provider-google@14.1.0 cdktf`).
+# Bump with infra/versions.tf; tests/infra/test_provider_schema.py fails when they disagree.
+TF_SCHEMA_DIR := .tf-schema
+TF_SCHEMA_PACKAGES := cdktf-cdktf-provider-google==14.1.0 cdktf-cdktf-provider-google-beta==14.1.0 \
+	cdktf-cdktf-provider-archive==10.0.1
+TF_SCHEMA_STAMP := $(TF_SCHEMA_DIR)/.stamp-$(shell echo '$(TF_SCHEMA_PACKAGES)' | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint typecheck unit checkov demo bench clean
+.PHONY: venv test lint typecheck unit checkov tfschema demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +36,17 @@ $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
 # tests/infra/test_checkov.py runs it over infra/ (fails in CI when it is missing)
 checkov: $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 
+# ~76 MB of wheels, once: kept is one compact JSON per provider version (~2.4 MB), not the wheels
+$(TF_SCHEMA_STAMP): $(STAMP) shared/strikeouts/deploy/tfschema.py
+	rm -rf $(TF_SCHEMA_DIR)/wheels
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(TF_SCHEMA_DIR)/wheels $(TF_SCHEMA_PACKAGES)
+	$(BIN)/python -m strikeouts.deploy.tfschema $(TF_SCHEMA_DIR) $(TF_SCHEMA_DIR)/wheels/*.whl
+	rm -rf $(TF_SCHEMA_DIR)/wheels
+	touch $@
+
+# tests/infra/test_provider_schema.py checks infra/'s names against it (fails in CI when missing)
+tfschema: $(TF_SCHEMA_STAMP)
+
 lint: venv
 	$(BIN)/ruff check shared tests benchmarks functions
 	$(BIN)/ruff format --check shared tests benchmarks functions
@@ -44,7 +62,7 @@ TEST_WORKERS ?= 0
 unit: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10
 
-test: lint typecheck checkov unit
+test: lint typecheck checkov tfschema unit
 
 # ingest is ~3 s, so it always runs; `run` trains missing champions on starts before DEMO_DATE:
 # the docs use no date before it, so the demo's champions never predict games they trained on.
@@ -58,4 +76,4 @@ bench: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/python benchmarks/replay.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .strikeouts .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(TF_SCHEMA_DIR) .strikeouts .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from typing import Any
 
 import hcl2
 
+from strikeouts.deploy.tfcheck import fields, labelled
 from strikeouts.settings import PROJECT_ROOT
 
 INFRA = PROJECT_ROOT / "infra"
@@ -31,11 +32,6 @@ def load(path: Path) -> dict[str, Any]:
     return parsed
 
 
-def fields(block: dict[str, Any]) -> dict[str, Any]:
-    """A parsed block's own entries, without python-hcl2's ``__is_block__``/``__comments__``."""
-    return {k: v for k, v in block.items() if not k.startswith("__")}
-
-
 def unquote(value: Any) -> Any:
     """A python-hcl2 string literal without its quotes; anything else unchanged."""
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
@@ -47,13 +43,11 @@ def resources(
     module: Path = INFRA, kind: str = "resource"
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """(type, name) -> body of every resource (or data source) of one root module's own files."""
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted(module.glob("*.tf")):
-        for block in load(path).get(kind, []):
-            for rtype, named in fields(block).items():
-                for name, body in fields(named).items():
-                    found[(unquote(rtype), unquote(name))] = body
-    return found
+    return {
+        (rtype, name): body
+        for path in sorted(module.glob("*.tf"))
+        for rtype, name, body in labelled(load(path), kind)
+    }
 
 
 def of_type(rtype: str, module: Path = INFRA) -> dict[str, dict[str, Any]]:
