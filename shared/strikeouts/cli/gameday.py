@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from strikeouts.adapters import open_warehouse
+from strikeouts.adapters import open_injured_list_cache, open_warehouse
 from strikeouts.cli.app import app
 from strikeouts.cli.options import (
     Backend,
@@ -32,6 +32,7 @@ from strikeouts.data.files import DataFileError
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
 from strikeouts.gameday.grading import GradeReport
+from strikeouts.gameday.injuries import CACHED, FRESH, MISSING, STALE
 from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
 from strikeouts.pipeline.config import PipelineConfig
@@ -81,6 +82,7 @@ def _print_live(console: Console, live: LiveSlate) -> None:
         f"suspended games, {s.not_pregame} games under way or over",
         highlight=False,
     )
+    _print_injuries(console, live)
     if live.lines is not None:
         ln = live.lines
         console.print(
@@ -89,6 +91,39 @@ def _print_live(console: Console, live: LiveSlate) -> None:
             f"snapshot rows, {ln.rejected} rejected",
             highlight=False,
         )
+
+
+def _print_injuries(console: Console, live: LiveSlate) -> None:
+    """The injured list's line: who is on it, and a warning when part of it is stale or
+    unknown (the slate went on without it)."""
+    found, s = live.injuries, live.slate
+    if found is None:
+        return
+    stale = found.teams_by_source(STALE)
+    console.print(
+        f"injured list: {len(found.teams)} teams ({len(found.teams_by_source(FRESH))} fetched, "
+        f"{len(found.teams_by_source(CACHED))} cached, {len(stale)} stale); "
+        f"{s.injured} starters on it",
+        highlight=False,
+    )
+    if stale:
+        console.print(
+            f"[yellow]warning:[/] the Stats API's rosters failed: teams {_ids(stale)} use "
+            "their last cached injured list",
+            highlight=False,
+        )
+    if s.injury_unknown:
+        console.print(
+            f"[bold yellow]warning:[/] no injured list for teams "
+            f"{_ids(found.teams_by_source(MISSING))} (the Stats API's rosters failed and "
+            f"nothing is cached): {s.injury_unknown} starters go on without it, their rows "
+            "flagged injured_list_unknown",
+            highlight=False,
+        )
+
+
+def _ids(team_ids: list[int]) -> str:
+    return ", ".join(str(t) for t in team_ids)
 
 
 def _print_run(console: Console, summary: RunSummary, built: LiveSlate | None) -> None:
@@ -127,7 +162,8 @@ class GameDay:
         )
 
     def live_slate(self, day: dt.date, runner: Runner) -> LiveSlate:
-        with live_sources(self.settings, self.teams) as sources:
+        cache = open_injured_list_cache(self.settings)
+        with live_sources(self.settings, self.teams, injury_cache=cache) as sources:
             if sources.lines is None:
                 self.console.print(
                     "[yellow]warning:[/] no STRIKEOUTS_ODDS_API_KEY: the slate has no lines",
