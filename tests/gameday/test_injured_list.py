@@ -139,7 +139,7 @@ def _rows(cli_env: dict[str, str], sql: str) -> list[dict]:
 
 
 @pytest.mark.data
-def test_the_injured_starter_is_skipped_end_to_end_and_the_cache_is_reused(
+def test_the_injured_starter_is_skipped_end_to_end_from_the_feed_the_cache_and_a_stale_cache(
     api: FixtureApi, cli_env: dict[str, str]
 ) -> None:
     api.rosters = ROSTERS
@@ -161,6 +161,14 @@ def test_the_injured_starter_is_skipped_end_to_end_and_the_cache_is_reused(
     again = CliRunner().invoke(app, args, env=cli_env)
     assert again.exit_code == 0 and "(0 fetched, 30 cached, 0 stale)" in again.output
     assert len(roster_calls(api)) == calls
+    # past the TTL with the source down: the stale copies still skip him, with a warning
+    for team in {int(c.split("/")[4]) for c in roster_calls(api)}:
+        api.status[roster_path(team)] = 503
+    stale_env = {**cli_env, "STRIKEOUTS_INJURED_LIST_TTL_HOURS": "0"}
+    stale = CliRunner().invoke(app, args, env=stale_env)
+    assert stale.exit_code == 0, stale.output
+    assert "(0 fetched, 0 cached, 30 stale); 1 starters on it" in stale.output
+    assert "rosters failed: 30 teams use their last cached injured list" in stale.output
 
 
 @pytest.mark.data
@@ -173,8 +181,7 @@ def test_without_rosters_or_cache_the_slate_goes_on_and_its_rows_say_so(
             api.status[roster_path(side["team"]["id"])] = 503
     result = CliRunner().invoke(app, ["schedule", "--date", "2025-07-04", "--live"], env=cli_env)
     assert result.exit_code == 0, result.output
-    assert "no injured list for teams" in result.output
-    assert "30 starters go on without it" in result.output
+    assert "warning: no injured list for 30 starters" in result.output
     rows = _rows(cli_env, "SELECT * FROM pitcher_strikeout_predictions")
     assert len({(r["game_id"], r["pitcher_id"]) for r in rows}) == 30
     assert all("injured_list_unknown" in list(r["red_flags"]) for r in rows)

@@ -108,16 +108,16 @@ def _print_injuries(console: Console, live: LiveSlate) -> None:
     )
     if stale:
         console.print(
-            f"[yellow]warning:[/] the Stats API's rosters failed: teams {_ids(stale)} use "
-            "their last cached injured list",
+            f"[yellow]warning:[/] the Stats API's rosters failed: {len(stale)} teams use "
+            f"their last cached injured list (team ids {_ids(stale)})",
             highlight=False,
         )
     if s.injury_unknown:
         console.print(
-            f"[bold yellow]warning:[/] no injured list for teams "
-            f"{_ids(found.teams_by_source(MISSING))} (the Stats API's rosters failed and "
-            f"nothing is cached): {s.injury_unknown} starters go on without it, their rows "
-            "flagged injured_list_unknown",
+            f"[bold yellow]warning:[/] no injured list for {s.injury_unknown} starters (the "
+            "Stats API's rosters failed and nothing is cached): they go on without it, their "
+            "rows flagged injured_list_unknown (team ids "
+            f"{_ids(found.teams_by_source(MISSING))})",
             highlight=False,
         )
 
