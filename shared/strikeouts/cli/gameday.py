@@ -16,6 +16,7 @@ from rich.console import Console
 
 from strikeouts.adapters import open_injured_list_cache, open_warehouse
 from strikeouts.cli.app import app
+from strikeouts.cli.injured_list import print_injured_list
 from strikeouts.cli.options import (
     Backend,
     DataDir,
@@ -32,7 +33,6 @@ from strikeouts.data.files import DataFileError
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, results_and_grades
 from strikeouts.gameday.grading import GradeReport
-from strikeouts.gameday.injuries import CACHED, FRESH, MISSING, STALE
 from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
 from strikeouts.pipeline.config import PipelineConfig
@@ -82,7 +82,7 @@ def _print_live(console: Console, live: LiveSlate) -> None:
         f"suspended games, {s.not_pregame} games under way or over",
         highlight=False,
     )
-    _print_injuries(console, live)
+    print_injured_list(console, live)
     if live.lines is not None:
         ln = live.lines
         console.print(
@@ -91,39 +91,6 @@ def _print_live(console: Console, live: LiveSlate) -> None:
             f"snapshot rows, {ln.rejected} rejected",
             highlight=False,
         )
-
-
-def _print_injuries(console: Console, live: LiveSlate) -> None:
-    """The injured list's line: who is on it, and a warning when part of it is stale or
-    unknown (the slate went on without it)."""
-    found, s = live.injuries, live.slate
-    if found is None:
-        return
-    stale = found.teams_by_source(STALE)
-    console.print(
-        f"injured list: {len(found.teams)} teams ({len(found.teams_by_source(FRESH))} fetched, "
-        f"{len(found.teams_by_source(CACHED))} cached, {len(stale)} stale); "
-        f"{s.injured} starters on it",
-        highlight=False,
-    )
-    if stale:
-        console.print(
-            f"[yellow]warning:[/] the Stats API's rosters failed: {len(stale)} teams use "
-            f"their last cached injured list (team ids {_ids(stale)})",
-            highlight=False,
-        )
-    if s.injury_unknown:
-        console.print(
-            f"[bold yellow]warning:[/] no injured list for {s.injury_unknown} starters (the "
-            "Stats API's rosters failed and nothing is cached): they go on without it, their "
-            "rows flagged injured_list_unknown (team ids "
-            f"{_ids(found.teams_by_source(MISSING))})",
-            highlight=False,
-        )
-
-
-def _ids(team_ids: list[int]) -> str:
-    return ", ".join(str(t) for t in team_ids)
 
 
 def _print_run(console: Console, summary: RunSummary, built: LiveSlate | None) -> None:
