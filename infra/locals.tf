@@ -47,9 +47,10 @@ locals {
     monitor = {
       memory = "1Gi", publishes = [], models = false, state = false, reads = true, writes = []
     }
-    # game day (gameday.tf): schedule reads the champions' versions and the odds key
+    # game day (gameday.tf): schedule reads the champions' versions and the odds key, and keeps
+    # the injured-list cache in the state bucket (gameday/injuries.py)
     schedule = {
-      memory = "1Gi", publishes = ["game_schedule"], models = true, state = false, reads = true
+      memory = "1Gi", publishes = ["game_schedule"], models = true, state = true, reads = true
       writes = ["rejected_messages", "source_fetches", "rejected_rows", "prop_line_snapshots"]
     }
     results = {
@@ -115,5 +116,6 @@ locals {
     STRIKEOUTS_LEAGUE_TIME_ZONE       = var.league_time_zone
     STRIKEOUTS_TOPIC_GAMEDAY_SCHEDULE = local.topics.gameday_schedule
     STRIKEOUTS_TOPIC_GAMEDAY_RESULTS  = local.topics.gameday_results
+    STRIKEOUTS_INJURED_LIST_CACHE     = "gs://${google_storage_bucket.state.name}/injured-list"
   }
 }

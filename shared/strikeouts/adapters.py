@@ -1,4 +1,5 @@
-"""The one place that picks an adapter from configuration: warehouse and model store.
+"""The one place that picks an adapter from configuration: warehouse, model store, and the
+object stores beside it (the injured-list cache).
 
 Invariant: domain packages never choose between local and cloud. A path opens the embedded
 adapter (DuckDB file, local directory); ``bigquery://PROJECT/DATASET`` and ``gs://BUCKET/PREFIX``
@@ -49,17 +50,45 @@ def open_model_store(
 ) -> ObjectModelStore:
     """A local-directory store for a path, a Cloud Storage one for ``gs://BUCKET/PREFIX``."""
     settings = settings or get_settings()
-    target = settings.model_store
+    backend = open_objects(settings.model_store, "model_store", client=client)
+    ttl = settings.alias_ttl_seconds if alias_ttl_seconds is None else alias_ttl_seconds
+    return ObjectModelStore(backend, alias_ttl_seconds=ttl)
+
+
+def open_objects(
+    target: str, setting: str, *, client: StorageClient | None = None
+) -> ObjectBackend:
+    """Objects in a local directory, or under ``gs://BUCKET/PREFIX`` (``setting`` names the
+    option in the error of a location without a bucket)."""
     if target.startswith(GCS_PREFIX):
         from strikeouts.cloud.gcs_models import GcsObjects
 
         bucket, _, prefix = target[len(GCS_PREFIX) :].partition("/")
         if not bucket:
-            raise ModelStoreError(f"model_store {target!r}: expected gs://BUCKET/PREFIX")
-        backend: ObjectBackend = GcsObjects(bucket, prefix, client=client)
-    else:
-        from strikeouts.models.local_store import LocalObjects
+            raise ModelStoreError(f"{setting} {target!r}: expected gs://BUCKET/PREFIX")
+        return GcsObjects(bucket, prefix, client=client)
+    from strikeouts.models.local_store import LocalObjects
 
-        backend = LocalObjects(target)
-    ttl = settings.alias_ttl_seconds if alias_ttl_seconds is None else alias_ttl_seconds
-    return ObjectModelStore(backend, alias_ttl_seconds=ttl)
+    return LocalObjects(target)
+
+
+INJURED_LIST_PREFIX = "injured-list"
+
+
+def injured_list_cache_location(settings: Settings) -> str:
+    """Where the injured-list cache lives: the setting, else ``injured-list`` in the
+    aggregation state's bucket (cloud) or in the local state directory."""
+    if settings.injured_list_cache:
+        return settings.injured_list_cache
+    state = settings.aggregation_state or ""
+    if state.startswith(GCS_PREFIX):
+        bucket = state[len(GCS_PREFIX) :].partition("/")[0]
+        return f"{GCS_PREFIX}{bucket}/{INJURED_LIST_PREFIX}"
+    return str(settings.state_dir / INJURED_LIST_PREFIX)
+
+
+def open_injured_list_cache(
+    settings: Settings, *, client: StorageClient | None = None
+) -> ObjectBackend:
+    """The injured-list cache's objects (see :func:`injured_list_cache_location`)."""
+    return open_objects(injured_list_cache_location(settings), "injured_list_cache", client=client)

@@ -216,6 +216,14 @@ class Settings(BaseSettings):
     league_time_zone: str = "America/New_York"
     """Time zone in which a trigger's time becomes the game date (MLB's official dates)."""
 
+    injured_list_ttl_hours: float = Field(default=6.0, ge=0.0, le=72.0)
+    """How long a team's injured list (its 40-man roster statuses) is reused from the cache
+    before the Stats API is asked again; a stale copy is still used when the source fails."""
+
+    injured_list_cache: str | None = None
+    """Directory or ``gs://BUCKET/PREFIX`` of the injured-list cache; None = ``injured-list``
+    beside the aggregation state: its bucket when that is ``gs://``, else ``state_dir``."""
+
     odds_window_hours: float = Field(default=6.0, gt=0, le=12.0)
     """How far an odds event's commence time may be from its game's time to match it (the
     nearest game of the same two teams wins; feeds slip by hours, e.g. 2025-07-04 ATH-SF)."""

@@ -44,7 +44,7 @@ def test_red_flag_inputs_are_features() -> None:
     config = PipelineConfig()
     read = {c.feature for rule in config.red_flags.values() for c in rule.conditions}
     # the injured list is not in our data: fanout adds it only when the event says so
-    assert read - set(SUPERSET) == {"on_injured_list"}
+    assert read - set(SUPERSET) == {"on_injured_list", "injured_list_unknown"}
 
 
 def test_unknown_set_named() -> None:

@@ -73,3 +73,27 @@ def test_a_missing_fixture_folder_is_one_red_line(tmp_path: Path) -> None:
         result.output.strip()
         == f"error: --fixtures {missing}: no such folder (the live fixtures, DATE/statsapi ...)"
     )
+
+
+def test_the_roster_endpoint_answers_the_real_client(served: tuple[FixtureApi, str]) -> None:
+    """Without a roster file a team's 40-man roster is its probables of the day, all active;
+    with ``rosters`` (``fixtures serve --rosters``) the hand-built file answers."""
+    from strikeouts.sources.rosters import StatsApiRosters, is_injured
+
+    api, url = served
+    client = StatsApiRosters(url, FAST)
+    try:
+        athletics = client.roster(133, D1)
+        assert [(e.person_id, e.status_code) for e in athletics.entries] == [(676664, "A")]
+        api.rosters = Path(__file__).parent / "rosters"
+        giants = client.roster(137, D1)
+        assert [e.person_id for e in giants.entries if is_injured(e.status_code)] == [434378]
+    finally:
+        client.close()
+
+
+def test_a_missing_rosters_folder_is_one_red_line(live_fixtures: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    args = ["fixtures", "serve", "--fixtures", str(live_fixtures), "--rosters", str(missing)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and f"--rosters {missing}: no such folder" in result.output

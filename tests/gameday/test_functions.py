@@ -162,3 +162,21 @@ def test_schedule_asks_only_the_rollout_phase_systems(invoke: Invoke) -> None:
     assert status == 200
     [(_, event, _)] = recorder.sent
     assert event["expected_systems"] == ["v1_baseline"]
+
+
+def test_schedule_marks_the_injured_starter_and_reuses_its_cache(
+    invoke: Invoke, api: FixtureApi, tmp_path: Path
+) -> None:
+    """The function reads the rosters through its cache (here STATE_DIR/injured-list): the
+    injured starter is marked in the published event, the next slate asks the API nothing."""
+    api.rosters = Path(__file__).parent / "rosters"
+    status, recorder = invoke("schedule", MORNING)
+    assert status == 200
+    [(_, event, _)] = recorder.sent
+    starters = {s["pitcher_id"]: s for g in event["games"] for s in g["starters"]}
+    assert starters[434378]["injured_list"] is True  # Verlander (the fixture's made-up injury)
+    assert sum(s["injured_list"] is False for s in starters.values()) == 29
+    assert len(list((tmp_path / "injured-list").glob("*.json"))) == 30
+    calls = sum("/roster" in c for c in api.calls)
+    status, recorder = invoke("schedule", MORNING + dt.timedelta(hours=2))
+    assert status == 200 and sum("/roster" in c for c in api.calls) == calls

@@ -54,6 +54,15 @@ def serve_command(
         dt.date | None,
         date_option("--today", "The server's day: schedules of earlier dates are final"),
     ] = None,
+    rosters: Annotated[
+        Path | None,
+        typer.Option(
+            "--rosters",
+            help="Folder of DATE/statsapi/roster_TEAMID.json 40-man rosters (default: none; a "
+            "team without a file answers its probable starters, all active)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the fixtures until interrupted; prints the three settings that point at it."""
     from strikeouts.devstack.fixture_api import KEY, FixtureApi, fixture_server
@@ -61,7 +70,10 @@ def serve_command(
     root = fixtures or default_fixtures(Settings())
     if not root.is_dir():
         raise BadInput(f"--fixtures {root}: no such folder (the live fixtures, DATE/statsapi ...)")
-    api = FixtureApi(root, today=today or dt.date.fromisoformat(FixtureApi(root).days()[0]))
+    if rosters is not None and not rosters.is_dir():
+        raise BadInput(f"--rosters {rosters}: no such folder (DATE/statsapi/roster_TEAMID.json)")
+    first = dt.date.fromisoformat(FixtureApi(root).days()[0])
+    api = FixtureApi(root, today=today or first, rosters=rosters)
     server = fixture_server(api, port)
     url = f"http://127.0.0.1:{server.port}"
     print(f"serving {root} on {url} (today {api.today}; Ctrl-C stops it)", flush=True)

@@ -14,8 +14,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from strikeouts.adapters import open_warehouse
+from strikeouts.adapters import open_injured_list_cache, open_warehouse
 from strikeouts.cli.app import app
+from strikeouts.cli.injured_list import print_injured_list
 from strikeouts.cli.options import (
     Backend,
     DataDir,
@@ -81,6 +82,7 @@ def _print_live(console: Console, live: LiveSlate) -> None:
         f"suspended games, {s.not_pregame} games under way or over",
         highlight=False,
     )
+    print_injured_list(console, live)
     if live.lines is not None:
         ln = live.lines
         console.print(
@@ -127,7 +129,8 @@ class GameDay:
         )
 
     def live_slate(self, day: dt.date, runner: Runner) -> LiveSlate:
-        with live_sources(self.settings, self.teams) as sources:
+        cache = open_injured_list_cache(self.settings)
+        with live_sources(self.settings, self.teams, injury_cache=cache) as sources:
             if sources.lines is None:
                 self.console.print(
                     "[yellow]warning:[/] no STRIKEOUTS_ODDS_API_KEY: the slate has no lines",

@@ -4,7 +4,10 @@ Both are triggered by Cloud Scheduler through a Pub/Sub topic with a ``gameday-t
 message; the game date is the trigger's ``game_date``, else its ``scheduled_at`` (or now) in
 the league's time zone — today for ``schedule``, yesterday for ``results``. A source that
 stays down raises (a transient failure: Pub/Sub redelivers, then dead-letters) after its
-failed fetch was recorded; nothing of a half-fetched day is written or published.
+failed fetch was recorded; nothing of a half-fetched day is written or published. The
+injured list is the exception: ``schedule`` reads it through its cache in the state bucket
+and, when the Stats API's rosters fail, goes on with a stale copy or without it (logged,
+and noted on the starters' rows).
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from strikeouts.adapters import injured_list_cache_location, open_injured_list_cache
 from strikeouts.cloud.entry import Entry, Services, instance_services
 from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import live_slate, live_sources, results_and_grades
 from strikeouts.logs import get_logger
+from strikeouts.models.ports import ObjectBackend
+from strikeouts.models.refs import GCS_PREFIX
 from strikeouts.models.service import CHAMPION
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.delivery import Handler
@@ -39,11 +45,21 @@ def trigger_day(
     return local + dt.timedelta(days=offset)
 
 
+def open_function_injury_cache(settings: Settings) -> ObjectBackend:
+    """The injured-list cache, on Cloud Storage through the settings' client when ``gs://``."""
+    if injured_list_cache_location(settings).startswith(GCS_PREFIX):
+        from strikeouts.cloud.clients import storage_client
+
+        return open_injured_list_cache(settings, client=storage_client(settings))
+    return open_injured_list_cache(settings)
+
+
 def build_schedule(services: Services) -> Handler:
     """Live slate of the day → the game-schedule event, published for fanout."""
     settings = services.settings
     teams = load_team_codes(settings.data_dir)
     store = open_function_model_store(settings)
+    injury_cache = open_function_injury_cache(settings)
 
     def handle(payload: Payload) -> None:
         trigger = decode("gameday-trigger", payload)
@@ -52,7 +68,7 @@ def build_schedule(services: Services) -> Handler:
         # the rollout phase's systems (STRIKEOUTS_PIPELINE_EXPECTED_SYSTEMS), not every known one
         expected = list(services.config.expected_systems)
         versions = {s: store.resolve(s, CHAMPION).version for s in expected}
-        with live_sources(settings, teams) as sources:
+        with live_sources(settings, teams, injury_cache=injury_cache) as sources:
             built = live_slate(day, services.warehouse, teams, sources, now, versions, expected)
         if not built.event["games"]:
             log.info("no pre-game game to predict", game_date=str(day))
@@ -65,7 +81,16 @@ def build_schedule(services: Services) -> Handler:
             games=built.slate.games,
             starters=built.slate.starters,
             lined=built.slate.lined,
+            injured=built.slate.injured,
+            injury_unknown=built.slate.injury_unknown,
         )
+        if built.slate.injury_unknown:
+            log.warning(
+                "slate published without the injured list of some starters",
+                run_id=built.event["run_id"],
+                game_date=str(day),
+                starters=built.slate.injury_unknown,
+            )
 
     return handle
 

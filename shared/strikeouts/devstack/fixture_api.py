@@ -6,6 +6,12 @@ date its morning file (a date without fixtures: an off day, no games); ``POST
 /fixtures/advance`` moves ``today`` one day on, so the games of the day before become final.
 The Odds API paths answer 401 without ``apiKey=KEY``, as the real one does without a key. Any
 path can be overridden with a crafted body or a status code (the tests' variants).
+
+A team's 40-man roster (``/api/v1/teams/ID/roster?rosterType=40Man&date=DATE``) answers
+``DATE/statsapi/roster_ID.json`` from the fixture folder or the ``rosters`` folder; without
+such a file it answers a roster built from the date's schedule: the team's probable starters,
+every one ``Active`` (the shared fixtures hold no rosters, so nobody is on the injured list
+unless a roster file says so).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from werkzeug import Request, Response
 from werkzeug.serving import BaseWSGIServer, make_server
 
 BOXSCORE = re.compile(r"^/api/v1/game/(\d+)/boxscore$")
+ROSTER = re.compile(r"^/api/v1/teams/(\d+)/roster$")
 ODDS = re.compile(r"^/v4/sports/baseball_mlb/events/(\w+)/odds$")
 EVENTS = "/v4/sports/baseball_mlb/events"
 ADVANCE = "/fixtures/advance"
@@ -43,6 +50,8 @@ class FixtureApi:
     calls: list[str] = field(default_factory=list)
     today: dt.date | None = None
     """Dates before it are final (None: only the ``final`` ones)."""
+    rosters: Path | None = None
+    """A second folder of ``DATE/statsapi/roster_TEAMID.json`` files (hand-built rosters)."""
 
     def load(self, relative: str) -> Any:
         return copy.deepcopy(json.loads((self.root / relative).read_text()))
@@ -60,6 +69,28 @@ class FixtureApi:
         if not (self.root / day).is_dir():
             return {"totalGames": 0, "dates": []}  # a date without games (off day)
         return self.load(f"{day}/statsapi/schedule_{phase}.json")
+
+    def roster(self, team_id: int, day: str) -> Any:
+        """The team's 40-man roster file of ``day``, else its probables of ``day``, active."""
+        relative = f"{day}/statsapi/roster_{team_id}.json"
+        for folder in (self.root, self.rosters):
+            if folder is not None and (folder / relative).is_file():
+                return copy.deepcopy(json.loads((folder / relative).read_text()))
+        dates = self.schedule(day).get("dates") or []
+        sides = [
+            side
+            for d in dates
+            for game in d.get("games") or []
+            for side in game["teams"].values()
+            if side["team"].get("id") == team_id and side.get("probablePitcher")
+        ]
+        return {
+            "copyright": "fixture: built from the schedule's probable pitchers",
+            "roster": [_active(side["probablePitcher"], team_id) for side in sides],
+            "link": f"/api/v1/teams/{team_id}/roster",
+            "teamId": team_id,
+            "rosterType": "40Man",
+        }
 
     def advance(self) -> dt.date:
         """One day on: the games of the old ``today`` are final now."""
@@ -92,6 +123,9 @@ class FixtureApi:
         path = request.path
         if path == "/api/v1/schedule":
             return self.schedule(request.args["date"])
+        if match := ROSTER.match(path):
+            day = request.args.get("date") or (self.today or dt.date.today()).isoformat()
+            return self.roster(int(match.group(1)), day)
         if match := BOXSCORE.match(path):
             return self._find(f"statsapi/boxscore_{match.group(1)}.json")
         if path == EVENTS:
@@ -107,6 +141,17 @@ class FixtureApi:
             if (self.root / day / relative).is_file():
                 return self.load(f"{day}/{relative}")
         return None
+
+
+def _active(person: dict[str, Any], team_id: int) -> dict[str, Any]:
+    """A roster entry, in the Stats API's shape, of an active pitcher."""
+    return {
+        "person": {key: person[key] for key in ("id", "fullName", "link") if key in person},
+        "jerseyNumber": "",
+        "position": {"code": "1", "name": "Pitcher", "type": "Pitcher", "abbreviation": "P"},
+        "status": {"code": "A", "description": "Active"},
+        "parentTeamId": team_id,
+    }
 
 
 def _json(body: Any, status: int = 200) -> Response:

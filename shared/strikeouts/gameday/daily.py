@@ -2,7 +2,8 @@
 
 Invariant: each step finishes before the next starts and a source that stays down stops the
 loop at that step with a recorded failed fetch (``source_fetches``), so there is never a
-slate built on half of the morning's data. Results for D−1 land before D's slate is built,
+slate built on half of the morning's data. The injured list is the one exception: it degrades
+(cache, stale cache, then none, said on the rows) instead of stopping the slate. Results for D−1 land before D's slate is built,
 and features for D read only games before D, so D's predictions see D−1 and never D.
 """
 
@@ -17,25 +18,38 @@ from typing import Any
 from strikeouts.data.teams import TeamCodes
 from strikeouts.gameday.games import game_ids
 from strikeouts.gameday.grading import GradeReport, grade_date
+from strikeouts.gameday.injuries import FRESH, InjuredList, read_injured_list
 from strikeouts.gameday.lines import LinesReport, snapshot_lines
 from strikeouts.gameday.record import record_fetch, record_problems
 from strikeouts.gameday.results import ResultsReport, intake_results
 from strikeouts.gameday.slate import SlateReport, live_event
+from strikeouts.models.ports import ObjectBackend
 from strikeouts.settings import Settings
 from strikeouts.sources.http import RetryPolicy, SourceError
 from strikeouts.sources.odds import OddsApiClient
-from strikeouts.sources.ports import GameSource, LinesSource
+from strikeouts.sources.ports import (
+    SCHEDULED,
+    GameSource,
+    LinesSource,
+    RosterSource,
+    ScheduledGame,
+)
+from strikeouts.sources.rosters import StatsApiRosters
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.base import Warehouse
 
 
 @dataclass
 class LiveSources:
-    """The two live sources (lines optional: without them the slate has no lines)."""
+    """The live sources (lines optional: without them the slate has no lines; rosters
+    optional: without them the slate carries no injured list)."""
 
     games: GameSource
     lines: LinesSource | None = None
     lines_window: dt.timedelta = dt.timedelta(hours=6)
+    rosters: RosterSource | None = None
+    injury_cache: ObjectBackend | None = None
+    injury_ttl: dt.timedelta = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class LiveSlate:
     event: dict[str, Any]
     slate: SlateReport
     lines: LinesReport | None
+    injuries: InjuredList | None = None
 
 
 @contextmanager
@@ -124,10 +139,52 @@ def live_slate(
             rejected=lines.rejected,
             requests_remaining=getattr(sources.lines, "requests_remaining", None),
         )
+    injuries = injured_list(day, schedule.games, warehouse, sources, now)
     event, slate = live_event(
-        day, schedule.games, ids, warehouse, now, model_versions, expected_systems
+        day, schedule.games, ids, warehouse, now, model_versions, expected_systems, injuries
     )
-    return LiveSlate(event, slate, lines)
+    return LiveSlate(event, slate, lines, injuries)
+
+
+def injured_list(
+    day: dt.date,
+    games: Sequence[ScheduledGame],
+    warehouse: Warehouse,
+    sources: LiveSources,
+    now: dt.datetime,
+) -> InjuredList | None:
+    """The injured list of the teams of ``day``'s pre-game games with a probable starter
+    (None without a roster source); a failed roster fetch is recorded in ``source_fetches``
+    and never raises."""
+    if sources.rosters is None:
+        return None
+    team_ids = [
+        team_id
+        for g in games
+        if g.state == SCHEDULED
+        for team_id, probable in (
+            (g.away_team_id, g.away_probable),
+            (g.home_team_id, g.home_probable),
+        )
+        if team_id is not None and probable is not None
+    ]
+    found = read_injured_list(
+        day, team_ids, sources.rosters, sources.injury_cache, now, sources.injury_ttl
+    )
+    rejected = record_problems(warehouse, found.problems, "injured_list", now)
+    fetched = len(found.teams_by_source(FRESH))
+    if fetched or found.errors:
+        record_fetch(
+            warehouse,
+            source="statsapi",
+            purpose="injured_list",
+            day=day,
+            now=now,
+            error=found.errors[0] if found.errors else None,
+            items=fetched,
+            rejected=rejected,
+        )
+    return found
 
 
 def source_policy(settings: Settings) -> RetryPolicy:
@@ -141,9 +198,16 @@ def source_policy(settings: Settings) -> RetryPolicy:
 
 
 @contextmanager
-def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> Iterator[LiveSources]:
-    """Clients for both sources from the settings (lines only when a key is configured)."""
+def live_sources(
+    settings: Settings,
+    teams: TeamCodes,
+    lines: bool = True,
+    injury_cache: ObjectBackend | None = None,
+) -> Iterator[LiveSources]:
+    """Clients for the sources from the settings (lines only when a key is configured; the
+    rosters, for the injured list, with the slate's sources, through ``injury_cache``)."""
     games = StatsApiClient(settings.statsapi_url, teams.from_full_name, source_policy(settings))
+    rosters = StatsApiRosters(settings.statsapi_url, source_policy(settings)) if lines else None
     key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
     odds = (
         OddsApiClient(settings.odds_api_url, key, source_policy(settings))
@@ -151,8 +215,16 @@ def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> It
         else None
     )
     try:
-        yield LiveSources(games, odds, dt.timedelta(hours=settings.odds_window_hours))
+        yield LiveSources(
+            games,
+            odds,
+            dt.timedelta(hours=settings.odds_window_hours),
+            rosters,
+            injury_cache,
+            dt.timedelta(hours=settings.injured_list_ttl_hours),
+        )
     finally:
         games.close()
-        if odds is not None:
-            odds.close()
+        for client in (odds, rosters):
+            if client is not None:
+                client.close()

@@ -6,6 +6,9 @@ Invariants:
   already under way, are left off (and counted), as is a side whose probable is TBD.
 - Each starter carries the latest line snapshot of his game (the consensus line, its median
   prices and the books' snapshot time), never a line of another game.
+- With an injured list, each starter carries ``injured_list`` (true or false) when his team's
+  list is known, and ``injured_list_unknown: true`` when it is not (the source failed with
+  nothing cached): the slate goes on, and his rows say the check could not be made.
 - The run id is the date plus a digest of what the slate says (games, starters, lines) and the
   model versions: the same slate run twice is the same run (nothing new is written), while a
   scratch or a line move makes a new run whose rows supersede the earlier ones in
@@ -24,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.gameday.injuries import InjuredList
 from strikeouts.pipeline.clock import to_iso
 from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
 from strikeouts.runtime.schedule import LINE_BOOK
@@ -51,6 +55,10 @@ class SlateReport:
     tbd: int
     void: int
     not_pregame: int
+    injured: int = 0
+    """Starters on the injured list (their rows are skipped by the ``injured_list`` flag)."""
+    injury_unknown: int = 0
+    """Starters whose team's injured list could not be read (nor found in the cache)."""
 
 
 def live_event(
@@ -61,12 +69,14 @@ def live_event(
     created: dt.datetime,
     model_versions: Mapping[str, str],
     expected_systems: Sequence[str] | None = None,
+    injuries: InjuredList | None = None,
 ) -> tuple[dict[str, Any], SlateReport]:
-    """The validated game-schedule event of ``day`` and what it left off."""
+    """The validated game-schedule event of ``day`` and what it left off; ``injuries``
+    (None: not read) marks each starter's injured-list status."""
     warehouse.ensure_tables(["prop_line_snapshots"])
     lines = latest_lines(warehouse, day, created)
     pregame = [g for g in games if g.state == SCHEDULED]
-    entries = [_game(g, ids[g.game_pk], lines) for g in sorted(pregame, key=_order)]
+    entries = [_game(g, ids[g.game_pk], lines, injuries) for g in sorted(pregame, key=_order)]
     entries = [e for e in entries if e["starters"]]
     starters = sum(len(e["starters"]) for e in entries)
     event: dict[str, Any] = {
@@ -87,6 +97,10 @@ def live_event(
         tbd=sum((g.home_probable is None) + (g.away_probable is None) for g in pregame),
         void=sum(1 for g in games if g.void),
         not_pregame=sum(1 for g in games if not g.void and g.state != SCHEDULED),
+        injured=sum(1 for e in entries for s in e["starters"] if s.get("injured_list")),
+        injury_unknown=sum(
+            1 for e in entries for s in e["starters"] if s.get("injured_list_unknown")
+        ),
     )
     return event, report
 
@@ -126,12 +140,15 @@ def _odds(value: Any) -> int | None:
 
 
 def _game(
-    game: ScheduledGame, game_id: str, lines: Mapping[tuple[str, int], dict[str, Any]]
+    game: ScheduledGame,
+    game_id: str,
+    lines: Mapping[tuple[str, int], dict[str, Any]],
+    injuries: InjuredList | None,
 ) -> dict[str, Any]:
     starters = []
-    for probable, team in (
-        (game.away_probable, game.away_code),
-        (game.home_probable, game.home_code),
+    for probable, team, team_id in (
+        (game.away_probable, game.away_code, game.away_team_id),
+        (game.home_probable, game.home_code, game.home_team_id),
     ):
         if probable is None:
             continue
@@ -141,6 +158,12 @@ def _game(
         line = lines.get((game_id, probable.pitcher_id))
         if line is not None:
             starter["line"] = line
+        if injuries is not None:
+            injured = injuries.status(team_id, probable.pitcher_id)
+            if injured is None:
+                starter["injured_list_unknown"] = True
+            else:
+                starter["injured_list"] = injured
         starters.append(starter)
     return {
         "game_id": game_id,

@@ -63,8 +63,16 @@ def _default_flags() -> dict[str, RedFlagRule]:
         "injured_list": RedFlagRule(
             conditions=[_when("on_injured_list", "ge", 1)],
             action="skip",
-            description="on the injured list (an explicit input: the starter's "
-            "'injured_list' in the game-schedule event)",
+            description="on the injured list (the starter's 'injured_list' in the "
+            "game-schedule event: live slates read it from the Stats API's 40-man rosters)",
+        ),
+        "injured_list_unknown": RedFlagRule(
+            conditions=[_when("injured_list_unknown", "ge", 1)],
+            action="multiplier",
+            over=1.0,
+            under=1.0,
+            description="a note, not a penalty: the injured list of the starter's team could "
+            "not be read (source down, nothing cached), so the injured_list skip was not checked",
         ),
         "first_start_no_history": RedFlagRule(
             conditions=[

@@ -108,6 +108,8 @@ class PitcherGameRef:
     pitcher_name: str | None = None
     injured_list: bool | None = None
     """Whether the event says the starter is on the injured list (None: not said)."""
+    injured_list_unknown: bool = False
+    """The event says the starter's injured list could not be read (the row notes it)."""
     game_time: str | None = None
     """Scheduled first pitch (ISO timestamp, UTC), when the event gives it."""
 

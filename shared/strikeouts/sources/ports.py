@@ -56,6 +56,9 @@ class ScheduledGame:
     doubleheader: bool
     home_probable: Probable | None = None
     away_probable: Probable | None = None
+    home_team_id: int | None = None
+    """The Stats API's team id (``teams.home.team.id``): what its roster endpoint takes."""
+    away_team_id: int | None = None
 
     @property
     def void(self) -> bool:
@@ -96,6 +99,28 @@ class Schedule:
     day: dt.date
     url: str
     games: list[ScheduledGame]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One player of a team's 40-man roster on a date, with his roster status."""
+
+    person_id: int
+    name: str | None
+    status_code: str
+    """``A`` active, ``D7``/``D10``/``D15``/``D60`` injured list, ``RM`` minors, ..."""
+    status_description: str | None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A team's 40-man roster as of one date, and the entries that could not be parsed."""
+
+    team_id: int
+    day: dt.date
+    url: str
+    entries: list[RosterEntry]
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -143,6 +168,14 @@ class GameSource(Protocol):
 
     def boxscore(self, game_pk: int) -> BoxScore:
         """The starters' lines of one game."""
+        ...
+
+
+class RosterSource(Protocol):
+    """Teams' 40-man rosters with each player's status (the Stats API, or a test double)."""
+
+    def roster(self, team_id: int, day: dt.date) -> Roster:
+        """The 40-man roster of ``team_id`` as of ``day``."""
         ...
 
 

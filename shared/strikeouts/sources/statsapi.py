@@ -112,6 +112,8 @@ class StatsApiClient:
             doubleheader=str(parse.opt(item, "doubleHeader") or "N") in ("Y", "S"),
             home_probable=_probable(item, "home"),
             away_probable=_probable(item, "away"),
+            home_team_id=parse.opt_integer(item, "teams.home.team.id"),
+            away_team_id=parse.opt_integer(item, "teams.away.team.id"),
         )
 
     def _code(self, item: Any, side: str, name: str) -> str:

@@ -33,6 +33,7 @@ from strikeouts.pipeline.ports import (
 )
 
 INJURED_LIST_FEATURE = "on_injured_list"
+INJURED_LIST_UNKNOWN_FEATURE = "injured_list_unknown"
 
 
 class Fanout:
@@ -125,10 +126,13 @@ class Fanout:
 
 
 def _features(row: FeatureRow, ref: PitcherGameRef) -> dict[str, float | None]:
-    """The snapshot's features, plus the event's explicit injured-list input when given."""
+    """The snapshot's features, plus the event's injured-list input when given (or the mark
+    that it could not be read)."""
     features = {name: json_number(v) for name, v in row.features.items()}
     if ref.injured_list is not None:
         features[INJURED_LIST_FEATURE] = 1.0 if ref.injured_list else 0.0
+    if ref.injured_list_unknown:
+        features[INJURED_LIST_UNKNOWN_FEATURE] = 1.0
     return dict(sorted(features.items()))
 
 
@@ -163,6 +167,7 @@ def _starters(
                 game_pk=game.get("game_pk"),
                 pitcher_name=starter.get("pitcher_name"),
                 injured_list=starter.get("injured_list"),
+                injured_list_unknown=bool(starter.get("injured_list_unknown")),
                 game_time=game.get("game_time"),
             )
             raw_line = starter.get("line")
