@@ -9,6 +9,8 @@ Invariants (the :class:`~strikeouts.pipeline.ports.AggregationStateStore` contra
   :meth:`GcsStateStore.due` lists overdue pitcher-games without downloading any state;
 - with those preconditions the ensemble finalizes each pitcher-game exactly once, however
   many instances handle its messages at the same time;
+- the run's game date and size (the header's ``run_pitcher_games``) are mirrored there too,
+  so :meth:`GcsStateStore.marks` tells complete runs apart with one listing;
 - a finished state (finalized and written) last changed more than ``retention`` ago is
   deleted by the listing that finds it (a delete costs nothing, a listing one operation per
   thousand objects), with its generation as precondition so a state changed meanwhile stays:
@@ -28,7 +30,7 @@ from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import from_iso, to_iso
 from strikeouts.pipeline.errors import StateConflict, TransientError
 from strikeouts.pipeline.messages import PitcherGameKey
-from strikeouts.pipeline.ports import Versioned
+from strikeouts.pipeline.ports import StateMark, Versioned
 
 if TYPE_CHECKING:
     import google.cloud.storage as storage
@@ -42,6 +44,14 @@ DEFAULT_RETENTION = timedelta(hours=24)
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _run_metadata(state: Mapping[str, Any]) -> dict[str, str]:
+    """The run date and run size of a state, for :meth:`GcsStateStore.marks`."""
+    header = state.get("header") or {}
+    size = header.get("run_pitcher_games")
+    meta = {"game_date": str(header["game_date"])} if "game_date" in header else {}
+    return meta if size is None else {**meta, "run_size": str(size)}
 
 
 class GcsStateStore:
@@ -99,6 +109,7 @@ class GcsStateStore:
             "finalized": _flag(finalized),
             "written": _flag(written),
             "updated_at": to_iso(now),
+            **_run_metadata(state),
         }
         data = json.dumps(state, sort_keys=True, allow_nan=False).encode()
         try:
@@ -119,15 +130,7 @@ class GcsStateStore:
 
     def due(self, now: datetime) -> list[PitcherGameKey]:
         out = []
-        try:
-            blobs = list(
-                self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/", timeout=self.timeout)
-            )
-        except exceptions.GoogleAPICallError as exc:
-            raise TransientError(
-                f"listing gs://{self.bucket.name}/{self.prefix} failed: {exc}"
-            ) from exc
-        for blob in blobs:
+        for blob in self._list():
             meta = blob.metadata or {}
             finalized = meta.get("finalized") == "true"
             written = meta.get("written") == "true"
@@ -137,6 +140,16 @@ class GcsStateStore:
             elif finalized and written and self._expired(meta, now):
                 self._delete(blob)
         return sorted(out)
+
+    def _list(self) -> list[storage.Blob]:
+        try:
+            return list(
+                self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/", timeout=self.timeout)
+            )
+        except exceptions.GoogleAPICallError as exc:
+            raise TransientError(
+                f"listing gs://{self.bucket.name}/{self.prefix} failed: {exc}"
+            ) from exc
 
     def _expired(self, meta: Mapping[str, str], now: datetime) -> bool:
         changed = meta.get("updated_at")
@@ -151,6 +164,23 @@ class GcsStateStore:
             pass
         except exceptions.GoogleAPICallError as exc:
             log.warning("finished state not deleted", object=blob.name, error=str(exc))
+
+    def marks(self) -> list[StateMark]:
+        """The completion mark of every state, from the objects' metadata (one listing)."""
+        out = []
+        for blob in self._list():
+            meta = blob.metadata or {}
+            if "game_date" in meta:  # states saved before marks were kept have none
+                size = meta.get("run_size")
+                out.append(
+                    StateMark(
+                        self.key_of(blob.name),
+                        meta["game_date"],
+                        int(size) if size else None,
+                        meta.get("written") == "true",
+                    )
+                )
+        return out
 
     def versions(self) -> dict[PitcherGameKey, int]:
         """Every stored key with its generation (for inspection and tests)."""
