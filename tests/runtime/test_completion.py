@@ -5,7 +5,9 @@ letters; the recorded message is the predictions-complete message, valid against
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +25,7 @@ from .conftest import DAY
 pytestmark = pytest.mark.data
 
 
-def completions(warehouse: DuckDBWarehouse, run_id: str) -> list[dict[str, object]]:
+def completions(warehouse: DuckDBWarehouse, run_id: str) -> list[dict[Hashable, Any]]:
     frame = warehouse.query(f"SELECT * FROM {COMPLETIONS} WHERE run_id = @r", {"r": run_id})
     return frame.to_dict("records")
 

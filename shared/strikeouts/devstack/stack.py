@@ -112,7 +112,9 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
         # what an operator (and the stack tests) read the announced completions from
         subscriber.create_subscription(
             request={
-                "name": subscriber.subscription_path(info.project, settings.completion_subscription),
+                "name": subscriber.subscription_path(
+                    info.project, settings.completion_subscription
+                ),
                 "topic": publisher.topic_path(info.project, settings.topic_predictions_complete),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },
