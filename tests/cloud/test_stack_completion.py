@@ -108,7 +108,8 @@ def test_a_run_is_announced_once_and_neither_a_replay_nor_a_redrive_announces_it
     publish_schedule(publisher, event)
 
     def run_states_written() -> int:
-        return sum(1 for m in store.marks() if m.key.run_id == RUN and m.written)
+        listed = GcsStateStore(storage_client(settings), bucket, prefix)  # a fresh listing
+        return sum(1 for m in listed.marks() if m.key.run_id == RUN and m.written)
 
     wait_for(f"{n} states of {RUN} decided again", lambda: run_states_written() >= n)
     [key] = [m.key for m in store.marks() if m.key.run_id == RUN][:1]

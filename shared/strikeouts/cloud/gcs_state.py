@@ -20,6 +20,7 @@ Invariants (the :class:`~strikeouts.pipeline.ports.AggregationStateStore` contra
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -40,10 +41,23 @@ _TIMEOUT_SECONDS = 30.0
 log = get_logger(__name__)
 # late results arrive within hours of the game; a replay of a day keeps its states meanwhile
 DEFAULT_RETENTION = timedelta(hours=24)
+# the tick lists once: its completion sweep reuses the listing its ``due`` made
+MARKS_REUSE_SECONDS = 30.0
 
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _marked(blob: storage.Blob) -> bool:
+    # states saved before marks were kept (and the delivery counters) carry no game date
+    return "game_date" in (blob.metadata or {})
+
+
+def _mark(key: PitcherGameKey, meta: Mapping[str, str]) -> tuple[PitcherGameKey, StateMark]:
+    size = meta.get("run_size")
+    mark = StateMark(key, meta["game_date"], int(size) if size else None, meta["written"] == "true")
+    return key, mark
 
 
 def _run_metadata(state: Mapping[str, Any]) -> dict[str, str]:
@@ -70,6 +84,9 @@ class GcsStateStore:
         self.bucket = client.bucket(bucket)
         self.prefix = prefix.strip("/")
         self.timeout = timeout
+        # the marks of the last listing, kept up to date with this instance's own saves
+        self._marks: dict[PitcherGameKey, StateMark] = {}
+        self._listed_at: float | None = None
 
     def object_name(self, key: PitcherGameKey) -> str:
         """The object holding ``key``'s state."""
@@ -126,6 +143,8 @@ class GcsStateStore:
             raise TransientError(f"writing {self._uri(key)} failed: {exc}") from exc
         if blob.generation is None:
             raise TransientError(f"{self._uri(key)}: the upload returned no generation")
+        if "game_date" in blob.metadata:
+            self._marks[key] = StateMark.of(key, state, written)
         return int(blob.generation)
 
     def due(self, now: datetime) -> list[PitcherGameKey]:
@@ -142,14 +161,18 @@ class GcsStateStore:
         return sorted(out)
 
     def _list(self) -> list[storage.Blob]:
+        """Every object under the prefix; their marks are kept for :meth:`marks`."""
         try:
-            return list(
+            blobs = list(
                 self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/", timeout=self.timeout)
             )
         except exceptions.GoogleAPICallError as exc:
             raise TransientError(
                 f"listing gs://{self.bucket.name}/{self.prefix} failed: {exc}"
             ) from exc
+        self._marks = dict(_mark(self.key_of(b.name), b.metadata) for b in blobs if _marked(b))
+        self._listed_at = time.monotonic()
+        return blobs
 
     def _expired(self, meta: Mapping[str, str], now: datetime) -> bool:
         changed = meta.get("updated_at")
@@ -160,27 +183,23 @@ class GcsStateStore:
         listing tries again)."""
         try:
             blob.delete(if_generation_match=blob.generation, timeout=self.timeout)
+            self._marks.pop(self.key_of(blob.name), None)
         except (exceptions.NotFound, exceptions.PreconditionFailed):
             pass
         except exceptions.GoogleAPICallError as exc:
             log.warning("finished state not deleted", object=blob.name, error=str(exc))
 
     def marks(self) -> list[StateMark]:
-        """The completion mark of every state, from the objects' metadata (one listing)."""
-        out = []
-        for blob in self._list():
-            meta = blob.metadata or {}
-            if "game_date" in meta:  # states saved before marks were kept have none
-                size = meta.get("run_size")
-                out.append(
-                    StateMark(
-                        self.key_of(blob.name),
-                        meta["game_date"],
-                        int(size) if size else None,
-                        meta.get("written") == "true",
-                    )
-                )
-        return out
+        """The completion mark of every state, from the objects' metadata: those of a listing
+        younger than ``MARKS_REUSE_SECONDS`` (the tick's ``due`` just made one) with this
+        instance's saves since applied, else a new listing. Another instance's save since is
+        seen by the next tick's listing."""
+        fresh = self._listed_at is not None and (
+            time.monotonic() - self._listed_at < MARKS_REUSE_SECONDS
+        )
+        if not fresh:
+            self._list()
+        return list(self._marks.values())
 
     def versions(self) -> dict[PitcherGameKey, int]:
         """Every stored key with its generation (for inspection and tests)."""

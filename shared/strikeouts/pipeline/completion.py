@@ -168,7 +168,10 @@ class RunCompletions:
             return None
         if record is not None and now - record.claimed_at < self.lease:
             return None  # claimed by a sweeper that may still be publishing
-        message = completion_message(run, self._states(store, run), self.config, now)
+        states = self._states(store, run)
+        if len(states) < (run.size or 0):
+            return None  # a state changed or went since the listing: the next sweep decides
+        message = completion_message(run, states, self.config, now)
         if record is None and not self.ledger.claim(message, now):
             return None  # another sweeper claimed it first
         if record is not None:
