@@ -12,6 +12,9 @@ locals {
     dead_letter        = "dead-letter"
     gameday_schedule   = "gameday-schedule"
     gameday_results    = "gameday-results"
+
+    # one message per run and game date once all its pitcher-games are written (the tick)
+    predictions_complete = "predictions-complete"
   }
 
   # Functions run at most this long; the push ack deadline (pubsub.tf) must exceed it, or
@@ -41,7 +44,7 @@ locals {
       reads  = true, writes = ["rejected_messages", "pitcher_strikeout_predictions_staging", "shadow_predictions_staging"]
     }
     ensemble_tick = {
-      memory = "1Gi", publishes = [], models = false, state = true, reads = true
+      memory = "1Gi", publishes = ["predictions_complete"], models = false, state = true, reads = true
       writes = ["rejected_messages", "pitcher_strikeout_predictions", "pitcher_strikeout_predictions_staging", "shadow_predictions", "shadow_predictions_staging"]
     }
     monitor = {
@@ -99,6 +102,10 @@ locals {
     STRIKEOUTS_TOPIC_ENSEMBLE_TICKS     = local.topics.ensemble_ticks
     STRIKEOUTS_TOPIC_DEAD_LETTER        = local.topics.dead_letter
     STRIKEOUTS_LOG_FORMAT               = "json"
+
+    # the ensemble tick announces complete runs there (pipeline/completion.py)
+    STRIKEOUTS_TOPIC_PREDICTIONS_COMPLETE = local.topics.predictions_complete
+
     # Terraform owns tables and views; the functions run no DDL (their accounts cannot)
     STRIKEOUTS_BIGQUERY_MANAGE_SCHEMA   = "false"
     STRIKEOUTS_BIGQUERY_SCRATCH_DATASET = google_bigquery_dataset.scratch.dataset_id

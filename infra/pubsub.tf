@@ -90,3 +90,16 @@ resource "google_service_account_iam_member" "agent_token_creator" {
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.pubsub_agent
 }
+
+# The completion announcements (one per run and game date, key completion_id) kept a week for
+# operators to read; consumers create their own subscriptions on the topic.
+resource "google_pubsub_subscription" "predictions_complete_inspect" {
+  name                       = "predictions-complete-inspect"
+  topic                      = google_pubsub_topic.topic["predictions_complete"].id
+  message_retention_duration = "604800s"
+  ack_deadline_seconds       = 60
+
+  expiration_policy {
+    ttl = "" # never expires
+  }
+}

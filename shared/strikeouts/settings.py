@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     topic_dead_letter: str = "dead-letter"
     """Pub/Sub topic receiving messages that failed ``max_delivery_attempts`` times."""
 
+    topic_predictions_complete: str = "predictions-complete"
+    """Pub/Sub topic of the predictions-complete messages the ensemble tick publishes, one
+    per run and game date (key ``completion_id``)."""
+
+    completion_subscription: str = "predictions-complete-inspect"
+    """Pull subscription on ``topic_predictions_complete`` kept for operators (created by
+    ``stack up`` and by Terraform); consumers create their own."""
+
     dead_letter_subscription: str = "dead-letter-inspect"
     """Pull subscription on ``topic_dead_letter`` that ``strikeouts dead-letters`` reads
     (created by ``stack up`` and by Terraform)."""

@@ -136,6 +136,7 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         f"{summary.pitcher_games:,} pitcher-games over {summary.dates} date(s) in "
         f"{summary.seconds:.1f} s ({summary.pitcher_games_per_second:,.0f} pitcher-games/s); "
         f"{new}; statuses: {statuses}; dead letters {summary.dead_letters}; "
-        f"rejected {summary.rejected}",
+        f"rejected {summary.rejected}; announced complete {summary.completions} "
+        "(run_completions)",
         highlight=False,
     )

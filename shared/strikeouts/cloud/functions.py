@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
     from strikeouts.models.store import ObjectModelStore
+    from strikeouts.pipeline.completion import RunCompletions
     from strikeouts.pipeline.handlers import EnsembleHandler
     from strikeouts.pipeline.ports import PredictionSink
     from strikeouts.warehouse.base import Warehouse
@@ -204,8 +205,31 @@ def build_ensemble(services: Services) -> Handler:
     return handle
 
 
+def run_completions(services: Services) -> RunCompletions:
+    """The completion sweep of the tick: the ledger beside the aggregation state on Cloud
+    Storage (else ``run_completions`` in the warehouse), publishing to predictions-complete."""
+    from strikeouts.cloud.pubsub import CompletionPublisher
+    from strikeouts.pipeline.completion import RunCompletions
+    from strikeouts.pipeline.ports import CompletionLedger
+
+    settings = services.settings
+    ledger: CompletionLedger
+    if settings.aggregation_state:
+        from strikeouts.cloud.clients import parse_gcs_uri, storage_client
+        from strikeouts.cloud.gcs_completions import GcsCompletionLedger
+
+        bucket, _ = parse_gcs_uri(settings.aggregation_state, "aggregation_state")
+        ledger = GcsCompletionLedger(storage_client(settings), bucket)
+    else:
+        from strikeouts.runtime.completions import WarehouseCompletions
+
+        ledger = WarehouseCompletions(services.warehouse, buffered=False)
+    return RunCompletions(ledger, CompletionPublisher(services.publisher), services.config)
+
+
 def build_ensemble_tick(services: Services) -> Handler:
-    """The scheduled tick: finalize overdue pitcher-games, then merge the staged rows.
+    """The scheduled tick: finalize overdue pitcher-games, then merge the staged rows, then
+    announce the run dates now complete (after the merge: their rows are in the table).
 
     Its writes are synchronous: the repair of a lost batch must be staged before the merge
     that follows it, inside the tick's own request. A tick with nothing to do runs no
@@ -216,6 +240,7 @@ def build_ensemble_tick(services: Services) -> Handler:
     from strikeouts.runtime.sinks import PREDICTIONS, SHADOW_PREDICTIONS
 
     ensemble = ensemble_handler(services)
+    completions = run_completions(services)
     mergers = [
         merger
         for table in (PREDICTIONS, SHADOW_PREDICTIONS)
@@ -225,11 +250,13 @@ def build_ensemble_tick(services: Services) -> Handler:
     def handle(payload: Payload) -> None:
         finalized = ensemble.tick(payload)
         merged = [merger.merge(wait=TICK_MERGE_WAIT_SECONDS) for merger in mergers]
+        announced = completions.sweep(ensemble.store, services.clock.now())
         log.info(
             TICK_LOG,
             finalized=len(finalized),
             inserted=sum(m.inserted for m in merged),
-            idle=all(m.idle for m in merged) and not finalized,
+            announced=len(announced),
+            idle=all(m.idle for m in merged) and not finalized and not announced,
         )
 
     return handle

@@ -27,6 +27,7 @@ from strikeouts.pipeline.messages import (
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
     PITCHER_GAMES,
+    PREDICTIONS_COMPLETE,
     SYSTEM_PREDICTIONS,
 )
 from strikeouts.settings import Settings
@@ -34,6 +35,8 @@ from strikeouts.settings import Settings
 if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import PublisherClient
     from google.cloud.pubsub_v1.types import BatchSettings
+
+    from strikeouts.cloud.services import FlushingPublisher
 
 # Functions publish a few to a few dozen messages per delivery and then wait for them:
 # a short latency window batches one delivery's burst without holding it back.
@@ -66,6 +69,7 @@ def topic_names(settings: Settings) -> dict[str, str]:
         SYSTEM_PREDICTIONS: settings.topic_system_predictions,
         ENSEMBLE_TICKS: settings.topic_ensemble_ticks,
         "dead-letter": settings.topic_dead_letter,
+        PREDICTIONS_COMPLETE: settings.topic_predictions_complete,
     }
 
 
@@ -74,6 +78,24 @@ def _attributes(attributes: Mapping[str, str] | None) -> dict[str, str]:
     out.setdefault(TRACE_ATTRIBUTE, current_trace_id() or new_trace_id())
     out.setdefault("client_message_id", uuid.uuid4().hex)
     return out
+
+
+class CompletionPublisher:
+    """:class:`~strikeouts.pipeline.ports.CompletionPublisher` on a publisher that flushes:
+    returns once Pub/Sub holds the message, so the ledger confirms only what went out."""
+
+    def __init__(self, publisher: FlushingPublisher) -> None:
+        self.publisher = publisher
+
+    def publish_completion(self, message: Mapping[str, Any]) -> str:
+        """Publish the predictions-complete message, its dedupe key as an attribute, and wait."""
+        attributes = {
+            "completion_id": str(message["completion_id"]),
+            "run_id": str(message["run_id"]),
+            "game_date": str(message["game_date"]),
+        }
+        self.publisher.publish(PREDICTIONS_COMPLETE, message, attributes)
+        return self.publisher.flush()[-1]
 
 
 class PubSubPublisher:

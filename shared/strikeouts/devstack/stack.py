@@ -7,7 +7,8 @@ Invariants:
 - every process runs in its own process group, recorded (pid = pgid, port, log) in
   ``state_dir/stack.json`` before ``up`` returns; ``down`` stops exactly those groups;
 - topics and push subscriptions mirror ``infra/`` (one subscription per consuming function,
-  a fresh set per ``up``); the dead-letter topic has a pull subscription to inspect;
+  a fresh set per ``up``); the dead-letter and predictions-complete topics have a pull
+  subscription to inspect;
 - the fanout reads a snapshot of the feature warehouse taken by ``up`` (never the user's file,
   which stays writable for ``run`` and ``ingest``);
 - functions get their configuration only through the environment (``STRIKEOUTS_*`` and the
@@ -69,6 +70,7 @@ TOPIC_SETTINGS = (
     "topic_system_predictions",
     "topic_ensemble_ticks",
     "topic_dead_letter",
+    "topic_predictions_complete",
 )
 
 Progress = Callable[[str], None]
@@ -102,6 +104,18 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
             request={
                 "name": subscriber.subscription_path(info.project, DEAD_LETTER_PULL),
                 "topic": publisher.topic_path(info.project, settings.topic_dead_letter),
+                "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
+            },
+            retry=retry,
+            timeout=ADMIN_TIMEOUT_SECONDS,
+        )
+        # what an operator (and the stack tests) read the announced completions from
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(
+                    info.project, settings.completion_subscription
+                ),
+                "topic": publisher.topic_path(info.project, settings.topic_predictions_complete),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },
             retry=retry,

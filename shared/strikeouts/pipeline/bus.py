@@ -32,6 +32,7 @@ from strikeouts.pipeline.messages import (
     GAMEDAY_RESULTS,
     GAMEDAY_SCHEDULE,
     PITCHER_GAMES,
+    PREDICTIONS_COMPLETE,
     SYSTEM_PREDICTIONS,
     MessageKind,
     encode,
@@ -45,6 +46,7 @@ TOPIC_KINDS: dict[str, MessageKind] = {
     ENSEMBLE_TICKS: "ensemble-tick",
     GAMEDAY_SCHEDULE: "gameday-trigger",
     GAMEDAY_RESULTS: "gameday-trigger",
+    PREDICTIONS_COMPLETE: "predictions-complete",
 }
 
 log = get_logger(__name__)

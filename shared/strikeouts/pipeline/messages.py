@@ -32,11 +32,17 @@ SYSTEM_PREDICTIONS = "system-predictions"
 ENSEMBLE_TICKS = "ensemble-ticks"
 GAMEDAY_SCHEDULE = "gameday-schedule"
 GAMEDAY_RESULTS = "gameday-results"
+PREDICTIONS_COMPLETE = "predictions-complete"
 CHALLENGER_ALIAS = "challenger"
 """The ``model_alias`` of a shadow result: never aggregated, kept in ``shadow_predictions``."""
 
 MessageKind = Literal[
-    "game-schedule", "pitcher-game", "system-prediction", "ensemble-tick", "gameday-trigger"
+    "game-schedule",
+    "pitcher-game",
+    "system-prediction",
+    "ensemble-tick",
+    "gameday-trigger",
+    "predictions-complete",
 ]
 KINDS: tuple[MessageKind, ...] = (
     "game-schedule",
@@ -44,6 +50,7 @@ KINDS: tuple[MessageKind, ...] = (
     "system-prediction",
     "ensemble-tick",
     "gameday-trigger",
+    "predictions-complete",
 )
 
 Payload = bytes | str | Mapping[str, Any]
@@ -156,7 +163,7 @@ def _check_semantics(kind: MessageKind, message: Mapping[str, Any]) -> None:
                 date.fromisoformat(header[field])
             except ValueError:
                 raise InvalidMessage(f"{kind}: {field} = {header[field]!r} is not a date") from None
-    for field in ("run_created_at", "deadline", "produced_at", "scheduled_at"):
+    for field in ("run_created_at", "deadline", "produced_at", "scheduled_at", "completed_at"):
         for holder in (message, header):
             if field in holder:
                 try:

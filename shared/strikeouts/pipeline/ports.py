@@ -287,3 +287,65 @@ class TrailingAccuracy(Protocol):
     ) -> Mapping[str, tuple[float, int]]:
         """System id -> (mean absolute error, graded predictions)."""
         ...
+
+
+@dataclass(frozen=True)
+class StateMark:
+    """What a state store says of one pitcher-game without its state: enough to tell whether
+    a run's date is complete (:mod:`strikeouts.pipeline.completion`)."""
+
+    key: PitcherGameKey
+    game_date: str
+    run_size: int | None
+    """The header's ``run_pitcher_games`` (None: an older message that did not say)."""
+    written: bool
+
+    @classmethod
+    def of(cls, key: PitcherGameKey, state: Mapping[str, Any], written: bool) -> StateMark:
+        """The mark of ``state`` (stored under ``key``)."""
+        header = state["header"]
+        size = header.get("run_pitcher_games")
+        return cls(key, str(header["game_date"]), None if size is None else int(size), written)
+
+
+@runtime_checkable
+class MarkedStateStore(AggregationStateStore, Protocol):
+    """An aggregation state store that can list the marks of every state it holds."""
+
+    def marks(self) -> list[StateMark]:
+        """One mark per stored pitcher-game."""
+        ...
+
+
+@dataclass(frozen=True)
+class CompletionRecord:
+    """A run date's entry in the completion ledger."""
+
+    published: bool
+    """True once the completion is known to be published."""
+    claimed_at: datetime
+
+
+class CompletionLedger(Protocol):
+    """One record per (run, game date) whose completion was announced, never deleted by the
+    aggregation state's retention: what makes a replay or a redrive announce nothing new."""
+
+    def record(self, completion_id: str) -> CompletionRecord | None:
+        """The record of ``completion_id`` (``RUN_ID/GAME_DATE``), or None."""
+        ...
+
+    def claim(self, message: Mapping[str, Any], now: datetime) -> bool:
+        """Create the record unpublished, only if absent; True when this call created it."""
+        ...
+
+    def confirm(self, message: Mapping[str, Any], now: datetime) -> None:
+        """Mark the record published (after the message is with the transport)."""
+        ...
+
+
+class CompletionPublisher(Protocol):
+    """Publishes a predictions-complete message and returns once the transport holds it."""
+
+    def publish_completion(self, message: Mapping[str, Any]) -> str:
+        """Publish and wait; returns the transport's message id."""
+        ...

@@ -46,7 +46,12 @@ from datetime import datetime
 from typing import Any
 
 from strikeouts.pipeline.messages import PitcherGameKey
-from strikeouts.pipeline.ports import AggregationStateStore, Versioned
+from strikeouts.pipeline.ports import (
+    AggregationStateStore,
+    MarkedStateStore,
+    StateMark,
+    Versioned,
+)
 
 # a state is ~3 KB of JSON (header + one message per system): ~12 MB when full
 DEFAULT_CAPACITY = 4096
@@ -137,6 +142,17 @@ class CachedStateStore:
         for key in keys:
             self.forget(key)
         return keys
+
+    def marks(self) -> list[StateMark]:
+        """The inner store's marks (none where it keeps none); the written keys' entries are
+        dropped, so the completion reads those states from the store, not from a stale copy."""
+        if not isinstance(self.inner, MarkedStateStore):
+            return []
+        marks = self.inner.marks()
+        for mark in marks:
+            if mark.written:
+                self.forget(mark.key)
+        return marks
 
     def versions(self) -> dict[PitcherGameKey, int]:
         """The inner store's keys and versions (where it offers them; for inspection and tests)."""

@@ -8,6 +8,9 @@ and aggregation state saved second (see :mod:`strikeouts.runtime.writebehind`). 
 run again re-offers every row of its decided pitcher-games: the keyed merge writes none into a
 destination that has them (``rows_present``) and exactly the missing ones into one that lost
 some or never had them (``rows_restored``), whatever the aggregation state says.
+After each drain the completion sweep announces every run date that is now complete, once,
+into ``run_completions`` (:mod:`strikeouts.runtime.completions`), flushed after the rows and
+before the state: a replay or a redrive of a run announced already records nothing new.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import Clock, from_iso
+from strikeouts.pipeline.completion import RunCompletions
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
+from strikeouts.runtime.completions import WarehouseCompletions
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
 from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, span
 from strikeouts.runtime.features import WarehouseFeatureSource
@@ -85,6 +90,8 @@ class RunSummary:
     seconds: float
     rows: pd.DataFrame = field(repr=False, compare=False)
     """The run's prediction rows, as stored."""
+    completions: int = 0
+    """Run dates this run announced complete (0 for a replay of runs announced already)."""
 
     @property
     def pitcher_games_per_second(self) -> float:
@@ -109,6 +116,8 @@ class Settled:
     dead_letters: int
     """Messages the bus gave up on, now in the ``dead_letters`` table."""
     rejected: int = 0
+    completions: int = 0
+    """Run dates announced complete (recorded in ``run_completions``)."""
 
 
 def state_path(state_dir: Path) -> Path:
@@ -167,6 +176,8 @@ class Runner:
         self.shadow = BufferedPredictionSink(WarehousePredictionSink(warehouse, SHADOW_PREDICTIONS))
         self.store = WriteBehindStateStore(DuckDBStateStore(state))
         self.dead_letters = WarehouseDeadLetters(warehouse)
+        self.completion_table = WarehouseCompletions(warehouse)
+        self.completions = RunCompletions(self.completion_table, self.completion_table, self.config)
         self.pipeline: EmbeddedPipeline = build_embedded(
             predictors=self.predictors,
             features=self.features,
@@ -273,6 +284,7 @@ class Runner:
             rejected=counts["rejected"],
             seconds=time.perf_counter() - started,
             rows=rows,
+            completions=settled.completions,
         )
 
     def deliver(self, messages: Sequence[RawMessage]) -> Settled:
@@ -289,9 +301,11 @@ class Runner:
     def _settle(self, created: dt.datetime, rejected: int = 0) -> Settled:
         """Finalize what is overdue, make the rows and state durable, keep the dead letters."""
         self._finalize_overdue(created)
+        announced = self.completions.sweep(self.store, self.clock.now())
         offered, restored = self.sink.offered, self.sink.restored
         written = self.sink.flush()
         self.shadow.flush()
+        self.completion_table.flush()
         self.store.flush()
         bus = self.pipeline.bus
         dead = self.dead_letters.save(bus.dead_letters, self.clock.now())
@@ -302,6 +316,7 @@ class Runner:
             present=self.sink.offered - offered - written,
             dead_letters=dead,
             rejected=rejected,
+            completions=len(announced),
         )
         if settled.restored:
             log.warning(

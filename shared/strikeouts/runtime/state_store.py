@@ -18,7 +18,7 @@ import duckdb
 
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
-from strikeouts.pipeline.ports import Versioned
+from strikeouts.pipeline.ports import StateMark, Versioned
 from strikeouts.warehouse.schemas import load_schema
 
 TABLE = "aggregation_state"
@@ -106,6 +106,24 @@ class DuckDBStateStore:
             [now],
         ).fetchall()
         return [PitcherGameKey(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def marks(self) -> list[StateMark]:
+        """The completion mark of every stored state (read from its header)."""
+        rows = self.con.execute(
+            "SELECT run_id, game_id, pitcher_id, "
+            "json_extract_string(state_json, '$.header.game_date'), "
+            "TRY_CAST(json_extract(state_json, '$.header.run_pitcher_games') AS INTEGER), "
+            f'written FROM "{TABLE}"'
+        ).fetchall()
+        return [
+            StateMark(
+                PitcherGameKey(str(r[0]), str(r[1]), int(r[2])),
+                str(r[3]),
+                None if r[4] is None else int(r[4]),
+                bool(r[5]),
+            )
+            for r in rows
+        ]
 
     def versions(self) -> dict[PitcherGameKey, int]:
         """Every stored key with its version (for inspection and tests)."""

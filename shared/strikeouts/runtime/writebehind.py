@@ -21,7 +21,7 @@ import pandas as pd
 
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
-from strikeouts.pipeline.ports import PredictionSink, Versioned
+from strikeouts.pipeline.ports import PredictionSink, StateMark, Versioned
 from strikeouts.runtime.state_store import TABLE, DuckDBStateStore
 
 RowKey = tuple[str, str, int, str]
@@ -178,6 +178,16 @@ class WriteBehindStateStore:
             and ((not e.finalized and e.deadline <= now) or (e.finalized and not e.written))
         ]
         return sorted({*stored, *held})
+
+    def marks(self) -> list[StateMark]:
+        """The completion marks of the stored states, those held in memory as they are now."""
+        stored = [m for m in self.inner.marks() if m.key not in self._entries]
+        held = [
+            StateMark.of(key, e.state, e.written)
+            for key, e in self._entries.items()
+            if e is not None
+        ]
+        return [*stored, *held]
 
     @property
     def dirty(self) -> int:

@@ -64,7 +64,7 @@ class Fanout:
                 f"feature source returned {len(snapshot.rows)} rows for {len(starters)} pitcher-games"
             )
         messages = [
-            self._message(event, ref, line, row, snapshot.feature_set_versions)
+            self._message(event, ref, line, row, snapshot.feature_set_versions, len(starters))
             for (ref, line), row in zip(starters, snapshot.rows, strict=True)
         ]
         for message in messages:
@@ -93,6 +93,7 @@ class Fanout:
         line: Line | None,
         row: FeatureRow,
         versions: Mapping[str, str],
+        run_size: int,
     ) -> dict[str, Any]:
         if line is None and self.lines is not None:
             line = self.lines.line_for(ref.game_date, ref)
@@ -115,6 +116,8 @@ class Fanout:
                     event.get("expected_systems") or self.config.expected_systems
                 ),
                 "line": None if line is None else line.as_message(),
+                # the ensemble's tick announces the run complete once this many are written
+                "run_pitcher_games": run_size,
                 **({"game_time": ref.game_time} if ref.game_time else {}),
             },
             "features": _features(row, ref),
