@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     """Days (ending on the checked date) the window checks and the performance view cover."""
 
     monitor_agreement_min: float = Field(default=0.70, ge=0.0, le=1.0)
-    """Share of pitcher-games whose systems agree strongly or moderately (spread <= 2 K) below
+    """Share of pitcher-games whose systems agree strongly or moderately (spread < 2 K) below
     which the ``agreement_rate`` warning fails (the seed's daily check, 70%)."""
 
     monitor_agreement_critical: float = Field(default=0.50, ge=0.0, le=1.0)

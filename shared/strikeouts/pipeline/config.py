@@ -162,12 +162,13 @@ class PipelineConfig(BaseSettings):
     v2_market's (docs/MODELING.md), so its call is the pick. None: always the weights."""
 
     agree_within: float = Field(default=1.0, ge=0.0)
-    """Systems whose predictions span at most this many K agree ("strong"): conviction ×
-    ``agree_factor``; up to ``disagree_beyond`` they agree "moderately" (× 1)."""
+    """Systems whose predictions span less than this many K agree ("strong"): conviction ×
+    ``agree_factor``; below ``disagree_beyond`` they agree "moderately" (× 1). Strict, as the
+    seed's (< 1.0, < 2.0): docs/MODELING.md, "Red-flag thresholds and the agreement boundary"."""
 
     agree_factor: float = Field(default=1.1, gt=0.0)
     disagree_beyond: float = Field(default=2.0, ge=0.0)
-    """Systems whose predictions span more than this many K disagree: conviction ×
+    """Systems whose predictions span this many K or more disagree: conviction ×
     ``disagree_factor``."""
 
     disagree_factor: float = Field(default=0.85, gt=0.0)
