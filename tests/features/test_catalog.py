@@ -12,6 +12,8 @@ from strikeouts.features import (
     V1_BASELINE,
     feature_set,
 )
+from strikeouts.features.catalog import SPEC_BY_NAME
+from strikeouts.features.seed import SEED_V1
 
 
 def test_set_sizes() -> None:
@@ -27,10 +29,26 @@ def test_names_unique_and_in_superset() -> None:
         assert fs.version.startswith(f"{fs.name}/")
 
 
-def test_baseline_keeps_seed_numbers() -> None:
+def test_baseline_carries_each_of_the_seeds_numbers_once() -> None:
     seeds = {s.name: s.seed for s in SPECS if s.seed}
     assert set(V1_BASELINE.names) == set(seeds)
-    assert len(set(seeds.values())) == 25
+    assert sorted(seeds.values()) == sorted(SEED_V1)
+
+
+def test_a_seed_feature_we_compute_under_its_own_name_carries_its_number() -> None:
+    """The seed's numbering is its code's (f15 its opponent K rate, f20 its days of rest): a
+    feature whose name is the seed's, underscores aside, must carry that feature's number."""
+    ours = {s.name.replace("_", ""): s for s in SPECS if s.seed}
+    matched = {
+        number: ours[name.replace("_", "")].name
+        for number, name in SEED_V1.items()
+        if name.replace("_", "") in ours
+    }
+    assert len(matched) >= 10, matched  # k averages, days of rest, home, postseason...
+    for number, name in matched.items():
+        assert SPEC_BY_NAME[name].seed == number, (name, number)
+    assert SPEC_BY_NAME["days_rest"].seed == "f20"
+    assert SPEC_BY_NAME["opp_k_rate_last15"].seed == "f15"  # the seed's opponent_team_k_rate
 
 
 def test_every_spec_is_described() -> None:

@@ -27,6 +27,7 @@ STEADY = {
     "season_starts_before": 10.0,
     "career_starts_before": 60.0,
     "avg_outs_last3": 17.0,
+    "ip_avg_last5": 5.7,
     "k_std_last10": 2.0,
     "days_rest": 5.0,
     "pitches_last30d": 480.0,

@@ -21,7 +21,7 @@ CONFIG = PipelineConfig()
     ("changes", "flag", "over", "under"),
     [
         ({"season_starts_before": 1.0}, "few_season_starts", 0.7, 0.7),
-        ({"k_std_last10": 3.5}, "high_k_variance", 0.7, 1.05),
+        ({"k_std_last10": 3.5}, "high_k_variance", 0.4, 1.1),
         ({"days_rest": 3.0}, "short_rest", 0.7, 1.0),
         ({"starts_last30d": 7.0}, "heavy_recent_workload", 0.85, 1.0),
     ],
@@ -42,7 +42,7 @@ def test_soft_flags_scale_each_side_their_own_way(
     [
         ({"on_injured_list": 1.0}, "injured_list"),
         ({"season_starts_before": 0.0, "career_starts_before": 4.0}, "first_start_no_history"),
-        ({"avg_outs_last3": 11.0}, "opener"),
+        ({"ip_avg_last5": 3.9}, "opener"),
         ({"career_starts_before": 1.0, "season_starts_before": 1.0}, "too_few_prior_starts"),
     ],
 )
@@ -57,7 +57,9 @@ def test_a_first_start_with_history_is_not_skipped_and_missing_inputs_raise_noth
     assert veteran.skip_reason is None and veteran.red_flags == ("few_season_starts",)
     assert assess({**STEADY, "on_injured_list": 0.0}, CONFIG).red_flags == ()
     assert assess(dict.fromkeys(STEADY), CONFIG).red_flags == ()
-    assert assess({**STEADY, "avg_outs_last3": 12.0}, CONFIG).red_flags == ()  # not below 12
+    assert assess({**STEADY, "ip_avg_last5": 4.0}, CONFIG).red_flags == ()  # not below 4
+    # the seed's lookback is 5 starts: three short outings of 11 outs do not raise it alone
+    assert assess({**STEADY, "avg_outs_last3": 11.0}, CONFIG).red_flags == ()
 
 
 def test_a_skip_reason_names_every_condition() -> None:

@@ -81,9 +81,11 @@ def test_probability_never_becomes_a_count() -> None:
 @pytest.mark.parametrize(
     ("baseline", "rolling", "agreement", "factor"),
     [
-        (6.0, 7.0, "strong", 1.1),
-        (6.0, 7.5, "moderate", 1.0),
-        (6.0, 8.0, "moderate", 1.0),
+        # the seed's strict boundaries: strong below 1.0 K, moderate below 2.0 K
+        (6.0, 6.9, "strong", 1.1),
+        (6.0, 7.0, "moderate", 1.0),
+        (6.0, 7.9, "moderate", 1.0),
+        (6.0, 8.0, "disagree", 0.85),
         (6.0, 8.5, "disagree", 0.85),
     ],
 )

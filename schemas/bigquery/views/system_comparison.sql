@@ -6,7 +6,8 @@
 -- system with a row, the members the ensemble named (contributing + missing) and the ensemble
 -- itself on dates that have ensemble rows. Spread and agreement use the component systems that
 -- produced a count (status ok), as the ensemble's agreement factor does:
--- STRONG spread <= 1.0 K, MODERATE <= 2.0, WEAK beyond; SINGLE with one, NONE with none.
+-- STRONG spread < 1.0 K, MODERATE < 2.0, WEAK from 2.0 on (the seed's and the ensemble's
+-- boundaries, PipelineConfig.agree_within / disagree_beyond); SINGLE with one, NONE with none.
 -- No system is named here: a system added to the registry appears with its rows.
 -- COUNTIF(IFNULL(c, FALSE)): BigQuery counts 0 in an all-NULL group, DuckDB's count_if gives NULL.
 CREATE OR REPLACE VIEW system_comparison AS
@@ -96,8 +97,8 @@ SELECT
   CASE
     WHEN p.components_predicting = 0 THEN 'NONE'
     WHEN p.components_predicting = 1 THEN 'SINGLE'
-    WHEN p.raw_spread <= 1.0 THEN 'STRONG'
-    WHEN p.raw_spread <= 2.0 THEN 'MODERATE'
+    WHEN p.raw_spread < 1.0 THEN 'STRONG'
+    WHEN p.raw_spread < 2.0 THEN 'MODERATE'
     ELSE 'WEAK'
   END AS agreement,
   IF(p.components_predicting >= 2, p.component_calls = 1, NULL) AS same_call,

@@ -37,7 +37,8 @@ class FeatureSpec:
     source: str
     version: int = 1
     seed: str | None = None
-    """The replaced system's f-number, for the v1_baseline features it came from."""
+    """The replaced system's f-number (named in ``features/seed.py``) of the feature this
+    v1_baseline feature is or substitutes (docs/MODELING.md, "The seed's features")."""
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,11 @@ SPECS: tuple[FeatureSpec, ...] = (
     _f("bf_trend", "bf_avg_last3 - bf_avg_last10", "last 3 vs 10 starts", _S),
     _f(
         "pitches_last",
-        "pitches in the previous start (recent pitch count); NaN before Statcast (2024)",
+        "pitches in the previous start; NaN before Statcast (2024). The seed's f22 was the mean "
+        "over the last 5 starts: a different window, kept so v1_baseline/1 models stay valid",
         "last start",
         _S,
-        "f17",
+        "f22",
     ),
     _f("pitches_avg_last3", "mean pitches per start, known counts only", "last 3 starts", _S),
     _f("pitches_avg_last10", "mean pitches per start, known counts only", "last 10 starts", _S),
@@ -101,14 +103,14 @@ SPECS: tuple[FeatureSpec, ...] = (
     # --- workload and rest (red flags) ------------------------------------------------------
     _f("career_starts_before", "prior starts in the data (2021+)", "career in data", _S),
     _f(
-        "days_rest", "days since the previous start; NaN for a first start", "last start", _S, "f15"
+        "days_rest", "days since the previous start; NaN for a first start", "last start", _S, "f20"
     ),
     _f(
         "starts_last30d",
         "starts in the 30 days before the game",
         f"{WORKLOAD_WINDOW_DAYS} days",
         _S,
-        "f16",
+        "f21",
     ),
     _f(
         "pitches_last30d",
@@ -133,7 +135,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         "f06",
     ),
     _f("season_whip", "3 * (walks + hits) / outs this season", "season to date", _S, "f07"),
-    _f("season_ip", "outs / 3 this season", "season to date", _S, "f18"),
+    _f("season_ip", "outs / 3 this season", "season to date", _S, "f23"),
     _f("k_rate_season", "K / BF this season, shrunk toward the league", "season to date", _S),
     # --- opponent, matchup, park, umpire, league (point-in-time) -----------------------------
     _f(
@@ -143,15 +145,16 @@ SPECS: tuple[FeatureSpec, ...] = (
         "every season, team_games do not for 2026",
         f"opponent's last {OPPONENT_WINDOW_GAMES} games",
         _S,
-        "f11",
+        "f15",
     ),
     _f(
         "opp_k_rate_season",
         "opponent batting K / BF against starters this season, shrunk toward the league; "
-        "substitutes the seed's lineup K rate (no per-batter lines in our data)",
+        "substitutes the seed's lineup K rate against the pitcher's hand (no per-batter lines "
+        "in our data)",
         "season to date",
         _S,
-        "f23",
+        "f26",
     ),
     _f(
         "expected_k_matchup",
@@ -159,16 +162,17 @@ SPECS: tuple[FeatureSpec, ...] = (
         "lineup-based expected K (no per-batter lines in our data)",
         "last 10 starts / opponent's last 15 games",
         _S,
-        "f24",
+        "f25",
     ),
-    _f("vs_opp_starts", "prior starts against this opponent", "career in data", _S, "f20"),
-    _f("vs_opp_k_avg", "mean strikeouts against this opponent", "career in data", _S, "f21"),
+    _f("vs_opp_starts", "prior starts against this opponent", "career in data", _S, "f28"),
+    _f("vs_opp_k_avg", "mean strikeouts against this opponent", "career in data", _S, "f27"),
     _f(
         "vs_opp_k_rate",
-        "K / BF against this opponent, shrunk toward the league",
+        "K / BF against this opponent, shrunk toward the league; substitutes the seed's count "
+        "of high-strikeout batters in the lineup (no per-batter lines in our data)",
         "career in data",
         _S,
-        "f22",
+        "f33",
     ),
     _f(
         "park_k_factor",
@@ -176,7 +180,7 @@ SPECS: tuple[FeatureSpec, ...] = (
         "by home team (games.park_id is NULL in 2026)",
         f"park's last {PARK_WINDOW_STARTS} starts",
         _S,
-        "f12",
+        "f16",
     ),
     _f(
         "umpire_k_factor",
@@ -193,20 +197,20 @@ SPECS: tuple[FeatureSpec, ...] = (
     ),
     # --- the game itself (known before it) ----------------------------------------------------
     _f("is_home", "1 when the pitcher's team is at home", "game", _T, "f10"),
-    _f("month", "calendar month of the game", "game", _T, "f13"),
+    _f("month", "calendar month of the game", "game", _T, "f17"),
     _f(
         "days_into_season",
         "days since the season's first game (min of that season's earlier games and this date)",
         "season to date",
         "games",
-        "f14",
+        "f18",
     ),
     _f(
         "is_postseason",
         "1 for a postseason game (target game_type); the warehouse holds regular season only",
         "game",
         _T,
-        "f19",
+        "f24",
     ),
     # --- line-relative (NaN without a line; the opening line in backtests) --------------------
     _f("line", "the strikeout line known when the schedule event fires (opening)", "game", _L),
@@ -237,10 +241,19 @@ SPECS: tuple[FeatureSpec, ...] = (
 SUPERSET: tuple[str, ...] = tuple(s.name for s in SPECS)
 SPEC_BY_NAME: dict[str, FeatureSpec] = {s.name: s for s in SPECS}
 
+# The trained models' column order (column subsampling depends on it), fixed when v1_baseline/1
+# was first trained; it is not the seed's numbering (each spec's ``seed``).
 V1_BASELINE = FeatureSet(
     name="v1_baseline",
     version="v1_baseline/1",
-    names=tuple(s.name for s in sorted((s for s in SPECS if s.seed), key=lambda s: str(s.seed))),
+    names=(
+        *("k_avg_last3", "k_avg_last5", "k_avg_last10", "k_std_last10", "ip_avg_last5"),
+        *("season_k9", "season_ra9", "season_whip", "season_starts_before", "season_k_total"),
+        *("is_home", "opp_k_rate_last15", "park_k_factor", "month", "days_into_season"),
+        *("days_rest", "starts_last30d", "pitches_last", "season_ip", "is_postseason"),
+        *("vs_opp_starts", "vs_opp_k_avg", "vs_opp_k_rate", "opp_k_rate_season"),
+        "expected_k_matchup",
+    ),
 )
 
 V1_6_ROLLING = FeatureSet(

@@ -83,7 +83,7 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_collapse",
         "critical",
-        "at least monitor_agreement_critical (50%) of the date's pitcher-games have component "
+        "at least monitor_agreement_critical (80%) of the date's pitcher-games have component "
         "systems agreeing within 2 K",
         "one system has come apart from the others: find it in system_comparison (the same "
         "system far from the rest on most rows), roll its champion alias back, rerun the date",

@@ -58,7 +58,9 @@ def _when(feature: str, comparison: Comparison, threshold: float) -> Condition:
 
 
 def _default_flags() -> dict[str, RedFlagRule]:
-    """The replaced system's rules where they were right (SEED_RULES.md), in its order."""
+    """The replaced system's rules where they were right (SEED_RULES.md), in its order; each
+    value is the seed's or measured walk-forward (docs/MODELING.md, "Red-flag thresholds and the
+    agreement boundary", `benchmarks/thresholds.py`)."""
     return {
         "injured_list": RedFlagRule(
             conditions=[_when("on_injured_list", "ge", 1)],
@@ -83,10 +85,10 @@ def _default_flags() -> dict[str, RedFlagRule]:
             description="first start of the season with fewer than 5 earlier starts to lean on",
         ),
         "opener": RedFlagRule(
-            conditions=[_when("avg_outs_last3", "lt", 12)],
+            conditions=[_when("ip_avg_last5", "lt", 4.0)],
             action="skip",
-            description="fewer than 12 outs (4 innings) a start over the last 3: an opener or "
-            "bullpen game",
+            description="fewer than 4 innings a start over the last 5 (the seed's lookback): an "
+            "opener or bullpen game",
         ),
         "too_few_prior_starts": RedFlagRule(
             conditions=[_when("career_starts_before", "lt", 2)],
@@ -103,10 +105,11 @@ def _default_flags() -> dict[str, RedFlagRule]:
         "high_k_variance": RedFlagRule(
             conditions=[_when("k_std_last10", "gt", 3.0)],
             action="multiplier",
-            over=0.7,
-            under=1.05,
-            description="strikeout standard deviation above 3 over the last 10 starts: a big "
-            "night is as likely as a short one, which hurts an OVER more than an UNDER",
+            over=0.4,
+            under=1.1,
+            description="strikeout standard deviation above 3 over the last 10 starts (the "
+            "seed's 4 flags almost no start in our data): favoured OVERs hit 47% against 54% "
+            "walk-forward, so the seed's factors (OVER × 0.4, UNDER × 1.1)",
         ),
         "short_rest": RedFlagRule(
             conditions=[_when("days_rest", "lt", 4)],
@@ -170,12 +173,13 @@ class PipelineConfig(BaseSettings):
     v2_market's (docs/MODELING.md), so its call is the pick. None: always the weights."""
 
     agree_within: float = Field(default=1.0, ge=0.0)
-    """Systems whose predictions span at most this many K agree ("strong"): conviction ×
-    ``agree_factor``; up to ``disagree_beyond`` they agree "moderately" (× 1)."""
+    """Systems whose predictions span less than this many K agree ("strong"): conviction ×
+    ``agree_factor``; below ``disagree_beyond`` they agree "moderately" (× 1). Strict, as the
+    seed's (< 1.0, < 2.0): docs/MODELING.md, "Red-flag thresholds and the agreement boundary"."""
 
     agree_factor: float = Field(default=1.1, gt=0.0)
     disagree_beyond: float = Field(default=2.0, ge=0.0)
-    """Systems whose predictions span more than this many K disagree: conviction ×
+    """Systems whose predictions span this many K or more disagree: conviction ×
     ``disagree_factor``."""
 
     disagree_factor: float = Field(default=0.85, gt=0.0)

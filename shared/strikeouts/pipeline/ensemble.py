@@ -201,17 +201,17 @@ def _laws(ok: Mapping[str, Mapping[str, Any]], norm: Mapping[str, float]) -> lis
 
 
 def agreement_of(ok: Mapping[str, Mapping[str, Any]], config: PipelineConfig) -> tuple[str, float]:
-    """The agreement level of the answering systems and its conviction factor: strong within
-    ``agree_within`` K (× agree_factor), disagree beyond ``disagree_beyond`` K (×
+    """The agreement level of the answering systems and its conviction factor: strong below
+    ``agree_within`` K of spread (× agree_factor), disagree from ``disagree_beyond`` K on (×
     disagree_factor), moderate between (× 1); single (× single_system_factor) alone."""
     if not ok:
         return "none", 1.0
     if len(ok) < 2:
         return "single", config.single_system_factor
     spread = _spread(ok)
-    if spread <= config.agree_within:
+    if spread < config.agree_within:
         return "strong", config.agree_factor
-    if spread > config.disagree_beyond:
+    if spread >= config.disagree_beyond:
         return "disagree", config.disagree_factor
     return "moderate", 1.0
 
