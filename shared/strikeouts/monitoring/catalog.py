@@ -74,8 +74,8 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_rate",
         "warning",
-        "at least 70% of the date's pitcher-games have component systems agreeing within 2 K "
-        "(strong + moderate, the seed's daily check)",
+        "at least monitor_agreement_min (90%) of the date's pitcher-games have component "
+        "systems agreeing within 2 K (strong + moderate; warns before agreement_collapse)",
         "read system_comparison for the date: one system drifting (a feature broken, a model "
         "swapped) shows as the same system far from the others",
         rows.agreement_rate,

@@ -132,7 +132,7 @@ def _agreement(context: CheckContext, threshold: float) -> Finding:
 
 def agreement_rate(context: CheckContext) -> Finding:
     """Share of the date's pitcher-games whose systems agree strongly or moderately (spread
-    < 2 K) is at least ``monitor_agreement_min`` (the seed's daily 70%)."""
+    < 2 K) is at least ``monitor_agreement_min`` (90%: above the critical level, docs/MODELING.md)."""
     return _agreement(context, context.settings.monitor_agreement_min)
 
 
