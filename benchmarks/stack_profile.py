@@ -1,7 +1,8 @@
 """Sampling profiles of the local stack's functions during a benchmark (``--profile DIR``).
 
 One ``py-spy record`` per function process group (the functions-framework master and its
-gunicorn worker, every thread, only while it runs Python: idle threads are not sampled), in
+gunicorn worker, every thread, only while it holds the GIL: a thread waiting on a socket, a
+lock or the GIL itself is not sampled, so the shares are of the CPU spent in Python), in
 the raw collapsed-stack format, non-blocking so the functions are not paused. Afterwards the
 top entries of each function are printed: by self time (the frame on top of the stack) and by
 inclusive time (anywhere on the stack), as shares of that function's samples.
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-RATE = 200
+RATE = 50
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -45,7 +46,8 @@ def profiling(out: Path | None, pids: Mapping[str, int]) -> Iterator[None]:
     exe = py_spy()
     spies = []
     for name, pid in pids.items():
-        argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--function"]
+        argv = [exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--gil"]
+        argv += ["--function"]
         argv += ["--rate", str(RATE), "--format", "raw", "--output", str(out / f"{name}.txt")]
         log = (out / f"{name}.py-spy.log").open("wb")
         spies.append((subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT), log))

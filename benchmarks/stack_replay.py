@@ -133,22 +133,30 @@ def build_events(
     return events
 
 
-def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
+_KEY = "CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))"
+_OF_RUNS = "WHERE system_id = @e AND run_id IN UNNEST(@runs)"
+
+
+def staged_count(cloud: BigQueryWarehouse, run_ids: list[str]) -> int:
     """Distinct pitcher-games with an ensemble row staged (or already merged: a tick's merge
-    clears staged rows after its grace), and when the last one was staged."""
-    key = "CONCAT(run_id, '/', game_id, '/', CAST(pitcher_id AS STRING))"
-    where = "WHERE system_id = @e AND run_id IN UNNEST(@runs)"
+    clears staged rows after its grace): the one query each poll runs (bqemulator's CPU for
+    the polls counts in the run's, so they are kept few and single)."""
     frame = cloud.query(
-        f"SELECT COUNT(DISTINCT k) AS n FROM (SELECT {key} AS k FROM "
-        f"{staging_table(PREDICTIONS)} {where} UNION ALL SELECT {key} AS k FROM {PREDICTIONS} "
-        f"{where})",
+        f"SELECT COUNT(DISTINCT k) AS n FROM (SELECT {_KEY} AS k FROM "
+        f"{staging_table(PREDICTIONS)} {_OF_RUNS} UNION ALL SELECT {_KEY} AS k FROM "
+        f"{PREDICTIONS} {_OF_RUNS})",
         {"e": ENSEMBLE, "runs": run_ids},
     )
+    return int(frame["n"].iloc[0])
+
+
+def last_staged(cloud: BigQueryWarehouse, run_ids: list[str]) -> tuple[int, dt.datetime]:
+    """:func:`staged_count`, and when the last ensemble row was staged."""
     last = cloud.query(
-        f"SELECT MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} {where}",
+        f"SELECT MAX(staged_at) AS last FROM {staging_table(PREDICTIONS)} {_OF_RUNS}",
         {"e": ENSEMBLE, "runs": run_ids},
     )
-    return int(frame["n"].iloc[0]), last["last"].iloc[0].to_pydatetime()
+    return staged_count(cloud, run_ids), last["last"].iloc[0].to_pydatetime()
 
 
 def wait_until_staged(
@@ -167,7 +175,7 @@ def wait_until_staged(
     deadline = started + args.timeout
     while time.perf_counter() < deadline:
         # distinct: a redelivered final result may stage a pitcher-game's rows twice
-        staged = last_staged(cloud, run_ids)[0]
+        staged = staged_count(cloud, run_ids)
         if staged >= expected:
             return
         if drill is not None:
