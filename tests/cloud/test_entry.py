@@ -310,3 +310,22 @@ def test_a_system_function_without_a_registered_system_says_so(
         assert system_entry("v1_baseline") is entries()["predict_v1_baseline"]
     finally:
         get_settings.cache_clear()
+
+
+def test_the_attempt_counter_is_opened_on_the_first_failure_not_before() -> None:
+    """Opening the Cloud Storage counter imports and builds a storage client: a function that
+    never fails must never pay for it, one that fails opens it once and keeps counting in it."""
+    from strikeouts.cloud.attempts import MemoryAttemptCounter, OnFirstFailure
+
+    opened: list[MemoryAttemptCounter] = []
+
+    def open_counter() -> MemoryAttemptCounter:
+        opened.append(MemoryAttemptCounter())
+        return opened[-1]
+
+    counter = OnFirstFailure(open_counter)
+    assert opened == []
+    assert counter.increment("fanout/t", "m1") == 1
+    assert counter.increment("fanout/t", "m1") == 2
+    assert counter.increment("fanout/t", "m2") == 1
+    assert len(opened) == 1
