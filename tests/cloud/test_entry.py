@@ -329,3 +329,32 @@ def test_the_attempt_counter_is_opened_on_the_first_failure_not_before() -> None
     assert counter.increment("fanout/t", "m1") == 2
     assert counter.increment("fanout/t", "m2") == 1
     assert len(opened) == 1
+
+
+def test_a_system_function_serves_without_pandas() -> None:
+    """Starting any function imports neither pandas nor xgboost, and what a system function
+    builds on its first request (model store, alias predictor, publisher) imports no pandas:
+    importing it cost each system instance a large share of its cold start and, on a short
+    replay, of its CPU (benchmarks/stack_replay.py --profile)."""
+    import subprocess
+    import sys
+
+    def loaded(modules: list[str]) -> set[str]:
+        code = "import sys\n" + "".join(f"import {m}\n" for m in modules)
+        code += "print(','.join(m for m in ('pandas', 'xgboost') if m in sys.modules))\n"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return set(filter(None, out.stdout.strip().split(",")))
+
+    assert loaded(["strikeouts.cloud.functions"]) == set()
+    serving = [
+        "strikeouts.cloud.functions",
+        "strikeouts.adapters",
+        "strikeouts.cloud.clients",
+        "strikeouts.cloud.gcs_models",
+        "strikeouts.cloud.pubsub",
+        "strikeouts.cloud.attempts",
+        "strikeouts.pipeline.handlers",
+        "strikeouts.runtime.served",
+    ]
+    assert loaded(serving) == {"xgboost"}
