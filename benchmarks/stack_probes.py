@@ -168,6 +168,34 @@ def cold_starts(
     return out
 
 
+def noop_argv(port: int) -> list[str]:
+    """functions-framework serving the do-nothing function, as the stack serves its own."""
+    return [
+        str(Path(sys.executable).parent / "functions-framework"),
+        "--target=noop",
+        f"--source={NOOP_SOURCE}",
+        "--signature-type=cloudevent",
+        f"--host={HOST}",
+        f"--port={port}",
+    ]
+
+
+def noop_cold_start(info: StackInfo, log_dir: Path, sample: Sample, runs: int) -> ColdStart:
+    """The do-nothing function's cold start, measured as :func:`cold_starts` measures the
+    stack's: a new process to listening, its first request, then a warm one."""
+    starts, firsts, warms = [], [], []
+    for _ in range(runs):
+        port = free_port()
+        server = start_server("noop", noop_argv(port), port, log_dir / "noop.log", timeout=60.0)
+        try:
+            starts.append(server.started_in)
+            firsts.append(post(info, port, sample))
+            warms.append(post(info, port, sample))
+        finally:
+            server.stop()
+    return ColdStart(statistics.median(starts), statistics.median(firsts), statistics.median(warms))
+
+
 @dataclass(frozen=True)
 class Transport:
     """The do-nothing function's figures behind the same emulator, over several batches."""
@@ -193,16 +221,8 @@ def transport_baseline(
     """Push ``runs`` batches of ``count`` messages of ``size`` bytes through one push
     subscription to a do-nothing function."""
     port = free_port()
-    argv = [
-        str(Path(sys.executable).parent / "functions-framework"),
-        "--target=noop",
-        f"--source={NOOP_SOURCE}",
-        "--signature-type=cloudevent",
-        f"--host={HOST}",
-        f"--port={port}",
-    ]
     log = log_dir / "noop.log"
-    server = start_server("noop", argv, port, log, timeout=60.0)
+    server = start_server("noop", noop_argv(port), port, log, timeout=60.0)
     try:
         os.environ["PUBSUB_EMULATOR_HOST"] = info.pubsub_host
         publisher, subscriber = PublisherClient(), SubscriberClient()

@@ -14,10 +14,12 @@ from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.ports import ObjectBackend
 from strikeouts.models.refs import GCS_PREFIX, ModelStoreError
 from strikeouts.settings import Settings, get_settings
-from strikeouts.warehouse.base import Warehouse
 
 if TYPE_CHECKING:
     from strikeouts.cloud.gcs_models import StorageClient
+
+    # only named: strikeouts.warehouse.base imports pandas, which a model store never needs
+    from strikeouts.warehouse.base import Warehouse
 
 BIGQUERY_PREFIX = "bigquery://"
 

@@ -310,3 +310,51 @@ def test_a_system_function_without_a_registered_system_says_so(
         assert system_entry("v1_baseline") is entries()["predict_v1_baseline"]
     finally:
         get_settings.cache_clear()
+
+
+def test_the_attempt_counter_is_opened_on_the_first_failure_not_before() -> None:
+    """Opening the Cloud Storage counter imports and builds a storage client: a function that
+    never fails must never pay for it, one that fails opens it once and keeps counting in it."""
+    from strikeouts.cloud.attempts import MemoryAttemptCounter, OnFirstFailure
+
+    opened: list[MemoryAttemptCounter] = []
+
+    def open_counter() -> MemoryAttemptCounter:
+        opened.append(MemoryAttemptCounter())
+        return opened[-1]
+
+    counter = OnFirstFailure(open_counter)
+    assert opened == []
+    assert counter.increment("fanout/t", "m1") == 1
+    assert counter.increment("fanout/t", "m1") == 2
+    assert counter.increment("fanout/t", "m2") == 1
+    assert len(opened) == 1
+
+
+def test_a_system_function_serves_without_pandas() -> None:
+    """Starting any function imports neither pandas nor xgboost, and what a system function
+    builds on its first request (model store, alias predictor, publisher) imports no pandas:
+    importing it cost each system instance a large share of its cold start and, on a short
+    replay, of its CPU (benchmarks/stack_replay.py --profile)."""
+    import subprocess
+    import sys
+
+    def loaded(modules: list[str]) -> set[str]:
+        code = "import sys\n" + "".join(f"import {m}\n" for m in modules)
+        code += "print(','.join(m for m in ('pandas', 'xgboost') if m in sys.modules))\n"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return set(filter(None, out.stdout.strip().split(",")))
+
+    assert loaded(["strikeouts.cloud.functions"]) == set()
+    serving = [
+        "strikeouts.cloud.functions",
+        "strikeouts.adapters",
+        "strikeouts.cloud.clients",
+        "strikeouts.cloud.gcs_models",
+        "strikeouts.cloud.pubsub",
+        "strikeouts.cloud.attempts",
+        "strikeouts.pipeline.handlers",
+        "strikeouts.runtime.served",
+    ]
+    assert loaded(serving) == {"xgboost"}

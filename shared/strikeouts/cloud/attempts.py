@@ -9,6 +9,7 @@ write. The Cloud Storage counter is a compare-and-swapped object, shared by all 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from strikeouts.pipeline.errors import TransientError
@@ -64,3 +65,21 @@ class ObjectAttemptCounter:
             if self.backend.swap(key, str(count).encode(), current.token if current else None):
                 return count
         raise TransientError(f"{self.backend.uri(key)}: {MAX_SWAPS} concurrent updates in a row")
+
+
+class OnFirstFailure:
+    """An :class:`AttemptCounter` opened on the first failure it counts: most deliveries never
+    fail, and opening a Cloud Storage counter imports and builds a storage client, which cost
+    a function without other Cloud Storage use (fanout) a large share of its first request."""
+
+    def __init__(self, open_counter: Callable[[], AttemptCounter]) -> None:
+        self._open = open_counter
+        self._counter: AttemptCounter | None = None
+        self._lock = threading.Lock()
+
+    def increment(self, scope: str, message_id: str) -> int:
+        if self._counter is None:
+            with self._lock:
+                if self._counter is None:
+                    self._counter = self._open()
+        return self._counter.increment(scope, message_id)

@@ -80,6 +80,9 @@ class BigQueryWarehouse:
             )
         else:
             self.client = bigquery.Client(project=project, location=location)
+        from strikeouts.cloud.clients import skip_environment_per_request
+
+        skip_environment_per_request(self.client._http)
         self._frames = duckdb.connect(":memory:")
         self._dataset_ready = False
         self._tables_ready: set[str] = set()

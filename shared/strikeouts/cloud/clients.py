@@ -8,7 +8,7 @@ the local stack, and nothing else in the package needs to know which.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from strikeouts.settings import Settings
 
@@ -33,8 +33,40 @@ def storage_client(settings: Settings) -> storage.Client:
 
     export_emulator_hosts(settings)
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        return storage.Client(project=settings.gcp_project, credentials=AnonymousCredentials())
-    return storage.Client(project=settings.gcp_project)
+        client = storage.Client(project=settings.gcp_project, credentials=AnonymousCredentials())
+    else:
+        client = storage.Client(project=settings.gcp_project)
+    skip_environment_per_request(client._http)
+    return client
+
+
+_CA_BUNDLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_NETRC_FILES = ("~/.netrc", "~/_netrc")
+
+
+def skip_environment_per_request(session: Any) -> bool:
+    """Stop a client's requests session re-reading the environment on every request.
+
+    Before each request requests looks for proxies (walking every environment variable), a
+    CA bundle variable and a netrc file; for the ensemble's Cloud Storage and BigQuery calls
+    that was about a tenth of its CPU. Where the environment names no proxy and no netrc file
+    exists, the CA bundle it names (if any) is read once into the session, which the clients'
+    requests (they never pass ``verify``) then use exactly as before; otherwise the session is
+    left as it is. Returns whether it was changed.
+    """
+    import urllib.request
+
+    if not hasattr(session, "trust_env"):
+        return False
+    if urllib.request.getproxies() or os.environ.get("NETRC"):
+        return False
+    if any(os.path.exists(os.path.expanduser(path)) for path in _NETRC_FILES):
+        return False
+    bundle = next((os.environ[name] for name in _CA_BUNDLES if os.environ.get(name)), None)
+    if bundle is not None and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
+    return True
 
 
 def publisher_client(settings: Settings, batch: BatchSettings) -> PublisherClient:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-from strikeouts.adapters import BIGQUERY_PREFIX
 from strikeouts.cloud.entry import Entry, Outcome, Services, instance_services
 from strikeouts.logs import get_logger
 from strikeouts.models.systems import get_system, system_ids
@@ -85,6 +84,10 @@ def function_environment(name: str) -> dict[str, str]:
 
 def open_feature_warehouse(settings: Settings) -> Warehouse:
     """The warehouse fanout reads history and schedules from."""
+    # imported here: strikeouts.adapters imports the model store (and pandas), which the
+    # ensemble's and the tick's instances never need
+    from strikeouts.adapters import BIGQUERY_PREFIX
+
     target = settings.feature_warehouse or settings.warehouse
     if target.startswith(BIGQUERY_PREFIX):
         from strikeouts.adapters import open_warehouse

@@ -121,7 +121,7 @@ def configure_function_logging() -> None:
 
 def instance_services(settings: Settings | None = None) -> Services:
     """The services of a deployed function, all from the environment's settings."""
-    from strikeouts.cloud.attempts import ObjectAttemptCounter
+    from strikeouts.cloud.attempts import ObjectAttemptCounter, OnFirstFailure
     from strikeouts.cloud.clients import parse_gcs_uri, storage_client
     from strikeouts.cloud.pubsub import PubSubPublisher
 
@@ -130,8 +130,10 @@ def instance_services(settings: Settings | None = None) -> Services:
     counter: AttemptCounter = MemoryAttemptCounter()
     if settings.aggregation_state:
         bucket, prefix = parse_gcs_uri(settings.aggregation_state, "aggregation_state")
-        counter = ObjectAttemptCounter.on_gcs(
-            storage_client(settings), bucket, f"{prefix}/delivery".strip("/")
+        counter = OnFirstFailure(
+            lambda: ObjectAttemptCounter.on_gcs(
+                storage_client(settings), bucket, f"{prefix}/delivery".strip("/")
+            )
         )
     return Services(
         settings=settings,

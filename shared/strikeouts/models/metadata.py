@@ -10,12 +10,14 @@ import hashlib
 import platform
 from datetime import UTC, date, datetime
 from importlib import metadata as importlib_metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from pandas.util import hash_pandas_object
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    # only training fingerprints a frame: serving reads metadata without importing pandas
+    import pandas as pd
 
 METADATA_SCHEMA_VERSION = 1
 _LIBRARIES = {
@@ -84,6 +86,8 @@ def fingerprint(frame: pd.DataFrame) -> str:
     while any changed value, dtype, column name or duplicated/dropped row changes it. The row
     hash is pandas' own, so compare fingerprints made with the same pandas major version.
     """
+    from pandas.util import hash_pandas_object
+
     columns = sorted(map(str, frame.columns))
     if len(set(columns)) != len(columns):
         raise ValueError(f"cannot fingerprint a frame with duplicate column names: {columns}")

@@ -14,7 +14,8 @@ from strikeouts.errors import StrikeoutsError
 from strikeouts.models.metadata import ModelMetadata
 
 GCS_PREFIX = "gs://"
-DEFAULT_ALIAS = "champion"
+CHAMPION = "champion"
+DEFAULT_ALIAS = CHAMPION
 CHALLENGER = "challenger"
 LATEST = "latest"
 """Pseudo-alias for the highest version; it cannot be set."""

@@ -16,14 +16,15 @@ from strikeouts.features.catalog import feature_set
 from strikeouts.features.history import History
 from strikeouts.features.targets import start_targets
 from strikeouts.logs import get_logger
+from strikeouts.models.refs import CHAMPION as CHAMPION
 from strikeouts.models.store import ModelRef, ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET, TrainedSystem, TrainingError, fit_system
+from strikeouts.models.training import load_system as load_system
 from strikeouts.warehouse.base import Warehouse
 
 log = get_logger(__name__)
 
-CHAMPION = "champion"
 LABEL_KEYS = ["game_id", "pitcher_id"]
 
 Progress = Callable[[str], None]
@@ -62,11 +63,6 @@ def register(store: ModelStore, model: TrainedSystem, alias: str | None) -> Mode
     if alias:
         ref = store.set_alias(model.spec.system_id, alias, ref.version)
     return ref
-
-
-def load_system(store: ModelStore, system_id: str, ref: str = CHAMPION) -> TrainedSystem:
-    """The system ``system_id`` at ``ref`` (alias or version) from the store."""
-    return TrainedSystem.from_loaded(get_system(system_id), store.load(system_id, ref))
 
 
 def ensure_champions(

@@ -14,6 +14,7 @@ from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.ports import ModelStore, ObjectBackend
 from strikeouts.models.refs import (
     CHALLENGER,
+    CHAMPION,
     DEFAULT_ALIAS,
     GCS_PREFIX,
     LATEST,
@@ -31,6 +32,7 @@ from strikeouts.models.refs import (
 __all__ = [
     "ALIAS_HISTORY_LIMIT",
     "CHALLENGER",
+    "CHAMPION",
     "DEFAULT_ALIAS",
     "GCS_PREFIX",
     "LATEST",

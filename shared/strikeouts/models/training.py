@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import xgboost as xgb
 
 from strikeouts.countlaw import (
@@ -28,8 +27,12 @@ from strikeouts.countlaw import (
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.calibration import OverCalibration, fit_over_calibration
 from strikeouts.models.metadata import ModelMetadata, fingerprint
-from strikeouts.models.store import LoadedModel
-from strikeouts.models.systems import SystemSpec
+from strikeouts.models.store import CHAMPION, LoadedModel, ModelStore
+from strikeouts.models.systems import SystemSpec, get_system
+
+if TYPE_CHECKING:
+    # serving never builds a frame: a system function loads and predicts without pandas
+    import pandas as pd
 
 TARGET = "strikeouts"
 VALIDATION_FRACTION = 0.15
@@ -171,6 +174,8 @@ def fit_system(
     train_end: date,
 ) -> TrainedSystem:
     """Fit ``spec`` on the rows of ``frame`` dated before ``train_end``."""
+    import pandas as pd
+
     rows = frame[pd.to_datetime(frame["game_date"]).dt.date < train_end]
     rows = rows[rows[TARGET].notna()].sort_values("game_date")
     if spec.anchor is not None:
@@ -255,6 +260,8 @@ def _market_only(
     train_end: date,
 ) -> TrainedSystem:
     """An anchored system with too few lined starts to correct: its anchor's Poisson law."""
+    import pandas as pd
+
     params = {**spec.params, "objective": spec.objective}
     blank = xgb.DMatrix(np.full((1, len(feature_names)), np.nan), label=[0.0])
     empty = xgb.train(params, blank, num_boost_round=0)
@@ -285,3 +292,8 @@ def _dmatrix(rows: pd.DataFrame, names: list[str], spec: SystemSpec) -> xgb.DMat
         feature_names=names,
         base_margin=margin,
     )
+
+
+def load_system(store: ModelStore, system_id: str, ref: str = CHAMPION) -> TrainedSystem:
+    """The system ``system_id`` at ``ref`` (alias or version) from the store."""
+    return TrainedSystem.from_loaded(get_system(system_id), store.load(system_id, ref))

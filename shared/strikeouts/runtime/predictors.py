@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 
 from strikeouts.errors import StrikeoutsError
-from strikeouts.models.refs import ModelStoreError
-from strikeouts.models.service import CHAMPION, load_system
+from strikeouts.models.refs import CHAMPION, ModelStoreError
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import get_system
-from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem
+from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem, load_system
 from strikeouts.pipeline.ports import SystemResult
 
 MAX_COUNT = 27.0
