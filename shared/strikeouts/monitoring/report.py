@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -101,21 +102,26 @@ def _charts(
         )
     )
     reliability = warehouse.query(RELIABILITY_SQL.format(kept=rows), params)
+    # a figure is drawn only from rows (with every row in sample left out, a range can have
+    # predictions and no graded bet: its sections say so instead)
     return [
-        _section("Accuracy over time", figures.rolling_mae(daily), not daily.empty),
-        _section("Hit rate by edge", figures.edge_figure(bets, "hit_rate"), not bets.empty),
-        _section("ROI by edge", figures.edge_figure(bets, "roi"), not bets.empty),
-        _section("Reliability of p_over", figures.reliability(reliability), not reliability.empty),
-        _section("Coverage", figures.coverage_figure(coverage), not coverage.empty),
-        _section("Agreement", figures.agreement_figure(agreement), not agreement.empty),
-        _section("Confidence", figures.calibration_figure(confidence), not confidence.empty),
+        _section("Accuracy over time", daily, figures.rolling_mae),
+        _section("Hit rate by edge", bets, lambda b: figures.edge_figure(b, "hit_rate")),
+        _section("ROI by edge", bets, lambda b: figures.edge_figure(b, "roi")),
+        _section("Reliability of p_over", reliability, figures.reliability),
+        _section("Coverage", coverage, figures.coverage_figure),
+        _section("Agreement", agreement, figures.agreement_figure),
+        _section("Confidence", confidence, figures.calibration_figure),
     ]
 
 
-def _section(title: str, figure: go.Figure, has_data: bool) -> str:
-    if not has_data:
+def _section(title: str, rows: pd.DataFrame, draw: Callable[[pd.DataFrame], go.Figure]) -> str:
+    """The titled section of ``draw(rows)``, or a note that the range has no such rows."""
+    if rows.empty:
         return f"<section><h2>{html.escape(title)}</h2><p class='empty'>no data in the range</p></section>"
-    body = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    body = draw(rows).to_html(
+        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+    )
     return f"<section><h2>{html.escape(title)}</h2><div class='chart'>{body}</div></section>"
 
 
