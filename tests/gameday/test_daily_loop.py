@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from strikeouts.sources.consensus import consensus
 from strikeouts.sources.ports import LineQuote
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
+from .conftest import D1
 from .fixture_api import FixtureApi
 
 pytestmark = pytest.mark.data
@@ -93,6 +95,9 @@ def test_two_game_days_results_grades_and_slates(api: FixtureApi, cli_env: dict[
             )
             ens = preds[preds["system_id"] == "ensemble_v1"]
             assert len(ens) == 30 and len(preds) == 30 * (len(SYSTEMS) + 1)
+            # the champions were fitted on the history before 07-04: every row says so
+            answered = preds[preds["predicted_strikeouts"].notna()]
+            assert {pd.Timestamp(d).date() for d in answered["train_end"]} == {D1}
             lines = _fixture_consensus(api, day)
             fed = wh.query(
                 "SELECT p.line, s.pitcher_name AS feed_name FROM pitcher_strikeout_predictions p "
@@ -137,6 +142,11 @@ def test_two_game_days_results_grades_and_slates(api: FixtureApi, cli_env: dict[
         )
     finally:
         wh.close()
+    # the demo's case: champions fitted before the first date, so no row is in sample
+    args = ["monitor", "--date", DAYS[1], "--check", "in_sample_rows", "--format", "json"]
+    in_sample = CliRunner().invoke(app, args, env=cli_env)
+    assert in_sample.exit_code == 0, in_sample.output
+    assert [(r["status"], r["value"]) for r in json.loads(in_sample.stdout)] == [("pass", 0.0)]
     # the same days offline, from the warehouse the live loop filled: D's grades are redone
     # (same rows, idempotent) and D+1's slate is built from its taken results
     offline = _invoke(cli_env, "daily", "--date", DAYS[1])

@@ -130,6 +130,13 @@ FAULTS: dict[str, Fault] = {
         )
     ),
     "top_red_flags": Fault((f"UPDATE {TABLE} SET red_flags = ['injected_flag']",)),
+    # v1_baseline's model fitted on starts up to the day after each row's game
+    "in_sample_rows": Fault(
+        (
+            f"UPDATE {TABLE} SET train_end = DATE_ADD(game_date, INTERVAL 1 DAY) "
+            "WHERE system_id = 'v1_baseline'",
+        )
+    ),
 }
 
 

@@ -37,7 +37,7 @@ def _run(
 
 def test_catalog_names_are_unique_and_documented() -> None:
     names = [c.name for c in CATALOG]
-    assert len(names) == len(set(names)) == 24
+    assert len(names) == len(set(names)) == 25
     assert all(c.summary and c.runbook for c in CATALOG)
     runbook = (PROJECT_ROOT / "docs" / "OPERATIONS.md").read_text().split("## Monitoring", 1)[1]
     assert [n for n in names if f"| `{n}` |" not in runbook] == []

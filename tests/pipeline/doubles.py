@@ -48,13 +48,16 @@ class StubPredictor:
     model_alias: str = "champion"
     feature_set: str = "v1_baseline"
     calls: int = 0
+    train_end: date | None = None
 
     def predict(self, message: Mapping[str, Any]) -> SystemResult:
         self.calls += 1
         if self.fail:
             raise RuntimeError(f"{self.system_id} model exploded")
         has_line = message["header"]["line"] is not None
-        return SystemResult(self.predicted, self.p_over if has_line else None)
+        return SystemResult(
+            self.predicted, self.p_over if has_line else None, train_end=self.train_end
+        )
 
 
 @dataclass

@@ -1,11 +1,14 @@
 """What a row records beyond the prediction: when its line was quoted and how long before first
-pitch, the explicit injured-list input, and the ensemble's agreement and components."""
+pitch, the explicit injured-list input, the ensemble's agreement and components, and what each
+row's model was fitted before."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from strikeouts.pipeline.clock import FakeClock
@@ -71,3 +74,32 @@ def test_the_injured_list_input_skips_that_starter_only(
     assert hurt["confidence"].isna().all()
     assert set(healthy["status"]) == {"ok"}
     assert not any("injured_list" in list(f) for f in healthy["red_flags"])
+
+
+def test_rows_carry_their_models_train_end_and_the_ensemble_its_latest_members(
+    make_pipeline: PipelineFactory, warehouse: DuckDBWarehouse, clock: FakeClock
+) -> None:
+    """Each system row records what its model was fitted before (so a view can flag it in
+    sample with no model store); the ensemble row the latest of the members it combined, and a
+    member that failed (no train_end on its error row) does not count."""
+    baseline, rolling = two_systems()
+    baseline.train_end, rolling.train_end = date(2024, 5, 1), date(2024, 6, 15)
+    pipe = make_pipeline([baseline, rolling])
+    pipe.bus.publish(GAME_SCHEDULE, schedule_event(clock))
+    pipe.bus.run()
+    rows = predictions(warehouse).set_index("system_id")
+    ends = rows["train_end"].map(lambda d: pd.Timestamp(d).date())
+    assert set(ends["v1_baseline"]) == {date(2024, 5, 1)}
+    assert set(ends["v1_6_rolling"]) == {date(2024, 6, 15)}
+    assert set(ends["ensemble_v1"]) == {date(2024, 6, 15)}
+
+    baseline.train_end, rolling.fail = date(2024, 5, 2), True
+    again = make_pipeline([baseline, rolling])
+    again.bus.publish(GAME_SCHEDULE, schedule_event(clock, run_id="run-b"))
+    again.bus.run()
+    rows = predictions(warehouse)
+    rows = rows[rows["run_id"] == "run-b"].set_index("system_id")
+    assert rows.loc["v1_6_rolling", "train_end"].isna().all()
+    ensemble = rows.loc["ensemble_v1"]
+    assert set(ensemble["status"]) == {"fallback"}
+    assert {pd.Timestamp(d).date() for d in ensemble["train_end"]} == {date(2024, 5, 2)}

@@ -1,7 +1,10 @@
 -- Challenger vs champion per system, on the same graded pitcher-games: every shadow row
 -- (shadow_predictions, written by the challenger while it shadows) paired with the champion's
 -- row of the same run, game, pitcher and system (graded_predictions: the newest run's rows,
--- graded there), both with a number. Rows of a challenger that errored or skipped do not pair.
+-- graded there), both with a number. Rows of a challenger that errored or skipped do not pair,
+-- nor pairs where either model was fitted on starts up to a day after the game (the champion's
+-- graded_predictions.in_sample, the same rule on the shadow row): a challenger is not promoted
+-- on starts it was trained on.
 -- Hit rate: calls (OVER/UNDER) won / (won + lost) at the row's line, pushes excluded; Brier of
 -- p_over on the pairs where both have a p_over and the line did not push.
 -- Decide a promotion on *_delta (challenger - champion: negative MAE and Brier deltas are better)
@@ -31,6 +34,7 @@ WITH pairs AS (
     ON c.run_id = s.run_id AND c.game_id = s.game_id AND c.pitcher_id = s.pitcher_id
     AND c.system_id = s.system_id
   WHERE c.error IS NOT NULL AND s.status = 'ok' AND s.predicted_strikeouts IS NOT NULL
+    AND NOT c.in_sample AND NOT IFNULL(s.game_date < s.train_end, FALSE)
 ),
 sums AS (
   SELECT

@@ -8,6 +8,10 @@
 -- answered: the row stands behind a prediction or a deliberate skip (ok, skip, or a fallback
 -- with a prediction); an error row, or a fallback without one, is as absent as no row
 -- (strikeouts.monitoring.answers.ANSWERED_SQL, the same text).
+-- in_sample: the row's model was fitted on starts dated before its train_end, and the game is
+-- one of those days (game_date < train_end): its error is not a forecast's, so every accuracy,
+-- calibration and ROI window leaves it out unless asked (strikeouts.monitoring.views.rollup).
+-- A row whose train_end is unknown (written before the column existed) is not flagged.
 CREATE OR REPLACE VIEW graded_predictions AS
 WITH results_in AS (
   SELECT DISTINCT game_date FROM pitcher_starts
@@ -66,6 +70,7 @@ SELECT
   *,
   (status IN ('ok', 'skip') OR (status = 'fallback' AND predicted_strikeouts IS NOT NULL))
     AS answered,
+  IFNULL(game_date < train_end, FALSE) AS in_sample,
   CASE bet_result
     WHEN 'WIN' THEN IF(bet_price > 0, bet_price / 100.0, 100.0 / ABS(bet_price))
     WHEN 'LOSS' THEN -1.0

@@ -1,5 +1,8 @@
--- Per game date and system: counts and additive sums, so any window is a SUM over dates
--- (strikeouts.monitoring.views.rollup), plus the day's own ratios. answered: rows that stand
+-- Per game date, system and in_sample: counts and additive sums, so any window is a SUM over
+-- dates (strikeouts.monitoring.views.rollup), plus the day's own ratios. in_sample rows (the
+-- model was fitted on starts up to a day after the game, graded_predictions.in_sample) have
+-- rows of their own, flagged: every window leaves them out unless asked (rollup's
+-- include_in_sample, system_performance_30d), so a model is never judged on its training. answered: rows that stand
 -- behind a prediction or a skip (graded_predictions.answered); errors are rows, not answers.
 -- Confidence avg/min/max of the rows that carry one (the seed's view); min and max roll up as
 -- MIN/MAX of the days', the average as confidence_sum / confidence_n.
@@ -13,6 +16,7 @@ WITH sums AS (
   SELECT
     game_date,
     system_id,
+    in_sample,
     COUNT(*) AS predictions,
     COUNTIF(answered) AS answered,
     COUNTIF(IFNULL(recommendation IN ('OVER', 'UNDER'), FALSE)) AS actionable,
@@ -40,7 +44,7 @@ WITH sums AS (
     COALESCE(SUM(IF(error IS NOT NULL, ABS(close_line - actual_strikeouts), NULL)), 0)
       AS close_sum_abs_error
   FROM graded_predictions
-  GROUP BY game_date, system_id
+  GROUP BY game_date, system_id, in_sample
 )
 SELECT
   *,

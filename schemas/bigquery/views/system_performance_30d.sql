@@ -2,7 +2,8 @@
 -- deployment): the replaced system's 30-day system_performance. The daily rows of
 -- system_performance summed and the ratios recomputed from the sums, confidence min/max the
 -- days' extremes: the same numbers as strikeouts.monitoring.views.rollup over those dates
--- (tests/monitoring/test_check_failures.py holds them equal).
+-- (tests/monitoring/test_check_failures.py holds them equal). In-sample rows are left out (the
+-- rollup's default): a model is not judged on the starts it was fitted on.
 CREATE OR REPLACE VIEW system_performance_30d AS
 WITH bounds AS (
   SELECT DATE_SUB(MAX(game_date), INTERVAL 29 DAY) AS first_date, MAX(game_date) AS last_date
@@ -35,5 +36,5 @@ SELECT
   MAX(p.confidence_max) AS confidence_max
 FROM system_performance AS p
 CROSS JOIN bounds AS b
-WHERE p.game_date BETWEEN b.first_date AND b.last_date
+WHERE p.game_date BETWEEN b.first_date AND b.last_date AND NOT p.in_sample
 GROUP BY p.system_id

@@ -1,5 +1,6 @@
 -- The ensemble's OVER/UNDER calls per date, ranked by |edge| (pick_rank 1 = largest edge);
--- filter on game_date and order by pick_rank. Graded columns fill in once results are in.
+-- filter on game_date and order by pick_rank. Graded columns fill in once results are in;
+-- in_sample marks a pick whose models were fitted on starts after its date (not a forecast).
 CREATE OR REPLACE VIEW todays_picks AS
 SELECT
   game_date,
@@ -29,6 +30,7 @@ SELECT
   fallback_reason,
   actual_strikeouts,
   bet_result,
-  bet_profit
+  bet_profit,
+  in_sample
 FROM graded_predictions
 WHERE STARTS_WITH(system_id, 'ensemble') AND recommendation IN ('OVER', 'UNDER')

@@ -39,6 +39,14 @@ CreateViews = Annotated[
         help="(Re)create the monitoring views first (off where Terraform owns them)",
     ),
 ]
+IncludeInSample = Annotated[
+    bool,
+    typer.Option(
+        "--include-in-sample",
+        help="Count rows predicted by a model fitted on starts of their date or later in "
+        "accuracy, calibration and ROI (left out by default; their count is always shown)",
+    ),
+]
 
 
 @app.command()
@@ -58,6 +66,7 @@ def monitor(
     ] = None,
     warehouse: WarehouseOpt = None,
     create_views: CreateViews = True,
+    include_in_sample: IncludeInSample = False,
 ) -> None:
     """Run the monitoring checks for a date; exit 1 naming any failed critical check."""
     console = Console()
@@ -67,7 +76,14 @@ def monitor(
     try:
         store = open_warehouse(settings)
         try:
-            results = run_monitor(store, date, settings, names=check, create_views=create_views)
+            results = run_monitor(
+                store,
+                date,
+                settings,
+                names=check,
+                create_views=create_views,
+                include_in_sample=include_in_sample,
+            )
         finally:
             store.close()
     except (WarehouseError, ValueError) as exc:
@@ -107,6 +123,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the HTML report into")],
     warehouse: WarehouseOpt = None,
     create_views: CreateViews = True,
+    include_in_sample: IncludeInSample = False,
 ) -> None:
     """Write a self-contained HTML report (opens offline) of a date range."""
     console = Console()
@@ -116,7 +133,14 @@ def report(
     try:
         store = open_warehouse(settings)
         try:
-            path = write_report(store, start, end, out, create_views=create_views)
+            path = write_report(
+                store,
+                start,
+                end,
+                out,
+                create_views=create_views,
+                include_in_sample=include_in_sample,
+            )
         finally:
             store.close()
     except (WarehouseError, ReportError, OSError) as exc:

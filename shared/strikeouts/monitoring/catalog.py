@@ -151,6 +151,17 @@ CATALOG: tuple[Check, ...] = (
         window.feature_coverage_drop,
     ),
     Check(
+        "in_sample_rows",
+        "info",
+        "no row of the window was predicted by a model fitted on starts of its date or later "
+        "(in-sample rows are left out of the accuracy, calibration and ROI checks unless "
+        "--include-in-sample)",
+        "the detail names each system's in-sample rows and its train_end: a champion trained "
+        "after the dates checked (a replay or backfill with today's models); judge accuracy "
+        "on dates from its train_end on, or replay with champions trained before the dates",
+        window.in_sample,
+    ),
+    Check(
         "p_over_calibration_drift",
         "warning",
         "each system's mean p_over over the window is within 0.05 of the observed over rate "

@@ -1,17 +1,42 @@
 """Checks over the window ending on the checked date: accuracy, calls, flags and calibration.
 
 Invariant: a window check judges only with enough graded rows (``monitor_min_sample``) and is
-skipped otherwise; hit rates exclude pushes and voids (they come from the views' grading).
+skipped otherwise; hit rates exclude pushes and voids (they come from the views' grading);
+accuracy, calibration and ROI leave in-sample rows out unless the context includes them, and
+``in_sample_rows`` says how many there were.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from strikeouts.monitoring.checks import CheckContext, Finding, at_least, at_most, skipped
+from strikeouts.monitoring.insample import describe, in_sample_rows, kept
 from strikeouts.monitoring.views import rollup
 
 Z95 = 1.959964
+
+
+def _performance(context: CheckContext, start: dt.date) -> pd.DataFrame:
+    """system_performance per system from ``start`` to the checked date (in-sample rows as the
+    context says)."""
+    return rollup(
+        context.warehouse,
+        "system_performance",
+        start,
+        context.date,
+        include_in_sample=context.include_in_sample,
+    )
+
+
+def in_sample(context: CheckContext) -> Finding:
+    """No row of the window was predicted by a model fitted on its date or later; the value is
+    how many were (left out of the accuracy checks unless included, as the detail says)."""
+    found = in_sample_rows(context.warehouse, context.window_start, context.date)
+    rows = int(found["rows"].sum()) if not found.empty else 0
+    return at_most(rows, 0, describe(found, included=context.include_in_sample))
 
 
 def win_rate_per_system(context: CheckContext) -> Finding:
@@ -20,6 +45,7 @@ def win_rate_per_system(context: CheckContext) -> Finding:
         "SELECT system_id, recommendation, COUNTIF(bet_result = 'WIN') AS wins, "
         "COUNTIF(bet_result = 'LOSS') AS losses FROM graded_predictions "
         "WHERE game_date BETWEEN @start AND @date AND bet_result IN ('WIN', 'LOSS') "
+        f"AND {kept(context.include_in_sample)} "
         "GROUP BY system_id, recommendation ORDER BY system_id, recommendation"
     )
     threshold = context.settings.monitor_hit_rate_min
@@ -40,7 +66,7 @@ def win_rate_per_system(context: CheckContext) -> Finding:
 
 def ensemble_vs_best(context: CheckContext) -> Finding:
     """The ensemble's MAE over the window is no worse than its best component's plus 0.05 K."""
-    perf = rollup(context.warehouse, "system_performance", context.window_start, context.date)
+    perf = _performance(context, context.window_start)
     perf = perf[perf["graded"] >= context.settings.monitor_min_sample].set_index("system_id")
     ensemble = context.config.ensemble_system_id
     components = [s for s in context.config.expected_systems if s in perf.index]
@@ -57,7 +83,7 @@ def ensemble_win_rate_vs_best(context: CheckContext) -> Finding:
     """The ensemble's hit rate over the window is not below its best component's by more than
     ``monitor_win_rate_gap_max`` beyond sampling noise (1.96 standard errors of the gap)."""
     threshold = context.settings.monitor_win_rate_gap_max
-    perf = rollup(context.warehouse, "system_performance", context.window_start, context.date)
+    perf = _performance(context, context.window_start)
     decided = perf["wins"] + perf["losses"]
     perf = perf[decided >= context.settings.monitor_min_sample].set_index("system_id")
     ensemble = context.config.ensemble_system_id
@@ -82,10 +108,8 @@ def weekly_trend(context: CheckContext) -> Finding:
     """The ensemble's MAE over the last 7 days rose no more than allowed over the window's."""
     threshold = context.settings.monitor_trend_mae_rise_max
     ensemble = context.config.ensemble_system_id
-    window = rollup(context.warehouse, "system_performance", context.window_start, context.date)
-    week = rollup(
-        context.warehouse, "system_performance", context.date - dt.timedelta(days=6), context.date
-    )
+    window = _performance(context, context.window_start)
+    week = _performance(context, context.date - dt.timedelta(days=6))
     window, week = window[window["system_id"] == ensemble], week[week["system_id"] == ensemble]
     if week.empty or int(week["graded"].iloc[0]) < 30:
         return skipped("fewer than 30 graded ensemble rows in the last 7 days", threshold)
@@ -140,7 +164,8 @@ def p_over_calibration_drift(context: CheckContext) -> Finding:
     frame = context.query(
         "SELECT system_id, COUNT(*) AS n, AVG(p_over) AS mean_p, AVG(over_hit) AS rate "
         "FROM graded_predictions WHERE game_date BETWEEN @start AND @date "
-        "AND p_over IS NOT NULL AND over_hit IS NOT NULL GROUP BY system_id ORDER BY system_id"
+        f"AND p_over IS NOT NULL AND over_hit IS NOT NULL AND {kept(context.include_in_sample)} "
+        "GROUP BY system_id ORDER BY system_id"
     )
     threshold = context.settings.monitor_calibration_drift_max
     frame = frame[frame["n"] >= context.settings.monitor_min_sample]

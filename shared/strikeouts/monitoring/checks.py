@@ -47,6 +47,8 @@ class CheckContext:
     config: PipelineConfig = field(default_factory=PipelineConfig)
     embedded: bool | None = None
     """The embedded path (DuckDB, the synchronous runner); None: judged by the warehouse."""
+    include_in_sample: bool = False
+    """Whether accuracy, calibration and ROI checks count in-sample rows (default: left out)."""
 
     @property
     def on_embedded(self) -> bool:

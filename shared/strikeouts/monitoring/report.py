@@ -1,13 +1,16 @@
 """The HTML report of a date range: one self-contained file that opens offline.
 
 Invariant: plotly.js is embedded once in the file (no CDN: the report must open without a
-network); every figure reads the monitoring views; the Retrosheet notice is always printed.
+network); every figure reads the monitoring views; the Retrosheet notice is always printed;
+in-sample rows (a model fitted on starts of their date or later) are left out of every accuracy,
+calibration and ROI figure unless asked, and the page says how many there were either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +20,7 @@ from plotly.offline import get_plotlyjs
 from strikeouts.data.notice import RETROSHEET_NOTICE
 from strikeouts.errors import StrikeoutsError
 from strikeouts.monitoring import figures
+from strikeouts.monitoring.insample import describe, in_sample_rows, kept
 from strikeouts.monitoring.views import ensure_views, read_view, rollup
 from strikeouts.warehouse.base import Warehouse
 
@@ -37,15 +41,17 @@ SLATE_COLUMNS = {
     "contributing_systems": "systems",
     "actual_strikeouts": "actual",
     "bet_result": "result",
+    "in_sample": "in sample",
 }
 BETS_SQL = """
 SELECT system_id, edge, bet_result, bet_profit FROM graded_predictions
-WHERE game_date BETWEEN @start AND @end AND bet_result IN ('WIN', 'LOSS', 'PUSH')
+WHERE game_date BETWEEN @start AND @end AND bet_result IN ('WIN', 'LOSS', 'PUSH') AND {kept}
 ORDER BY system_id, game_id, pitcher_id
 """
 RELIABILITY_SQL = """
 SELECT system_id, p_over, over_hit FROM graded_predictions
 WHERE game_date BETWEEN @start AND @end AND p_over IS NOT NULL AND over_hit IS NOT NULL
+  AND {kept}
 ORDER BY system_id, game_id, pitcher_id
 """
 
@@ -55,45 +61,67 @@ class ReportError(StrikeoutsError, ValueError):
 
 
 def write_report(
-    warehouse: Warehouse, start: dt.date, end: dt.date, out: Path, *, create_views: bool = True
+    warehouse: Warehouse,
+    start: dt.date,
+    end: dt.date,
+    out: Path,
+    *,
+    create_views: bool = True,
+    include_in_sample: bool = False,
 ) -> Path:
-    """Write ``report_START_END.html`` into ``out`` and return its path."""
+    """Write ``report_START_END.html`` into ``out`` and return its path (``include_in_sample``:
+    count in-sample rows in the accuracy, calibration and ROI figures)."""
     if create_views:
         ensure_views(warehouse)
-    daily = read_view(warehouse, "system_performance", start, end, "game_date, system_id")
-    if daily.empty:
+    days = read_view(warehouse, "daily_coverage", start, end)
+    if days.empty or int(days["pitcher_games"].sum()) == 0:
         raise ReportError(f"no predictions between {start} and {end} in the warehouse")
-    sections = [_slate(warehouse, end), *_charts(warehouse, start, end, daily)]
+    note = describe(in_sample_rows(warehouse, start, end), included=include_in_sample)
+    sections = [
+        _slate(warehouse, end),
+        *_charts(warehouse, start, end, days, include_in_sample),
+    ]
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"report_{start}_{end}.html"
-    path.write_text(_page(start, end, sections), encoding="utf-8")
+    path.write_text(_page(start, end, note, sections), encoding="utf-8")
     return path
 
 
-def _charts(warehouse: Warehouse, start: dt.date, end: dt.date, daily: pd.DataFrame) -> list[str]:
+def _charts(
+    warehouse: Warehouse, start: dt.date, end: dt.date, coverage: pd.DataFrame, include: bool
+) -> list[str]:
     params = {"start": start, "end": end}
-    bets = figures.edge_buckets(warehouse.query(BETS_SQL, params))
-    coverage = read_view(warehouse, "daily_coverage", start, end)
-    agreement = rollup(warehouse, "system_agreement", start, end, by=("agreement", "system_id"))
-    confidence = rollup(
-        warehouse, "confidence_calibration", start, end, by=("confidence_bucket", "system_id")
+    rows = kept(include)
+    bets = figures.edge_buckets(warehouse.query(BETS_SQL.format(kept=rows), params))
+    daily, agreement, confidence = (
+        rollup(warehouse, view, start, end, by, include_in_sample=include)
+        for view, by in (
+            ("system_performance", ("game_date", "system_id")),
+            ("system_agreement", ("agreement", "system_id")),
+            ("confidence_calibration", ("confidence_bucket", "system_id")),
+        )
     )
-    reliability = warehouse.query(RELIABILITY_SQL, params)
+    reliability = warehouse.query(RELIABILITY_SQL.format(kept=rows), params)
+    # a figure is drawn only from rows (with every row in sample left out, a range can have
+    # predictions and no graded bet: its sections say so instead)
     return [
-        _section("Accuracy over time", figures.rolling_mae(daily), True),
-        _section("Hit rate by edge", figures.edge_figure(bets, "hit_rate"), not bets.empty),
-        _section("ROI by edge", figures.edge_figure(bets, "roi"), not bets.empty),
-        _section("Reliability of p_over", figures.reliability(reliability), not reliability.empty),
-        _section("Coverage", figures.coverage_figure(coverage), not coverage.empty),
-        _section("Agreement", figures.agreement_figure(agreement), not agreement.empty),
-        _section("Confidence", figures.calibration_figure(confidence), not confidence.empty),
+        _section("Accuracy over time", daily, figures.rolling_mae),
+        _section("Hit rate by edge", bets, lambda b: figures.edge_figure(b, "hit_rate")),
+        _section("ROI by edge", bets, lambda b: figures.edge_figure(b, "roi")),
+        _section("Reliability of p_over", reliability, figures.reliability),
+        _section("Coverage", coverage, figures.coverage_figure),
+        _section("Agreement", agreement, figures.agreement_figure),
+        _section("Confidence", confidence, figures.calibration_figure),
     ]
 
 
-def _section(title: str, figure: go.Figure, has_data: bool) -> str:
-    if not has_data:
+def _section(title: str, rows: pd.DataFrame, draw: Callable[[pd.DataFrame], go.Figure]) -> str:
+    """The titled section of ``draw(rows)``, or a note that the range has no such rows."""
+    if rows.empty:
         return f"<section><h2>{html.escape(title)}</h2><p class='empty'>no data in the range</p></section>"
-    body = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    body = draw(rows).to_html(
+        full_html=False, include_plotlyjs=False, config={"displaylogo": False}
+    )
     return f"<section><h2>{html.escape(title)}</h2><div class='chart'>{body}</div></section>"
 
 
@@ -108,7 +136,7 @@ def _slate(warehouse: Warehouse, day: dt.date) -> str:
     return f"<section><h2>Slate of {day}: the ensemble's picks by |edge|</h2>{rendered}</section>"
 
 
-def _page(start: dt.date, end: dt.date, sections: list[str]) -> str:
+def _page(start: dt.date, end: dt.date, in_sample: str, sections: list[str]) -> str:
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -124,6 +152,7 @@ th, td {{ padding: 0.2rem 0.5rem; border-bottom: 1px solid #ddd; text-align: rig
 <h1>strikeouts: {start} to {end}</h1>
 <p>Generated {generated}. Hit rates exclude pushes and voids; a system that did not answer is
 missing, never 0. Grades from the warehouse's results (graded_predictions).</p>
+<p class="in-sample"><strong>In sample:</strong> {html.escape(in_sample)}.</p>
 {"".join(sections)}
 <footer><p>{html.escape(RETROSHEET_NOTICE)}</p></footer>
 </body></html>

@@ -31,10 +31,12 @@ def monitor(
     create_views: bool = True,
     config: PipelineConfig | None = None,
     embedded: bool | None = None,
+    include_in_sample: bool = False,
 ) -> list[CheckResult]:
     """Every check (or those named) for ``date``; views are (re)created first unless told not.
     ``config`` is the deployment's (the rollout phase: expected systems, ensemble on or off);
-    ``embedded`` overrides the path judged from the warehouse."""
+    ``embedded`` overrides the path judged from the warehouse; ``include_in_sample`` lets the
+    accuracy checks count rows predicted by a model fitted on their date or later."""
     checks = by_name(list(names or []))
     if create_views:
         ensure_views(warehouse)
@@ -45,6 +47,7 @@ def monitor(
         now or dt.datetime.now(dt.UTC),
         config or PipelineConfig(),
         embedded,
+        include_in_sample,
     )
     return run_checks(checks, context)
 

@@ -3,7 +3,8 @@
 Invariant: the SQL files are the single source of truth. DuckDB runs them through sqlglot (the
 warehouse port), BigQuery as written with its table references qualified by the dataset (the
 same rule Terraform applies), and every window is a SUM over the views' daily rows: no metric
-is computed anywhere else from the raw tables.
+is computed anywhere else from the raw tables. A window leaves out in-sample rows (a model
+judged on the starts it was fitted on) unless it is asked to include them.
 """
 
 from __future__ import annotations
@@ -141,10 +142,15 @@ def rollup(
     start: dt.date,
     end: dt.date,
     by: Sequence[str] = ("system_id",),
+    *,
+    include_in_sample: bool = False,
 ) -> pd.DataFrame:
-    """The daily rows of ``view`` dated ``start..end`` summed per ``by``, ratios recomputed."""
+    """The daily rows of ``view`` dated ``start..end`` summed per ``by``, ratios recomputed;
+    rows predicted by a model fitted on their date or later (``in_sample``) are left out unless
+    ``include_in_sample``."""
     if view not in SUMMED:
         raise ValueError(f"{view!r} has no additive columns; choose one of {sorted(SUMMED)}")
+    kept = "" if include_in_sample else " AND NOT in_sample"
     keys = ", ".join(by)
     sums = ", ".join(
         [f"SUM({c}) AS {c}" for c in SUMMED[view]]
@@ -156,7 +162,7 @@ def rollup(
     )
     sql = (
         f"SELECT {keys}, {sums}, {ratios} FROM {view} "
-        f"WHERE game_date BETWEEN @start AND @end GROUP BY {keys} ORDER BY {keys}"
+        f"WHERE game_date BETWEEN @start AND @end{kept} GROUP BY {keys} ORDER BY {keys}"
     )
     return warehouse.query(sql, {"start": start, "end": end})
 

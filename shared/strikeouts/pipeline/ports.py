@@ -42,6 +42,9 @@ class SystemResult:
     """The median of the count distribution whose mean is ``predicted_strikeouts``."""
     count_dispersion: float | None = None
     """That distribution's NB2 dispersion (0 = Poisson), so the ensemble can mix the laws."""
+    train_end: date | None = None
+    """The answering model was fitted on starts dated before this day (None: unknown), so a
+    row dated before it is marked in sample and kept out of accuracy."""
 
     def __post_init__(self) -> None:
         p = self.predicted_strikeouts

@@ -7,7 +7,7 @@ recommendation is always recomputed here from the row's own count, probability a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -43,6 +43,11 @@ def _context(header: Mapping[str, Any]) -> Row:
 
 def _at(value: str | None) -> datetime | None:
     return None if value is None else from_iso(value)
+
+
+def _day(value: str | date | None) -> date | None:
+    """A day given as ISO text (a message or kept state) or already a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _minutes_before(snapshot: str | None, game_time: str | None) -> float | None:
@@ -97,6 +102,7 @@ def system_row(
         "status_reason": result.get("reason"),
         "model_version": result.get("model_version"),
         "model_alias": result.get("model_alias"),
+        "train_end": _day(result.get("train_end")),
         "feature_set": result.get("feature_set"),
         "feature_set_version": result.get("feature_set_version"),
         "feature_coverage": result.get("feature_coverage"),
@@ -115,13 +121,25 @@ def system_row(
     }
 
 
+def latest_train_end(
+    results: Mapping[str, Mapping[str, Any]], systems: Iterable[str]
+) -> date | None:
+    """The latest ``train_end`` of the ``systems``' results (an ensemble row is as in sample as
+    its most recently trained member); None when none of them says."""
+    ends = [_day(results[s].get("train_end")) for s in systems if s in results]
+    known = [end for end in ends if end is not None]
+    return max(known) if known else None
+
+
 def ensemble_row(
     header: Mapping[str, Any],
     outcome: EnsembleOutcome,
     config: PipelineConfig,
     created_at: datetime,
+    train_end: date | None = None,
 ) -> Row:
-    """The ensemble row of one finalized pitcher-game."""
+    """The ensemble row of one finalized pitcher-game (``train_end``: see
+    :func:`latest_train_end`)."""
     return {
         **_context(header),
         "system_id": config.ensemble_system_id,
@@ -136,6 +154,7 @@ def ensemble_row(
         "status_reason": outcome.status_reason,
         "model_version": None,
         "model_alias": None,
+        "train_end": train_end,
         "feature_set": None,
         "feature_set_version": None,
         "feature_coverage": None,
@@ -170,4 +189,5 @@ def from_json(row: Mapping[str, Any]) -> Row:
     for column in ("processed_at", "line_snapshot_at"):
         if row.get(column):
             out[column] = from_iso(row[column])
+    out["train_end"] = _day(row.get("train_end"))
     return out

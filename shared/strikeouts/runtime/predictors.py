@@ -145,6 +145,7 @@ class ModelPredictor:
             predicted_median=self.system.median_one(mean),
             count_dispersion=self.system.alpha,
             reason=self._no_anchor(message["features"]),
+            train_end=self.system.metadata.train_end,
         )
 
     def served_mean(self, features: Mapping[str, float | None], raw: float) -> float:

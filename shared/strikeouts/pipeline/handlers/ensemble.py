@@ -51,7 +51,14 @@ from strikeouts.pipeline.ports import (
     restore,
     write_then,
 )
-from strikeouts.pipeline.rows import ensemble_row, from_json, line_of, system_row, to_json
+from strikeouts.pipeline.rows import (
+    ensemble_row,
+    from_json,
+    latest_train_end,
+    line_of,
+    system_row,
+    to_json,
+)
 from strikeouts.pipeline.state import READ_FIRST, compare_and_set
 
 State = dict[str, Any]
@@ -196,7 +203,8 @@ class EnsembleHandler:
         outcome = combine(
             state["results"], expected, line_of(header), self.config, self._weights(header)
         )
-        row = ensemble_row(header, outcome, self.config, now)
+        trained = latest_train_end(state["results"], outcome.contributing)
+        row = ensemble_row(header, outcome, self.config, now, trained)
         if not complete and row["fallback_reason"] and state["results"]:
             row["fallback_reason"] = f"{DEADLINE_PASSED}; {row['fallback_reason']}"
         return row

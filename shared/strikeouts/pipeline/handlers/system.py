@@ -210,6 +210,7 @@ class SystemHandler:
             model_version=result.model_version,
             predicted_median=result.predicted_median,
             count_dispersion=result.count_dispersion,
+            train_end=result.train_end,
         )
 
     def _result_message(
@@ -224,6 +225,8 @@ class SystemHandler:
             # the version that answered, when known: an alias may move between two calls
             "model_version": result.model_version or predictor.model_version,
             "model_alias": predictor.model_alias,
+            # with the version that answered: what it was fitted on (marks in-sample rows)
+            "train_end": None if result.train_end is None else result.train_end.isoformat(),
             "feature_set": feature_set,
             "feature_set_version": message["feature_set_versions"].get(feature_set),
             "feature_coverage": message["feature_coverage"].get(feature_set),
