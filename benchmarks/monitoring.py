@@ -25,7 +25,7 @@ from strikeouts.monitoring.report import write_report
 from strikeouts.monitoring.service import monitor
 from strikeouts.monitoring.views import VIEWS, ensure_views
 from strikeouts.runtime.runner import load_predictors, replay
-from strikeouts.settings import Settings, get_settings
+from strikeouts.settings import MonitorSettings, Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 SEASON = (dt.date(2025, 3, 27), dt.date(2025, 9, 28))
@@ -76,7 +76,7 @@ def main() -> None:
             count = len(warehouse.query(f"SELECT * FROM {view}"))
             times = _timed(partial(warehouse.query, f"SELECT * FROM {view}"), args.runs)
             _print(f"view {view}", times, f"  {count:,} rows")
-        settings = Settings(monitor_window_days=30)
+        settings = Settings(monitor=MonitorSettings(window_days=30))
         times = _timed(
             lambda: monitor(warehouse, SEASON[1], settings, create_views=False), args.runs
         )

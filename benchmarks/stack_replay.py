@@ -92,7 +92,7 @@ DEADLINE_SECONDS = 300.0
 SETTLE_SECONDS = 60.0
 # the count is only a stop condition (the rate comes from staged_at): poll it seldom
 POLL_SECONDS = 2.0
-SAMPLED = ("topic_pitcher_games", "topic_system_predictions")
+SAMPLED = ("pitcher_games", "system_predictions")
 TRANSPORT_MESSAGES = 1000
 TRANSPORT_RUNS = 3
 
@@ -448,7 +448,7 @@ def quiet_probes(
     """Cold starts and the transport baseline, on the stack with nothing else to do."""
     stack = info.settings()
     samples = {
-        name: pull_sample(info, getattr(stack, attr))
+        name: pull_sample(info, getattr(stack.topics, attr))
         for name, attr in CONSUMES.items()
         if attr in SAMPLED
     }

@@ -32,9 +32,9 @@ def open_warehouse(settings: Settings | None = None) -> Warehouse:
         return BigQueryWarehouse(
             project=project,
             dataset=dataset,
-            endpoint=settings.bigquery_endpoint,
-            manage_schema=settings.bigquery_manage_schema,
-            scratch_dataset=settings.bigquery_scratch_dataset,
+            endpoint=settings.stack.bigquery_endpoint,
+            manage_schema=settings.stack.bigquery_manage_schema,
+            scratch_dataset=settings.stack.bigquery_scratch_dataset,
         )
     from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

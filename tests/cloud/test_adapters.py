@@ -116,13 +116,17 @@ def test_a_lone_message_is_sent_after_the_configured_batch_latency(
     from strikeouts.settings import Settings
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host(pubsub_emulator))
-    settings = Settings(gcp_project=PROJECT, publish_max_latency_seconds=0.25)
+    settings = Settings(stack={"gcp_project": PROJECT, "publish_max_latency_seconds": 0.25})
     slow = PubSubPublisher.from_settings(settings)
     assert slow.client.batch_settings.max_latency == 0.25
     topic = slow.client.topic_path(PROJECT, f"t-{uuid.uuid4().hex[:10]}")
     slow.client.create_topic(name=topic, timeout=10)
     fast = PubSubPublisher.from_settings(
-        settings.model_copy(update={"publish_max_latency_seconds": 0.002})
+        settings.model_copy(
+            update={
+                "stack": settings.stack.model_copy(update={"publish_max_latency_seconds": 0.002})
+            }
+        )
     )
 
     def seconds_to_flush(publisher: PubSubPublisher) -> float:

@@ -204,7 +204,7 @@ def test_served_on_the_stack_compared_monitored_and_shadowed(
         event = event_for(stack, DAY, "registry-stack", CREATED)
         assert registered in event["expected_systems"]
         publisher = PubSubPublisher.from_settings(settings)
-        publisher.publish(settings.topic_game_schedule, event)
+        publisher.publish(settings.topics.game_schedule, event)
         publisher.flush()
         merger = open_merger(settings, cloud)
         assert merger is not None

@@ -72,11 +72,13 @@ def invoke(
         data_dir=data_dir,
         model_store=str(champions),
         state_dir=tmp_path,
-        statsapi_url=httpserver.url_for(""),
-        odds_api_url=httpserver.url_for(""),
-        odds_api_key=KEY,
-        source_attempts=2,
-        source_backoff_max_seconds=0.05,
+        sources={
+            "statsapi_url": httpserver.url_for(""),
+            "odds_api_url": httpserver.url_for(""),
+            "odds_api_key": KEY,
+            "attempts": 2,
+            "backoff_max_seconds": 0.05,
+        },
     )
     touched = []
 

@@ -40,7 +40,7 @@ def stack(
 ) -> Iterator[StackInfo]:
     """A stack whose functions read features from bqemulator, loaded with the history."""
     settings = Settings(state_dir=tmp_path / "state")
-    warehouse = f"bigquery://{settings.gcp_project}/strikeouts"
+    warehouse = f"bigquery://{settings.stack.gcp_project}/strikeouts"
     with running_stack(
         settings,
         feature_warehouse=history_path,

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 def export_emulator_hosts(settings: Settings) -> None:
     """Point the official clients at the emulators named in ``settings`` (if any)."""
-    if settings.pubsub_emulator_host:
-        os.environ["PUBSUB_EMULATOR_HOST"] = settings.pubsub_emulator_host
-    if settings.storage_emulator_host:
-        os.environ["STORAGE_EMULATOR_HOST"] = settings.storage_emulator_host
+    if settings.stack.pubsub_emulator_host:
+        os.environ["PUBSUB_EMULATOR_HOST"] = settings.stack.pubsub_emulator_host
+    if settings.stack.storage_emulator_host:
+        os.environ["STORAGE_EMULATOR_HOST"] = settings.stack.storage_emulator_host
 
 
 def storage_client(settings: Settings) -> storage.Client:
@@ -33,8 +33,10 @@ def storage_client(settings: Settings) -> storage.Client:
 
     export_emulator_hosts(settings)
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        return storage.Client(project=settings.gcp_project, credentials=AnonymousCredentials())
-    return storage.Client(project=settings.gcp_project)
+        return storage.Client(
+            project=settings.stack.gcp_project, credentials=AnonymousCredentials()
+        )
+    return storage.Client(project=settings.stack.gcp_project)
 
 
 def publisher_client(settings: Settings, batch: BatchSettings) -> PublisherClient:

@@ -126,7 +126,7 @@ class Entry:
         trace_id = message.attributes.get(TRACE_ATTRIBUTE) or new_trace_id()
         set_trace_id(trace_id)
         structlog.contextvars.bind_contextvars(
-            trace=trace_resource(services.settings.gcp_project, trace_id),
+            trace=trace_resource(services.settings.stack.gcp_project, trace_id),
             function=self.name,
             message_id=message.message_id,
             **{k: message.attributes[k] for k in LABELS if k in message.attributes},

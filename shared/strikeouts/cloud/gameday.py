@@ -35,7 +35,7 @@ def trigger_day(
     if trigger.get("game_date"):
         return dt.date.fromisoformat(trigger["game_date"])
     fired = from_iso(trigger["scheduled_at"]) if trigger.get("scheduled_at") else now
-    local = fired.astimezone(ZoneInfo(settings.league_time_zone)).date()
+    local = fired.astimezone(ZoneInfo(settings.sources.league_time_zone)).date()
     return local + dt.timedelta(days=offset)
 
 

@@ -29,7 +29,7 @@ from strikeouts.pipeline.messages import (
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
 )
-from strikeouts.settings import Settings
+from strikeouts.settings import Settings, StackSettings
 
 if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import PublisherClient
@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 MAX_BATCH_MESSAGES = 500
 MAX_BATCH_BYTES = 1_000_000
 # the settings' default is the one source of the hold time (documented there)
-DEFAULT_MAX_LATENCY_SECONDS: float = Settings.model_fields["publish_max_latency_seconds"].default
+DEFAULT_MAX_LATENCY_SECONDS: float = StackSettings.model_fields[
+    "publish_max_latency_seconds"
+].default
 
 
 class PublishError(TransientError):
@@ -48,7 +50,7 @@ class PublishError(TransientError):
 
 
 def batch_settings(max_latency: float = DEFAULT_MAX_LATENCY_SECONDS) -> BatchSettings:
-    """The tuned batching of every publisher (``max_latency``: settings.publish_max_latency_seconds)."""
+    """The tuned batching of every publisher (``max_latency``: settings.stack.publish_max_latency_seconds)."""
     from google.cloud.pubsub_v1.types import BatchSettings
 
     return BatchSettings(
@@ -61,11 +63,11 @@ def batch_settings(max_latency: float = DEFAULT_MAX_LATENCY_SECONDS) -> BatchSet
 def topic_names(settings: Settings) -> dict[str, str]:
     """Logical topic (as handlers name it) → the deployed topic id."""
     return {
-        GAME_SCHEDULE: settings.topic_game_schedule,
-        PITCHER_GAMES: settings.topic_pitcher_games,
-        SYSTEM_PREDICTIONS: settings.topic_system_predictions,
-        ENSEMBLE_TICKS: settings.topic_ensemble_ticks,
-        "dead-letter": settings.topic_dead_letter,
+        GAME_SCHEDULE: settings.topics.game_schedule,
+        PITCHER_GAMES: settings.topics.pitcher_games,
+        SYSTEM_PREDICTIONS: settings.topics.system_predictions,
+        ENSEMBLE_TICKS: settings.topics.ensemble_ticks,
+        "dead-letter": settings.topics.dead_letter,
     }
 
 
@@ -97,9 +99,14 @@ class PubSubPublisher:
         """A publisher with the tuned batching, the settings' project and topic names."""
         from strikeouts.cloud.clients import publisher_client
 
-        client = publisher_client(settings, batch_settings(settings.publish_max_latency_seconds))
+        client = publisher_client(
+            settings, batch_settings(settings.stack.publish_max_latency_seconds)
+        )
         return cls(
-            client, settings.gcp_project, topic_names(settings), settings.publish_timeout_seconds
+            client,
+            settings.stack.gcp_project,
+            topic_names(settings),
+            settings.stack.publish_timeout_seconds,
         )
 
     def topic_path(self, topic: str) -> str:

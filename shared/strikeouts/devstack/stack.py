@@ -64,11 +64,11 @@ DEAD_LETTER_PULL = "dead-letter-inspect"
 ACK_DEADLINE_SECONDS = 60
 
 TOPIC_SETTINGS = (
-    "topic_game_schedule",
-    "topic_pitcher_games",
-    "topic_system_predictions",
-    "topic_ensemble_ticks",
-    "topic_dead_letter",
+    "game_schedule",
+    "pitcher_games",
+    "system_predictions",
+    "ensemble_ticks",
+    "dead_letter",
 )
 
 Progress = Callable[[str], None]
@@ -85,7 +85,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
     try:
         gameday = [attr for name, attr in GAMEDAY_ROUTES if name in info.processes]
         for attr in (*TOPIC_SETTINGS, *gameday):
-            topic = publisher.topic_path(info.project, getattr(settings, attr))
+            topic = publisher.topic_path(info.project, getattr(settings.topics, attr))
             publisher.create_topic(name=topic, retry=retry, timeout=ADMIN_TIMEOUT_SECONDS)
         for route in push_subscriptions(info, settings):
             subscriber.create_subscription(
@@ -101,7 +101,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
         subscriber.create_subscription(
             request={
                 "name": subscriber.subscription_path(info.project, DEAD_LETTER_PULL),
-                "topic": publisher.topic_path(info.project, settings.topic_dead_letter),
+                "topic": publisher.topic_path(info.project, settings.topics.dead_letter),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },
             retry=retry,
@@ -219,7 +219,7 @@ def stack_up(
         say("taking a snapshot of the feature warehouse for the fanout")
         snapshot = snapshot_warehouse(Path(feature_warehouse), state / "features.duckdb")
         info = StackInfo(
-            project=settings.gcp_project,
+            project=settings.stack.gcp_project,
             pubsub_host=f"{HOST}:{pubsub.port}",
             bigquery_endpoint=f"http://{HOST}:{bigquery.port}",
             storage_host=f"http://{HOST}:{gcs.port}",

@@ -133,25 +133,27 @@ def live_slate(
 def source_policy(settings: Settings) -> RetryPolicy:
     """The retry policy of every live-source call, from the settings."""
     return RetryPolicy(
-        timeout_seconds=settings.source_timeout_seconds,
-        attempts=settings.source_attempts,
-        total_seconds=settings.source_total_seconds,
-        backoff_max_seconds=settings.source_backoff_max_seconds,
+        timeout_seconds=settings.sources.timeout_seconds,
+        attempts=settings.sources.attempts,
+        total_seconds=settings.sources.total_seconds,
+        backoff_max_seconds=settings.sources.backoff_max_seconds,
     )
 
 
 @contextmanager
 def live_sources(settings: Settings, teams: TeamCodes, lines: bool = True) -> Iterator[LiveSources]:
     """Clients for both sources from the settings (lines only when a key is configured)."""
-    games = StatsApiClient(settings.statsapi_url, teams.from_full_name, source_policy(settings))
-    key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
+    games = StatsApiClient(
+        settings.sources.statsapi_url, teams.from_full_name, source_policy(settings)
+    )
+    key = settings.sources.odds_api_key.get_secret_value() if settings.sources.odds_api_key else ""
     odds = (
-        OddsApiClient(settings.odds_api_url, key, source_policy(settings))
+        OddsApiClient(settings.sources.odds_api_url, key, source_policy(settings))
         if lines and key
         else None
     )
     try:
-        yield LiveSources(games, odds, dt.timedelta(hours=settings.odds_window_hours))
+        yield LiveSources(games, odds, dt.timedelta(hours=settings.sources.odds_window_hours))
     finally:
         games.close()
         if odds is not None:

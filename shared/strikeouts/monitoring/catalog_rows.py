@@ -91,9 +91,9 @@ PITCHER_GAMES = (
 
 
 def error_share(context: CheckContext) -> Finding:
-    """No system's share of unanswered rows on the date is above ``monitor_error_share_max``;
+    """No system's share of unanswered rows on the date is above ``monitor.error_share_max``;
     the value is the worst system's share, the detail names it and its first error."""
-    threshold = context.settings.monitor_error_share_max
+    threshold = context.settings.monitor.error_share_max
     rows = _answers(context)
     if rows.empty:
         return skipped(f"no prediction rows on {context.date}", threshold)
@@ -132,14 +132,14 @@ def _agreement(context: CheckContext, threshold: float) -> Finding:
 
 def agreement_rate(context: CheckContext) -> Finding:
     """Share of the date's pitcher-games whose systems agree strongly or moderately (spread
-    <= 2 K) is at least ``monitor_agreement_min`` (the seed's daily 70%)."""
-    return _agreement(context, context.settings.monitor_agreement_min)
+    <= 2 K) is at least ``monitor.agreement_min`` (the seed's daily 70%)."""
+    return _agreement(context, context.settings.monitor.agreement_min)
 
 
 def agreement_collapse(context: CheckContext) -> Finding:
-    """The same share is at least ``monitor_agreement_critical``: below it one system has
+    """The same share is at least ``monitor.agreement_critical``: below it one system has
     come apart from the others (a broken feature, a swapped model), not a hard slate."""
-    return _agreement(context, context.settings.monitor_agreement_critical)
+    return _agreement(context, context.settings.monitor.agreement_critical)
 
 
 ENSEMBLE_SQL = f"""
@@ -169,7 +169,7 @@ def ensemble_weighted_average(context: CheckContext) -> Finding:
         detail += (
             f"; weights not summing to 1 or naming a system without a prediction: {problems[:3]}"
         )
-    return at_most(worst, context.settings.monitor_ensemble_tolerance, detail)
+    return at_most(worst, context.settings.monitor.ensemble_tolerance, detail)
 
 
 def _ensemble_gap(group: pd.DataFrame) -> float:
