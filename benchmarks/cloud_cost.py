@@ -59,8 +59,8 @@ from strikeouts.devstack.metering import Meter, Usage
 from strikeouts.gameday.daily import LiveSources, results_and_grades
 from strikeouts.models.systems import system_ids
 from strikeouts.monitoring.service import monitor
+from strikeouts.names import PREDICTIONS
 from strikeouts.runtime.schedule import ScheduleError
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import PROJECT_ROOT
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse

@@ -54,9 +54,9 @@ from strikeouts.cloud.publish import build_schedule_event, publish_schedule, pub
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
 from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
+from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
 from strikeouts.runtime.schedule import ScheduleError
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 

@@ -18,6 +18,16 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from strikeouts.names import (
+    DEAD_LETTER,
+    DEAD_LETTER_SUBSCRIPTION,
+    ENSEMBLE_TICKS,
+    GAME_SCHEDULE,
+    GAMEDAY_RESULTS,
+    GAMEDAY_SCHEDULE,
+    PITCHER_GAMES,
+    SYSTEM_PREDICTIONS,
+)
 from strikeouts.pipeline.config import PipelineConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -89,29 +99,29 @@ class TopicSettings(BaseSettings):
 
     model_config = _config("STRIKEOUTS_TOPIC_")
 
-    game_schedule: str = "game-schedule"
+    game_schedule: str = GAME_SCHEDULE
     """Pub/Sub topic of game-schedule events (fanout's trigger)."""
 
-    pitcher_games: str = "pitcher-games"
+    pitcher_games: str = PITCHER_GAMES
     """Pub/Sub topic of pitcher-game messages (the systems' and the ensemble's trigger)."""
 
-    system_predictions: str = "system-predictions"
+    system_predictions: str = SYSTEM_PREDICTIONS
     """Pub/Sub topic of system results (the ensemble's trigger)."""
 
-    ensemble_ticks: str = "ensemble-ticks"
+    ensemble_ticks: str = ENSEMBLE_TICKS
     """Pub/Sub topic of the scheduled ticks that finalize overdue pitcher-games."""
 
-    dead_letter: str = "dead-letter"
+    dead_letter: str = DEAD_LETTER
     """Pub/Sub topic receiving messages that failed ``max_delivery_attempts`` times."""
 
-    gameday_schedule: str = "gameday-schedule"
+    gameday_schedule: str = GAMEDAY_SCHEDULE
     """Pub/Sub topic of the scheduler's triggers of the ``schedule`` function (slates)."""
 
-    gameday_results: str = "gameday-results"
+    gameday_results: str = GAMEDAY_RESULTS
     """Pub/Sub topic of the scheduler's triggers of the ``results`` function (night)."""
 
     dead_letter_subscription: str = Field(
-        default="dead-letter-inspect", validation_alias="STRIKEOUTS_DEAD_LETTER_SUBSCRIPTION"
+        default=DEAD_LETTER_SUBSCRIPTION, validation_alias="STRIKEOUTS_DEAD_LETTER_SUBSCRIPTION"
     )
     """Pull subscription on ``topic_dead_letter`` that ``strikeouts dead-letters`` reads
     (created by ``stack up`` and by Terraform)."""

@@ -23,9 +23,8 @@ from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, stagin
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.devstack.emulators.process import HOST, free_port
 from strikeouts.devstack.emulators.pubsub import emulator_host
+from strikeouts.names import PREDICTIONS, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.errors import TransientError
-from strikeouts.pipeline.messages import SYSTEM_PREDICTIONS
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.warehouse.base import WarehouseError
 
 from .doubles import CREATED

@@ -21,7 +21,7 @@ from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import open_merger
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.features.history import History
-from strikeouts.pipeline.messages import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
+from strikeouts.names import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

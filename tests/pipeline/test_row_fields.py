@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory

@@ -40,6 +40,7 @@ from strikeouts.cloud.services import (
     open_state_store,
 )
 from strikeouts.logs import get_logger
+from strikeouts.names import DEAD_LETTER
 from strikeouts.pipeline.delivery import Handler, deliver
 from strikeouts.pipeline.errors import InvalidMessage
 
@@ -58,7 +59,6 @@ __all__ = [
     "pushed_message",
 ]
 
-DEAD_LETTER = "dead-letter"
 LABELS = ("run_id", "game_id", "pitcher_id", "system_id")
 ATTRIBUTE_MAX_BYTES = 1024
 

@@ -120,7 +120,7 @@ def system_builder(system_id: str) -> Any:
     following its alias (re-resolved once the store's alias TTL has passed)."""
 
     def build(services: Services) -> Handler:
-        from strikeouts.models.store import CHALLENGER
+        from strikeouts.names import CHALLENGER
         from strikeouts.pipeline.handlers import SystemHandler
         from strikeouts.runtime.served import AliasFollower, AliasPredictor
 
@@ -148,7 +148,8 @@ def prediction_sink(
     writes inside the request (the ensemble's, not the tick's).
     """
     from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
-    from strikeouts.runtime.sinks import PREDICTIONS, WarehousePredictionSink
+    from strikeouts.names import PREDICTIONS
+    from strikeouts.runtime.sinks import WarehousePredictionSink
 
     warehouse, table = services.warehouse, table or PREDICTIONS
     if not is_bigquery(warehouse):
@@ -180,7 +181,7 @@ class _OnFirstShadow:
 
     @cached_property
     def sink(self) -> PredictionSink:
-        from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
+        from strikeouts.names import SHADOW_PREDICTIONS
 
         return prediction_sink(self.services, table=SHADOW_PREDICTIONS)
 
@@ -213,7 +214,7 @@ def build_ensemble_tick(services: Services) -> Handler:
     its "ensemble tick" log line and request log are what the tick alert counts.
     """
     from strikeouts.cloud.staging import open_merger
-    from strikeouts.runtime.sinks import PREDICTIONS, SHADOW_PREDICTIONS
+    from strikeouts.names import PREDICTIONS, SHADOW_PREDICTIONS
 
     ensemble = ensemble_handler(services)
     mergers = [

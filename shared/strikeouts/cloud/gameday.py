@@ -18,10 +18,10 @@ from strikeouts.cloud.functions import open_function_model_store
 from strikeouts.data.teams import load_team_codes
 from strikeouts.gameday.daily import live_slate, live_sources, results_and_grades
 from strikeouts.logs import get_logger
-from strikeouts.models.service import CHAMPION
+from strikeouts.names import CHAMPION, GAME_SCHEDULE
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.delivery import Handler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, Payload, decode
+from strikeouts.pipeline.messages import Payload, decode
 from strikeouts.settings import Settings
 
 log = get_logger(__name__)

@@ -13,8 +13,9 @@ from typing import Any
 from strikeouts.cloud.context import new_trace_id, set_trace_id
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE
 from strikeouts.pipeline.clock import to_iso
-from strikeouts.pipeline.messages import ENSEMBLE_TICKS, GAME_SCHEDULE, SCHEMA_VERSION, validate
+from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
 from strikeouts.runtime.schedule import ScheduleError, schedule_event, slate
 from strikeouts.warehouse.base import Warehouse
 

@@ -21,14 +21,15 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id, new_trace_id
-from strikeouts.pipeline.bus import encode_for_topic
-from strikeouts.pipeline.errors import TransientError
-from strikeouts.pipeline.messages import (
+from strikeouts.names import (
+    DEAD_LETTER,
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
     PITCHER_GAMES,
     SYSTEM_PREDICTIONS,
 )
+from strikeouts.pipeline.bus import encode_for_topic
+from strikeouts.pipeline.errors import TransientError
 from strikeouts.settings import Settings, StackSettings
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def topic_names(settings: Settings) -> dict[str, str]:
         PITCHER_GAMES: settings.topics.pitcher_games,
         SYSTEM_PREDICTIONS: settings.topics.system_predictions,
         ENSEMBLE_TICKS: settings.topics.ensemble_ticks,
-        "dead-letter": settings.topics.dead_letter,
+        DEAD_LETTER: settings.topics.dead_letter,
     }
 
 

@@ -44,6 +44,7 @@ from strikeouts.devstack.stack_info import (
     stack_file,
 )
 from strikeouts.logs import get_logger
+from strikeouts.names import DEAD_LETTER_SUBSCRIPTION
 from strikeouts.settings import Settings
 
 __all__ = [
@@ -60,7 +61,6 @@ log = get_logger(__name__)
 
 DATASET = "strikeouts"
 BUCKET = "strikeouts-local"
-DEAD_LETTER_PULL = "dead-letter-inspect"
 ACK_DEADLINE_SECONDS = 60
 
 TOPIC_SETTINGS = (
@@ -100,7 +100,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
             )
         subscriber.create_subscription(
             request={
-                "name": subscriber.subscription_path(info.project, DEAD_LETTER_PULL),
+                "name": subscriber.subscription_path(info.project, DEAD_LETTER_SUBSCRIPTION),
                 "topic": publisher.topic_path(info.project, settings.topics.dead_letter),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },

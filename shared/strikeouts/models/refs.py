@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.metadata import ModelMetadata
+from strikeouts.names import CHAMPION
 
 GCS_PREFIX = "gs://"
-DEFAULT_ALIAS = "champion"
-CHALLENGER = "challenger"
+DEFAULT_ALIAS = CHAMPION
 LATEST = "latest"
 """Pseudo-alias for the highest version; it cannot be set."""
 

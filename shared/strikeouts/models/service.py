@@ -19,11 +19,11 @@ from strikeouts.logs import get_logger
 from strikeouts.models.store import ModelRef, ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET, TrainedSystem, TrainingError, fit_system
+from strikeouts.names import CHAMPION
 from strikeouts.warehouse.base import Warehouse
 
 log = get_logger(__name__)
 
-CHAMPION = "champion"
 LABEL_KEYS = ["game_id", "pitcher_id"]
 
 Progress = Callable[[str], None]

@@ -13,7 +13,6 @@ from strikeouts.models.aliases import ALIAS_HISTORY_LIMIT
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.ports import ModelStore, ObjectBackend
 from strikeouts.models.refs import (
-    CHALLENGER,
     DEFAULT_ALIAS,
     GCS_PREFIX,
     LATEST,
@@ -27,6 +26,7 @@ from strikeouts.models.refs import (
     sha256_hex,
     version_number,
 )
+from strikeouts.names import CHALLENGER
 
 __all__ = [
     "ALIAS_HISTORY_LIMIT",

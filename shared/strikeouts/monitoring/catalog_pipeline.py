@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from strikeouts.monitoring.checks import CheckContext, Finding, at_most, scalar, skipped
+from strikeouts.names import DEAD_LETTERS, PREDICTIONS_STAGING, REJECTED_MESSAGES
 
-STAGING = "pitcher_strikeout_predictions_staging"
 DAY = dt.timedelta(hours=24)
 
 
@@ -29,12 +29,12 @@ def _last_day(context: CheckContext, table: str, stamp: str, source: str, what: 
 
 def dead_letters_24h(context: CheckContext) -> Finding:
     """No message was dead-lettered in the last 24 hours."""
-    return _last_day(context, "dead_letters", "publish_time", "subscription_name", "dead letters")
+    return _last_day(context, DEAD_LETTERS, "publish_time", "subscription_name", "dead letters")
 
 
 def rejected_messages_24h(context: CheckContext) -> Finding:
     """No message was rejected as malformed in the last 24 hours."""
-    return _last_day(context, "rejected_messages", "received_at", "handler", "rejected")
+    return _last_day(context, REJECTED_MESSAGES, "received_at", "handler", "rejected")
 
 
 def tick_recent(context: CheckContext) -> Finding:
@@ -56,7 +56,7 @@ def staged_rows_unmerged(context: CheckContext) -> Finding:
     """No staged row older than ``monitor.staged_max_age_seconds`` is missing from the table."""
     threshold = context.settings.monitor.staged_max_age_seconds
     frame = context.optional_query(
-        f"SELECT COUNT(*) AS n, MIN(s.staged_at) AS oldest FROM {STAGING} AS s "
+        f"SELECT COUNT(*) AS n, MIN(s.staged_at) AS oldest FROM {PREDICTIONS_STAGING} AS s "
         "WHERE s.staged_at < @cutoff AND NOT EXISTS (SELECT 1 FROM pitcher_strikeout_predictions "
         "AS t WHERE t.run_id = s.run_id AND t.game_id = s.game_id "
         "AND t.pitcher_id = s.pitcher_id AND t.system_id = s.system_id)",

@@ -21,8 +21,7 @@ from strikeouts.monitoring.checks import (
     scalar,
     skipped,
 )
-
-LATEST = "pitcher_strikeout_predictions_latest"
+from strikeouts.names import PREDICTIONS_LATEST
 
 
 def _no_rows(context: CheckContext) -> Finding:
@@ -145,8 +144,8 @@ def agreement_collapse(context: CheckContext) -> Finding:
 ENSEMBLE_SQL = f"""
 SELECT e.game_id, e.pitcher_id, e.predicted_strikeouts AS ensemble, e.weights_json,
   c.system_id, c.predicted_strikeouts AS component
-FROM {LATEST} AS e
-LEFT JOIN {LATEST} AS c
+FROM {PREDICTIONS_LATEST} AS e
+LEFT JOIN {PREDICTIONS_LATEST} AS c
   ON c.game_id = e.game_id AND c.pitcher_id = e.pitcher_id AND c.system_id != e.system_id
 WHERE e.game_date = @date AND e.system_id = @ensemble AND e.predicted_strikeouts IS NOT NULL
 """

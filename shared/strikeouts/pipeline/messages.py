@@ -26,14 +26,6 @@ from strikeouts.settings import SCHEMAS_DIR
 MESSAGE_SCHEMAS = SCHEMAS_DIR / "messages"
 SCHEMA_VERSION = 1
 
-GAME_SCHEDULE = "game-schedule"
-PITCHER_GAMES = "pitcher-games"
-SYSTEM_PREDICTIONS = "system-predictions"
-ENSEMBLE_TICKS = "ensemble-ticks"
-GAMEDAY_SCHEDULE = "gameday-schedule"
-GAMEDAY_RESULTS = "gameday-results"
-CHALLENGER_ALIAS = "challenger"
-"""The ``model_alias`` of a shadow result: never aggregated, kept in ``shadow_predictions``."""
 
 MessageKind = Literal[
     "game-schedule", "pitcher-game", "system-prediction", "ensemble-tick", "gameday-trigger"

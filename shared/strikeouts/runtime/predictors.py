@@ -18,10 +18,11 @@ import numpy as np
 
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.refs import ModelStoreError
-from strikeouts.models.service import CHAMPION, load_system
+from strikeouts.models.service import load_system
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import get_system
 from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem
+from strikeouts.names import CHAMPION
 from strikeouts.pipeline.ports import SystemResult
 
 MAX_COUNT = 27.0

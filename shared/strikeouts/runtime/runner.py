@@ -23,14 +23,13 @@ from typing import Any
 import pandas as pd
 
 from strikeouts.logs import get_logger
-from strikeouts.models.service import CHAMPION
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.names import CHAMPION, GAME_SCHEDULE, PREDICTIONS, SHADOW_PREDICTIONS
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
@@ -38,12 +37,7 @@ from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, sp
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor, UnavailablePredictor, load_or_unavailable
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
-from strikeouts.runtime.sinks import (
-    PREDICTIONS,
-    SHADOW_PREDICTIONS,
-    WarehousePredictionSink,
-    WarehouseRejectionSink,
-)
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindStateStore
 from strikeouts.warehouse.base import Warehouse

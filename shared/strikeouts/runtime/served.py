@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from strikeouts.logs import get_logger
-from strikeouts.models.service import CHAMPION, load_system
-from strikeouts.models.store import CHALLENGER, ModelStore, ModelStoreError
+from strikeouts.models.service import load_system
+from strikeouts.models.store import ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
+from strikeouts.names import CHALLENGER, CHAMPION
 from strikeouts.pipeline.ports import SystemResult
 from strikeouts.runtime.predictors import UNAVAILABLE, ModelPredictor, ModelUnavailable
 

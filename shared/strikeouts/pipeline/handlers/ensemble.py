@@ -38,11 +38,12 @@ from datetime import date, datetime
 from typing import Any
 
 from strikeouts.logs import get_logger
+from strikeouts.names import CHALLENGER
 from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
 from strikeouts.pipeline.errors import UnknownSystem
-from strikeouts.pipeline.messages import CHALLENGER_ALIAS, Payload, PitcherGameKey, decode
+from strikeouts.pipeline.messages import Payload, PitcherGameKey, decode
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     PredictionSink,
@@ -121,7 +122,7 @@ class EnsembleHandler:
                 f"system_id={system!r} is not expected for this pitcher-game "
                 f"(expected: {', '.join(header['expected_systems'])})"
             )
-        if message.get("model_alias") == CHALLENGER_ALIAS:
+        if message.get("model_alias") == CHALLENGER:
             self._write_shadow(message)
             return
         key = PitcherGameKey.of(header)

@@ -12,17 +12,11 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from strikeouts.names import PITCHER_GAMES
 from strikeouts.pipeline.clock import from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.errors import InvalidMessage
-from strikeouts.pipeline.messages import (
-    PITCHER_GAMES,
-    SCHEMA_VERSION,
-    Payload,
-    decode,
-    json_number,
-    validate,
-)
+from strikeouts.pipeline.messages import SCHEMA_VERSION, Payload, decode, json_number, validate
 from strikeouts.pipeline.ports import (
     FeatureRow,
     FeatureSource,

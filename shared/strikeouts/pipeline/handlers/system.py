@@ -25,17 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from strikeouts.logs import get_logger
+from strikeouts.names import CHALLENGER, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.assessment import assess, base_confidence, favoured_side, scaled
 from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import Clock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import (
-    CHALLENGER_ALIAS,
-    SCHEMA_VERSION,
-    SYSTEM_PREDICTIONS,
-    Payload,
-    decode,
-)
+from strikeouts.pipeline.messages import SCHEMA_VERSION, Payload, decode
 from strikeouts.pipeline.ports import Predictor, Publisher, SystemResult
 
 log = get_logger(__name__)
@@ -152,8 +147,8 @@ class SystemHandler:
             reason = f"challenger {type(exc).__name__}: {exc}"[:2000]
             result = SystemResult(None, status="error", reason=reason)
         out = self._result_message(message, result, challenger)
-        out["model_alias"] = CHALLENGER_ALIAS
-        attributes = self._attributes(message, model_alias=CHALLENGER_ALIAS)
+        out["model_alias"] = CHALLENGER
+        attributes = self._attributes(message, model_alias=CHALLENGER)
         self.publisher.publish(SYSTEM_PREDICTIONS, out, attributes)
 
     def _predict(self, message: Mapping[str, Any], prepared: Outcome | None = None) -> SystemResult:
