@@ -10,7 +10,6 @@ failed fetch was recorded; nothing of a half-fetched day is written or published
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from strikeouts.cloud.entry import Entry, Services, instance_services
@@ -22,6 +21,7 @@ from strikeouts.names import CHAMPION, GAME_SCHEDULE
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.delivery import Handler
 from strikeouts.pipeline.messages import Payload, decode
+from strikeouts.pipeline.payloads import GamedayTrigger
 from strikeouts.settings import Settings
 
 log = get_logger(__name__)
@@ -29,7 +29,7 @@ GAMEDAY_FUNCTIONS = ("schedule", "results")
 
 
 def trigger_day(
-    trigger: dict[str, Any], settings: Settings, now: dt.datetime, offset: int
+    trigger: GamedayTrigger, settings: Settings, now: dt.datetime, offset: int
 ) -> dt.date:
     """The game date a trigger asks for: its ``game_date``, else its time's date + ``offset``."""
     if trigger.get("game_date"):

@@ -46,6 +46,7 @@ from datetime import datetime
 from typing import Any
 
 from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.payloads import AggregationState
 from strikeouts.pipeline.ports import AggregationStateStore, Versioned
 
 # a state is ~3 KB of JSON (header + one message per system): ~12 MB when full
@@ -103,7 +104,7 @@ class CachedStateStore:
     def save(
         self,
         key: PitcherGameKey,
-        state: Mapping[str, Any],
+        state: AggregationState,
         *,
         expected_version: int | None,
         deadline: datetime,
