@@ -39,6 +39,7 @@ from strikeouts.devstack.stack import StackInfo
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.service import register, train, training_frame
 from strikeouts.names import CHAMPION, PREDICTIONS
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -50,7 +51,7 @@ TRAIN_END = dt.date(2025, 3, 1)
 OTHER_END = dt.date(2024, 8, 1)
 
 
-def one_game_event(info: StackInfo, run_id: str) -> dict[str, object]:
+def one_game_event(info: StackInfo, run_id: str) -> GameScheduleEvent:
     """The first game of DAY as a game-schedule event (two starters: a light run)."""
     features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
     try:

@@ -56,6 +56,7 @@ from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
 from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
 from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
@@ -99,7 +100,7 @@ TRANSPORT_RUNS = 3
 
 def build_events(
     info: StackInfo, start: dt.date, days: int, deadline: float = DEADLINE_SECONDS
-) -> list[dict[str, Any]]:
+) -> list[GameScheduleEvent]:
     """The schedule event of every date with games in [start, start + days)."""
     features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
     created = dt.datetime.now(dt.UTC)

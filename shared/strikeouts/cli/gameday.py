@@ -36,6 +36,7 @@ from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
 from strikeouts.names import CHAMPION
 from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings
@@ -254,7 +255,7 @@ def _publish_live(console: Console, day: GameDay, date: dt.date, settings: Setti
     _send(console, settings, built.event)
 
 
-def _send(console: Console, settings: Settings, event: dict[str, Any]) -> None:
+def _send(console: Console, settings: Settings, event: GameScheduleEvent) -> None:
     from strikeouts.cloud.publish import publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
 

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from strikeouts.data.teams import TeamCodes
 from strikeouts.gameday.games import game_ids
@@ -21,6 +20,7 @@ from strikeouts.gameday.lines import LinesReport, snapshot_lines
 from strikeouts.gameday.record import record_fetch, record_problems
 from strikeouts.gameday.results import ResultsReport, intake_results
 from strikeouts.gameday.slate import SlateReport, live_event
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.settings import Settings
 from strikeouts.sources.http import RetryPolicy, SourceError
 from strikeouts.sources.odds import OddsApiClient
@@ -42,7 +42,7 @@ class LiveSources:
 class LiveSlate:
     """A live game-schedule event and what went into it."""
 
-    event: dict[str, Any]
+    event: GameScheduleEvent
     slate: SlateReport
     lines: LinesReport | None
 

@@ -30,6 +30,7 @@ from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
@@ -224,7 +225,7 @@ class Runner:
         ]
         return self._drain(events, first, last, started, progress)
 
-    def run_events(self, events: Sequence[dict[str, Any]]) -> RunSummary:
+    def run_events(self, events: Sequence[GameScheduleEvent]) -> RunSummary:
         """Publish and drain ready-made game-schedule events (a live slate), then finalize."""
         if not events:
             raise ScheduleError("no game-schedule event to run")
@@ -234,7 +235,7 @@ class Runner:
 
     def _drain(
         self,
-        events: Sequence[dict[str, Any]],
+        events: Sequence[GameScheduleEvent],
         first: dt.date,
         last: dt.date,
         started: float,
