@@ -38,7 +38,8 @@ from strikeouts.cloud.staging import staging_table
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.service import register, train, training_frame
-from strikeouts.runtime.sinks import PREDICTIONS
+from strikeouts.names import CHAMPION, PREDICTIONS
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -50,7 +51,7 @@ TRAIN_END = dt.date(2025, 3, 1)
 OTHER_END = dt.date(2024, 8, 1)
 
 
-def one_game_event(info: StackInfo, run_id: str) -> dict[str, object]:
+def one_game_event(info: StackInfo, run_id: str) -> GameScheduleEvent:
     """The first game of DAY as a game-schedule event (two starters: a light run)."""
     features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
     try:
@@ -90,10 +91,10 @@ def one_promotion(
     timeout: float,
 ) -> tuple[float, float, str]:
     """(served, visible, version) of one champion move to the other version."""
-    current = store.aliases(SYSTEM)["champion"]
+    current = store.aliases(SYSTEM)[CHAMPION]
     target = next(v for v in store.list_versions(SYSTEM)[-2:] if v != current)
     promoted = time.monotonic()
-    store.move_alias(SYSTEM, "champion", target, expected=current)
+    store.move_alias(SYSTEM, CHAMPION, target, expected=current)
     published: dict[str, float] = {}
     next_publish = promoted
     while time.monotonic() - promoted < timeout:

@@ -59,8 +59,9 @@ from strikeouts.devstack.metering import Meter, Usage
 from strikeouts.gameday.daily import LiveSources, results_and_grades
 from strikeouts.models.systems import system_ids
 from strikeouts.monitoring.service import monitor
+from strikeouts.names import PREDICTIONS
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.schedule import ScheduleError
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import PROJECT_ROOT
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
@@ -210,7 +211,7 @@ class Runner:
             time.sleep(TICK_EVERY_SECONDS)
         raise TimeoutError(f"{rows} rows not final after {timeout:.0f} s")
 
-    def event(self, day: dt.date) -> dict[str, Any] | None:
+    def event(self, day: dt.date) -> GameScheduleEvent | None:
         features = ReadOnlyDuckDBWarehouse(self.stack.info.feature_warehouse)
         try:
             run_id = f"cost-{day}-{uuid.uuid4().hex[:6]}"

@@ -24,8 +24,9 @@ from strikeouts.models.service import ensure_champions
 from strikeouts.monitoring.report import write_report
 from strikeouts.monitoring.service import monitor
 from strikeouts.monitoring.views import VIEWS, ensure_views
+from strikeouts.names import PREDICTIONS
 from strikeouts.runtime.runner import load_predictors, replay
-from strikeouts.settings import Settings, get_settings
+from strikeouts.settings import MonitorSettings, Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 SEASON = (dt.date(2025, 3, 27), dt.date(2025, 9, 28))
@@ -52,7 +53,7 @@ def _prepare(path: Path, folder: Path) -> DuckDBWarehouse:
     warehouse = DuckDBWarehouse(path)
     if warehouse.row_count("pitcher_starts") == 0:
         ingest_all(get_settings().data_dir, warehouse)
-    if warehouse.row_count("pitcher_strikeout_predictions") < 4000 * 3:
+    if warehouse.row_count(PREDICTIONS) < 4000 * 3:
         store = open_model_store(Settings(model_store=str(folder / "models")))
         ensure_champions(warehouse, store, SEASON[0])
         summary = replay(warehouse, load_predictors(store), *SEASON, folder / "state.duckdb")
@@ -70,13 +71,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         warehouse = _prepare(args.warehouse or folder / "warehouse.duckdb", folder)
-        rows = warehouse.row_count("pitcher_strikeout_predictions")
+        rows = warehouse.row_count(PREDICTIONS)
         print(f"season {SEASON[0]}..{SEASON[1]}: {rows:,} prediction rows; {args.runs} runs each")
         for view in VIEWS:
             count = len(warehouse.query(f"SELECT * FROM {view}"))
             times = _timed(partial(warehouse.query, f"SELECT * FROM {view}"), args.runs)
             _print(f"view {view}", times, f"  {count:,} rows")
-        settings = Settings(monitor_window_days=30)
+        settings = Settings(monitor=MonitorSettings(window_days=30))
         times = _timed(
             lambda: monitor(warehouse, SEASON[1], settings, create_views=False), args.runs
         )

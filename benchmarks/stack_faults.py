@@ -21,6 +21,7 @@ from strikeouts.cloud.dead_letters import PubSubDeadLetters
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.devstack.stack_control import restart_function, set_pushes
 from strikeouts.devstack.stack_info import StackInfo
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE, PITCHER_GAMES, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.settings import Settings
 
@@ -37,10 +38,10 @@ KILLS = {
 }
 # subscribers of each topic: a poison message is rejected once by each
 SUBSCRIBERS = {
-    "game-schedule": 1,
-    "pitcher-games": 3,
-    "system-predictions": 1,
-    "ensemble-ticks": 1,
+    GAME_SCHEDULE: 1,
+    PITCHER_GAMES: 3,
+    SYSTEM_PREDICTIONS: 1,
+    ENSEMBLE_TICKS: 1,
 }
 
 
@@ -95,18 +96,18 @@ def poison_messages(per_topic: int) -> list[tuple[str, bytes]]:
     out: list[tuple[str, bytes]] = []
     for i in range(per_topic):
         out += [
-            ("game-schedule", f"not json {i}".encode()),
+            (GAME_SCHEDULE, f"not json {i}".encode()),
             (
-                "game-schedule",
+                GAME_SCHEDULE,
                 _json({"schema_version": 1, "message_type": "game-schedule", "n": i}),
             ),
             (
-                "pitcher-games",
+                PITCHER_GAMES,
                 _json({"schema_version": 1, "message_type": "pitcher-game", "header": {"n": i}}),
             ),
-            ("pitcher-games", f"{{truncated {i}".encode()),
+            (PITCHER_GAMES, f"{{truncated {i}".encode()),
             (
-                "system-predictions",
+                SYSTEM_PREDICTIONS,
                 _json(
                     {
                         "schema_version": 1,
@@ -116,7 +117,7 @@ def poison_messages(per_topic: int) -> list[tuple[str, bytes]]:
                 ),
             ),
             (
-                "ensemble-ticks",
+                ENSEMBLE_TICKS,
                 _json({"schema_version": 1, "message_type": "ensemble-tick", "now": f"never {i}"}),
             ),
         ]

@@ -30,7 +30,7 @@ from strikeouts.data.teams import load_team_codes
 from strikeouts.devstack.fixture_api import FixtureApi, serve_in_thread
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.gameday.daily import LiveSources, results_and_grades
-from strikeouts.runtime.sinks import PREDICTIONS
+from strikeouts.names import PREDICTIONS
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.sources.statsapi import StatsApiClient
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse

@@ -36,10 +36,10 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 # what each function consumes, in the order the cold starts are measured: fanout last, since
 # its first request publishes a date's pitcher-games into the stack
 CONSUMES = {
-    **dict.fromkeys(system_functions(), "topic_pitcher_games"),
-    "ensemble": "topic_system_predictions",
-    "ensemble_tick": "topic_ensemble_ticks",
-    "fanout": "topic_game_schedule",
+    **dict.fromkeys(system_functions(), "pitcher_games"),
+    "ensemble": "system_predictions",
+    "ensemble_tick": "ensemble_ticks",
+    "fanout": "game_schedule",
 }
 assert set(CONSUMES) == set(function_names())
 
@@ -79,7 +79,7 @@ def sample_subscriptions(info: StackInfo, settings: Settings, topics: list[str])
     os.environ["PUBSUB_EMULATOR_HOST"] = info.pubsub_host
     subscriber = SubscriberClient()
     for attr in topics:
-        topic = getattr(settings, attr)
+        topic = getattr(settings.topics, attr)
         subscriber.create_subscription(
             request={
                 "name": sample_subscription(info, topic),
@@ -106,13 +106,13 @@ def pull_sample(info: StackInfo, topic: str) -> Sample:
 def tick_sample(settings: Settings) -> Sample:
     """An ensemble tick as the scheduler publishes it."""
     tick = tick_message(dt.datetime.now(dt.UTC))
-    return Sample(settings.topic_ensemble_ticks, encode("ensemble-tick", tick), {})
+    return Sample(settings.topics.ensemble_ticks, encode("ensemble-tick", tick), {})
 
 
 def schedule_sample(settings: Settings, event: dict[str, Any]) -> Sample:
     """A game-schedule event as a push delivers it."""
     return Sample(
-        settings.topic_game_schedule, encode("game-schedule", event), {"run_id": event["run_id"]}
+        settings.topics.game_schedule, encode("game-schedule", event), {"run_id": event["run_id"]}
     )
 
 

@@ -58,9 +58,10 @@ from strikeouts.cloud.publish import build_schedule_event, publish_schedule, pub
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, open_merger, staging_table
 from strikeouts.devstack.stack import StackInfo, stack_down, stack_up
+from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.handlers.ensemble import RE_OFFERED
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.schedule import ScheduleError
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings, get_settings
 from strikeouts.warehouse.duckdb_backend import ReadOnlyDuckDBWarehouse
 
@@ -101,14 +102,14 @@ DEADLINE_SECONDS = 300.0
 SETTLE_SECONDS = 60.0
 # the count is only a stop condition (the rate comes from staged_at): poll it seldom
 POLL_SECONDS = 2.0
-SAMPLED = ("topic_pitcher_games", "topic_system_predictions")
+SAMPLED = ("pitcher_games", "system_predictions")
 TRANSPORT_MESSAGES = 1000
 TRANSPORT_RUNS = 3
 
 
 def build_events(
     info: StackInfo, start: dt.date, days: int, deadline: float = DEADLINE_SECONDS
-) -> list[dict[str, Any]]:
+) -> list[GameScheduleEvent]:
     """The schedule event of every date with games in [start, start + days)."""
     features = ReadOnlyDuckDBWarehouse(info.feature_warehouse)
     created = dt.datetime.now(dt.UTC)
@@ -475,7 +476,7 @@ def quiet_probes(
     """Cold starts and the transport baseline, on the stack with nothing else to do."""
     stack = info.settings()
     samples = {
-        name: pull_sample(info, getattr(stack, attr))
+        name: pull_sample(info, getattr(stack.topics, attr))
         for name, attr in CONSUMES.items()
         if attr in SAMPLED
     }

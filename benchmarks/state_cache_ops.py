@@ -27,12 +27,13 @@ from typing import Any
 
 from strikeouts.cloud.gcs_state import GcsStateStore
 from strikeouts.devstack.emulators.gcs import start_gcs_emulator
+from strikeouts.names import CHAMPION, GAME_SCHEDULE
 from strikeouts.pipeline.clock import FakeClock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import build_embedded
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.handlers import EnsembleHandler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, PitcherGameKey
+from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     FeatureRow,
@@ -85,7 +86,7 @@ class ConstantPredictor:
     system_id: str
     feature_set: str
     model_version: str = "1"
-    model_alias: str = "champion"
+    model_alias: str = CHAMPION
 
     def predict(self, message: Mapping[str, Any]) -> SystemResult:
         return SystemResult(6.0, 0.5 if message["header"]["line"] is not None else None)

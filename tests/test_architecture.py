@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "shared" / "strikeouts"
 
-# package -> the strikeouts packages it may import (besides itself, settings, logs, errors)
+# package -> the strikeouts packages it may import (besides itself, settings, names, logs, errors)
 ALLOWED: dict[str, set[str]] = {
     "warehouse": set(),
     "data": {"warehouse"},
@@ -116,7 +116,16 @@ def _package_of(path: Path) -> str:
 def test_package_imports_only_inner_layers(package: str) -> None:
     # countlaw: the strikeout count law (pure arithmetic) that features, models, the ensemble
     # and the backtest all read, so one distribution serves every layer
-    allowed = ALLOWED[package] | {package, "settings", "logs", "jsonfile", "errors", "countlaw"}
+    # names: the topics, aliases and table names every layer shares (it imports nothing)
+    allowed = ALLOWED[package] | {
+        package,
+        "settings",
+        "logs",
+        "jsonfile",
+        "errors",
+        "countlaw",
+        "names",
+    }
     for path in sorted((PACKAGE / package).rglob("*.py")):
         bad = _imported_packages(path) - allowed
         assert not bad, f"{path.relative_to(PACKAGE)} imports strikeouts.{sorted(bad)}"

@@ -35,9 +35,9 @@ def open_warehouse(settings: Settings | None = None) -> Warehouse:
         return BigQueryWarehouse(
             project=project,
             dataset=dataset,
-            endpoint=settings.bigquery_endpoint,
-            manage_schema=settings.bigquery_manage_schema,
-            scratch_dataset=settings.bigquery_scratch_dataset,
+            endpoint=settings.stack.bigquery_endpoint,
+            manage_schema=settings.stack.bigquery_manage_schema,
+            scratch_dataset=settings.stack.bigquery_scratch_dataset,
         )
     from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -80,8 +80,8 @@ INJURED_LIST_PREFIX = "injured-list"
 def injured_list_cache_location(settings: Settings) -> str:
     """Where the injured-list cache lives: the setting, else ``injured-list`` in the
     aggregation state's bucket (cloud) or in the local state directory."""
-    if settings.injured_list_cache:
-        return settings.injured_list_cache
+    if settings.sources.injured_list_cache:
+        return settings.sources.injured_list_cache
     state = settings.aggregation_state or ""
     if state.startswith(GCS_PREFIX):
         bucket = state[len(GCS_PREFIX) :].partition("/")[0]

@@ -23,9 +23,8 @@ from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, stagin
 from strikeouts.devstack.emulators import ServerProcess
 from strikeouts.devstack.emulators.process import HOST, free_port
 from strikeouts.devstack.emulators.pubsub import emulator_host
+from strikeouts.names import PREDICTIONS, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.errors import TransientError
-from strikeouts.pipeline.messages import SYSTEM_PREDICTIONS
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.warehouse.base import WarehouseError
 
 from .doubles import CREATED
@@ -116,7 +115,7 @@ def test_a_lone_message_goes_out_at_flush_without_a_batch_window(
     from strikeouts.settings import Settings
 
     monkeypatch.setenv("PUBSUB_EMULATOR_HOST", emulator_host(pubsub_emulator))
-    settings = Settings(gcp_project=PROJECT, publish_max_latency_seconds=1.0)
+    settings = Settings(stack={"gcp_project": PROJECT, "publish_max_latency_seconds": 1.0})
     publisher = PubSubPublisher.from_settings(settings)
     topic = publisher.client.topic_path(PROJECT, f"t-{uuid.uuid4().hex[:10]}")
     publisher.client.create_topic(name=topic, timeout=10)

@@ -20,19 +20,20 @@ from strikeouts.cloud.deferred import DeferredStagedSink
 from strikeouts.cloud.gcs_state import GcsStateStore
 from strikeouts.cloud.staging import StagedPredictionSink, StagingMerger, staging_table
 from strikeouts.devstack.emulators import ServerProcess
+from strikeouts.names import GAME_SCHEDULE, PREDICTIONS
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.handlers import EnsembleHandler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, PitcherGameKey
+from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     DeferredPredictionSink,
     PredictionSink,
 )
 from strikeouts.pipeline.state_cache import CachedStateStore
-from strikeouts.runtime.sinks import PREDICTIONS, WarehouseRejectionSink
+from strikeouts.runtime.sinks import WarehouseRejectionSink
 from strikeouts.warehouse.base import WarehouseError
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

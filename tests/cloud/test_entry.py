@@ -14,8 +14,8 @@ from strikeouts.cloud.entry import Services
 from strikeouts.cloud.functions import configured_system, entries, system_entry
 from strikeouts.logs import configure
 from strikeouts.models.systems import system_ids
+from strikeouts.names import ENSEMBLE_TICKS, PITCHER_GAMES, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.handlers import Fanout, SystemHandler
-from strikeouts.pipeline.messages import ENSEMBLE_TICKS, PITCHER_GAMES, SYSTEM_PREDICTIONS
 from strikeouts.settings import get_settings
 
 from .conftest import AppFactory

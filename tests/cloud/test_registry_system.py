@@ -30,12 +30,11 @@ from strikeouts.devstack.stack import StackInfo
 from strikeouts.models import systems
 from strikeouts.models.promotion import promote
 from strikeouts.models.service import register, train, training_frame
-from strikeouts.models.store import CHALLENGER
 from strikeouts.monitoring.views import ensure_views
+from strikeouts.names import CHALLENGER, SHADOW_PREDICTIONS
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.runtime.runner import Runner, load_predictors
 from strikeouts.runtime.served import load_challengers
-from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -204,7 +203,7 @@ def test_served_on_the_stack_compared_monitored_and_shadowed(
         event = event_for(stack, DAY, "registry-stack", CREATED)
         assert registered in event["expected_systems"]
         publisher = PubSubPublisher.from_settings(settings)
-        publisher.publish(settings.topic_game_schedule, event)
+        publisher.publish(settings.topics.game_schedule, event)
         publisher.flush()
         merger = open_merger(settings, cloud)
         assert merger is not None

@@ -42,7 +42,7 @@ def pull_completions(info: StackInfo, settings: Settings) -> list[dict[str, Any]
 
     os.environ["PUBSUB_EMULATOR_HOST"] = info.pubsub_host
     subscriber = SubscriberClient()
-    path = subscriber.subscription_path(info.project, settings.completion_subscription)
+    path = subscriber.subscription_path(info.project, settings.topics.completion_subscription)
     out: list[dict[str, Any]] = []
     try:
         while True:

@@ -25,9 +25,10 @@ from strikeouts.cloud.staging import StagingMerger, staging_table
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.devstack.stack_control import restart_function, stop_function
 from strikeouts.models.systems import system_ids
+from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.runtime.export import KEY, prediction_rows
-from strikeouts.runtime.sinks import PREDICTIONS, payload_sha256
+from strikeouts.runtime.sinks import payload_sha256
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

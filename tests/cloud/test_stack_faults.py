@@ -20,9 +20,9 @@ from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import StagingMerger, staging_table
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.devstack.stack_control import restart_function, set_pushes
+from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.dead_letters import DeadLetterFilter
 from strikeouts.runtime.export import KEY
-from strikeouts.runtime.sinks import PREDICTIONS
 from strikeouts.settings import Settings
 
 from .stack_session import (

@@ -23,9 +23,9 @@ from strikeouts.devstack.stack import StackInfo
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.promotion import clear, promote, rollback
 from strikeouts.models.service import register, train, training_frame
+from strikeouts.names import SHADOW_PREDICTIONS
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.runtime.export import prediction_rows
-from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse, ReadOnlyDuckDBWarehouse
 
 from .stack_session import (

@@ -184,9 +184,8 @@ def test_the_cloud_state_store_is_cached_and_the_embedded_one_is_not(
     bucket: str, gcs_host: str, tmp_path: Path
 ) -> None:
     settings = Settings(
-        gcp_project=PROJECT,
         aggregation_state=f"gs://{bucket}/agg",
-        storage_emulator_host=gcs_host,
+        stack={"gcp_project": PROJECT, "storage_emulator_host": gcs_host},
         state_dir=tmp_path,
     )
     store = open_state_store(settings)

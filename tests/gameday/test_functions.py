@@ -17,9 +17,10 @@ from pytest_httpserver import HTTPServer
 from strikeouts.cloud.entry import Services
 from strikeouts.cloud.gameday import GAMEDAY_ENTRIES, trigger_day
 from strikeouts.devstack.push import push_body, push_headers
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import GAME_SCHEDULE, validate
+from strikeouts.pipeline.messages import validate
 from strikeouts.settings import PROJECT_ROOT, Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -72,11 +73,13 @@ def invoke(
         data_dir=data_dir,
         model_store=str(champions),
         state_dir=tmp_path,
-        statsapi_url=httpserver.url_for(""),
-        odds_api_url=httpserver.url_for(""),
-        odds_api_key=KEY,
-        source_attempts=2,
-        source_backoff_max_seconds=0.05,
+        sources={
+            "statsapi_url": httpserver.url_for(""),
+            "odds_api_url": httpserver.url_for(""),
+            "odds_api_key": KEY,
+            "attempts": 2,
+            "backoff_max_seconds": 0.05,
+        },
     )
     touched = []
 

@@ -21,7 +21,7 @@ from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.cloud.staging import open_merger
 from strikeouts.devstack.stack import StackInfo
 from strikeouts.features.history import History
-from strikeouts.pipeline.messages import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
+from strikeouts.names import GAMEDAY_RESULTS, GAMEDAY_SCHEDULE
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
@@ -40,7 +40,7 @@ def stack(
 ) -> Iterator[StackInfo]:
     """A stack whose functions read features from bqemulator, loaded with the history."""
     settings = Settings(state_dir=tmp_path / "state")
-    warehouse = f"bigquery://{settings.gcp_project}/strikeouts"
+    warehouse = f"bigquery://{settings.stack.gcp_project}/strikeouts"
     with running_stack(
         settings,
         feature_warehouse=history_path,

@@ -124,4 +124,4 @@ def both_loaded(
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings whose window checks judge on a week of data (a smaller minimum sample)."""
-    return Settings(state_dir=tmp_path, monitor_window_days=7, monitor_min_sample=40)
+    return Settings(state_dir=tmp_path, monitor={"window_days": 7, "min_sample": 40})

@@ -51,7 +51,7 @@ class Fault:
 
     statements: tuple[str, ...]
     date: dt.date = LAST
-    settings: dict[str, Any] = field(default_factory=dict)
+    monitor: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Rows merged into tables after the statements (table -> one row)."""
 
@@ -121,7 +121,7 @@ FAULTS: dict[str, Fault] = {
             "WHERE system_id = 'ensemble_v1' AND game_date > DATE_SUB(@d, INTERVAL 7 DAY)",
         ),
         date=LAST + dt.timedelta(days=3),
-        settings={"monitor_window_days": 10},
+        monitor={"window_days": 10},
     ),
     "recommendation_mix": Fault(
         (
@@ -144,7 +144,7 @@ def _check(warehouse: Warehouse, settings: Settings, name: str, fault: Fault) ->
     (result,) = monitor(
         warehouse,
         fault.date,
-        settings.model_copy(update=fault.settings),
+        settings.model_copy(update={"monitor": settings.monitor.model_copy(update=fault.monitor)}),
         now=NOW,
         names=[name],
         create_views=False,

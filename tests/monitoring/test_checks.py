@@ -100,7 +100,7 @@ def test_a_system_writing_only_errors_fails_coverage_silence_and_error_share(
     )
     assert "silent: v1_6_rolling" in results["system_silent"].detail
     share = results["error_share"]
-    assert share.value == 1.0 and share.threshold == settings.monitor_error_share_max
+    assert share.value == 1.0 and share.threshold == settings.monitor.error_share_max
     assert share.detail.startswith("100.0% v1_6_rolling: ")
     assert ERROR_REASON[:60] in share.detail
     assert "v1_baseline" not in share.detail  # the healthy system is not named
@@ -121,7 +121,7 @@ def test_one_error_row_fails_coverage_but_not_the_error_share(
     assert "v1_baseline: 1 of" in results["coverage_complete"].detail
     assert results["system_silent"].status == "pass"
     share = results["error_share"]
-    assert share.status == "pass" and 0 < (share.value or 0) <= settings.monitor_error_share_max
+    assert share.status == "pass" and 0 < (share.value or 0) <= settings.monitor.error_share_max
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -244,8 +244,8 @@ def test_one_system_far_from_the_others_fails_agreement_and_its_collapse(
     )
     results = _run(warehouse, settings, *names)
     assert {r.status for r in results.values()} == {"fail"}
-    assert results["agreement_rate"].threshold == settings.monitor_agreement_min
-    assert results["agreement_collapse"].threshold == settings.monitor_agreement_critical
+    assert results["agreement_rate"].threshold == settings.monitor.agreement_min
+    assert results["agreement_collapse"].threshold == settings.monitor.agreement_critical
     assert results["agreement_collapse"].value == 0.0
     assert "agree within 2 K (strong + moderate)" in results["agreement_rate"].detail
 

@@ -38,7 +38,7 @@ def test_the_job_logs_one_entry_per_check_and_a_failure_as_error(
         {"d": LAST},
     )
     store.close()
-    settings = Settings(warehouse=str(path), log_format="json", monitor_window_days=7)
+    settings = Settings(warehouse=str(path), log_format="json", monitor={"window_days": 7})
     now = dt.datetime.combine(LAST, dt.time(23), tzinfo=dt.UTC)
     results = run_monitoring(settings, now=now)
     entries = [
@@ -86,9 +86,8 @@ def test_the_job_uploads_the_report_to_the_bucket(
     load(DuckDBWarehouse(path), replayed_rows).close()
     settings = Settings(
         warehouse=str(path),
-        monitor_window_days=7,
-        report_bucket="reports-test",
-        storage_emulator_host=gcs_emulator.endpoint,
+        monitor={"window_days": 7, "report_bucket": "reports-test"},
+        stack={"storage_emulator_host": gcs_emulator.endpoint},
     )
     client = storage_client(settings)
     client.create_bucket("reports-test")

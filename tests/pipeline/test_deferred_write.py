@@ -11,11 +11,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import StateConflict
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import (
     DeferredPredictionSink,
     PredictionSink,

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strikeouts.countlaw import mixture_median, mixture_p_over
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, combine
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import SystemResult
 from strikeouts.pipeline.recommendation import recommend
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse

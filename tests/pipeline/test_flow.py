@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import pytest
 
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import ENSEMBLE_TICKS, GAME_SCHEDULE
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.pipeline.ports import restore
 from strikeouts.runtime.writebehind import BufferedPredictionSink
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.names import GAME_SCHEDULE
 from strikeouts.pipeline.clock import FakeClock
-from strikeouts.pipeline.messages import GAME_SCHEDULE
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 from .conftest import PipelineFactory

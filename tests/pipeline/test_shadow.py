@@ -10,18 +10,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from strikeouts.names import GAME_SCHEDULE, SHADOW_PREDICTIONS
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.handlers import EnsembleHandler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, PitcherGameKey
+from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.pipeline.recording import RecordingPublisher
-from strikeouts.runtime.sinks import (
-    SHADOW_PREDICTIONS,
-    WarehousePredictionSink,
-    WarehouseRejectionSink,
-)
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

@@ -15,18 +15,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE, PITCHER_GAMES, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
 from strikeouts.pipeline.errors import StateConflict, TransientError
 from strikeouts.pipeline.handlers import EnsembleHandler
-from strikeouts.pipeline.messages import (
-    ENSEMBLE_TICKS,
-    GAME_SCHEDULE,
-    PITCHER_GAMES,
-    SYSTEM_PREDICTIONS,
-    PitcherGameKey,
-)
+from strikeouts.pipeline.messages import PitcherGameKey
 from strikeouts.pipeline.ports import AggregationStateStore, PredictionSink, Predictor, Versioned
 from strikeouts.pipeline.state import compare_and_set
 from strikeouts.pipeline.state_cache import CachedStateStore

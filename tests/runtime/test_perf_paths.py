@@ -23,6 +23,7 @@ from pipeline.doubles import Recorder, StubFeatures, schedule_event
 
 from strikeouts.models.calibration import OverCalibration
 from strikeouts.models.training import anchor_margin
+from strikeouts.names import GAME_SCHEDULE, PITCHER_GAMES
 from strikeouts.pipeline.breaker import BreakerState
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import FakeClock, SystemClock
@@ -30,7 +31,7 @@ from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import build_embedded
 from strikeouts.pipeline.errors import InvalidMessage
 from strikeouts.pipeline.handlers import Fanout, SystemHandler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, PITCHER_GAMES, encode
+from strikeouts.pipeline.messages import encode
 from strikeouts.pipeline.ports import SystemResult
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import FeatureMismatch, ModelPredictor

@@ -15,6 +15,7 @@ from strikeouts.models.promotion import promote, rollback
 from strikeouts.models.service import register, train, training_frame
 from strikeouts.models.store import ObjectModelStore
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.names import SHADOW_PREDICTIONS
 from strikeouts.pipeline.clock import FakeClock, SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import Fanout
@@ -24,7 +25,6 @@ from strikeouts.runtime.predictors import ModelPredictor
 from strikeouts.runtime.runner import Runner, RunSummary, load_predictors
 from strikeouts.runtime.schedule import schedule_event, slate
 from strikeouts.runtime.served import AliasPredictor, load_challengers
-from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
 from strikeouts.settings import Settings
 from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 

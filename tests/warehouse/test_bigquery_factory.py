@@ -20,7 +20,7 @@ def test_the_factory_opens_bigquery_on_the_emulator(bigquery_emulator: ServerPro
 
     endpoint = bigquery_emulator.endpoint.removeprefix("http://")  # the scheme is optional
     settings = Settings(
-        warehouse=f"bigquery://{DEFAULT_PROJECT}/factory", bigquery_endpoint=endpoint
+        warehouse=f"bigquery://{DEFAULT_PROJECT}/factory", stack={"bigquery_endpoint": endpoint}
     )
     warehouse = open_warehouse(settings)
     try:
@@ -52,14 +52,18 @@ def test_a_deployed_function_runs_no_ddl_and_merges_through_the_scratch_dataset(
 
     endpoint = bigquery_emulator.endpoint
     owner = open_warehouse(
-        Settings(warehouse=f"bigquery://{DEFAULT_PROJECT}/owned", bigquery_endpoint=endpoint)
+        Settings(
+            warehouse=f"bigquery://{DEFAULT_PROJECT}/owned", stack={"bigquery_endpoint": endpoint}
+        )
     )
     owner.ensure_tables(["pitcher_starts"])
     deployed = Settings(
         warehouse=f"bigquery://{DEFAULT_PROJECT}/owned",
-        bigquery_endpoint=endpoint,
-        bigquery_manage_schema=False,
-        bigquery_scratch_dataset="owned_scratch",
+        stack={
+            "bigquery_endpoint": endpoint,
+            "bigquery_manage_schema": False,
+            "bigquery_scratch_dataset": "owned_scratch",
+        },
     )
     function = open_warehouse(deployed)
     try:

@@ -93,7 +93,9 @@ def validate_command(
         if backend == "stack":
             deployment = backends.stack_deployment(settings, request)
         else:
-            deployment = backends.cloud_deployment(settings, request, region or settings.gcp_region)
+            deployment = backends.cloud_deployment(
+                settings, request, region or settings.stack.gcp_region
+            )
     except EXPECTED as exc:
         raise fail(console, str(exc)) from None
     try:

@@ -35,7 +35,9 @@ from strikeouts.gameday.daily import LiveSlate, live_slate, live_sources, result
 from strikeouts.gameday.grading import GradeReport
 from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
+from strikeouts.names import CHAMPION
 from strikeouts.pipeline.config import PipelineConfig
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError
 from strikeouts.settings import Settings
@@ -238,7 +240,7 @@ def _publish_past(
 
     if run_id is None:
         store = open_function_model_store(settings)
-        versions = {s: store.resolve(s, "champion").version for s in SYSTEMS}
+        versions = {s: store.resolve(s, CHAMPION).version for s in SYSTEMS}
         run_id = default_run_id(date, versions)
     features = open_feature_warehouse(settings)
     try:
@@ -256,7 +258,7 @@ def _publish_live(console: Console, day: GameDay, date: dt.date, settings: Setti
     _send(console, settings, built.event)
 
 
-def _send(console: Console, settings: Settings, event: dict[str, Any]) -> None:
+def _send(console: Console, settings: Settings, event: GameScheduleEvent) -> None:
     from strikeouts.cloud.publish import publish_schedule
     from strikeouts.cloud.pubsub import PubSubPublisher
 

@@ -18,12 +18,8 @@ from strikeouts.adapters import open_model_store
 from strikeouts.cli.app import app
 from strikeouts.cli.options import ModelStoreOpt, fail, settings_with, wide
 from strikeouts.models.promotion import AliasMove, clear, promote, rollback, version_rows
-from strikeouts.models.store import (
-    CHALLENGER,
-    DEFAULT_ALIAS,
-    ModelStoreError,
-    ObjectModelStore,
-)
+from strikeouts.models.store import DEFAULT_ALIAS, ModelStoreError, ObjectModelStore
+from strikeouts.names import CHALLENGER
 
 models_app = typer.Typer(
     name="models",

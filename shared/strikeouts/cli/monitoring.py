@@ -72,7 +72,9 @@ def monitor(
     console = Console()
     if window is not None and window < 1:
         raise fail(console, f"--window {window} must be at least 1 day")
-    settings = settings_with(warehouse=warehouse, monitor_window_days=window)
+    settings = settings_with(
+        warehouse=warehouse, monitor=None if window is None else {"window_days": window}
+    )
     try:
         store = open_warehouse(settings)
         try:

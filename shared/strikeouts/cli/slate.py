@@ -18,6 +18,7 @@ from rich.table import Table
 from strikeouts.adapters import open_model_store
 from strikeouts.cli.options import wide
 from strikeouts.models.service import ensure_champions
+from strikeouts.names import SHADOW_PREDICTIONS
 from strikeouts.runtime.predictors import ModelPredictor, UnavailablePredictor
 from strikeouts.runtime.runner import RunSummary, serving_predictors
 from strikeouts.runtime.served import load_challengers
@@ -63,7 +64,7 @@ def challengers(console: Console, settings: Settings) -> dict[str, ModelPredicto
     for p in found.values():
         console.print(
             f"shadowing {p.system_id}@challenger ({p.model_version}): its rows go to "
-            "shadow_predictions",
+            f"{SHADOW_PREDICTIONS}",
             highlight=False,
         )
     return found

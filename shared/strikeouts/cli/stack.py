@@ -82,12 +82,12 @@ def stack_up_command(
 def _gameday_env(settings: Settings) -> dict[str, str]:
     """The live sources' settings handed to the game-day functions of the stack."""
     env = {
-        "STRIKEOUTS_STATSAPI_URL": settings.statsapi_url,
-        "STRIKEOUTS_ODDS_API_URL": settings.odds_api_url,
+        "STRIKEOUTS_STATSAPI_URL": settings.sources.statsapi_url,
+        "STRIKEOUTS_ODDS_API_URL": settings.sources.odds_api_url,
         "STRIKEOUTS_DATA_DIR": str(Path(settings.data_dir).resolve()),
     }
-    if settings.odds_api_key is not None:
-        env["STRIKEOUTS_ODDS_API_KEY"] = settings.odds_api_key.get_secret_value()
+    if settings.sources.odds_api_key is not None:
+        env["STRIKEOUTS_ODDS_API_KEY"] = settings.sources.odds_api_key.get_secret_value()
     return env
 
 

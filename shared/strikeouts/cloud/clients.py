@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 def export_emulator_hosts(settings: Settings) -> None:
     """Point the official clients at the emulators named in ``settings`` (if any)."""
-    if settings.pubsub_emulator_host:
-        os.environ["PUBSUB_EMULATOR_HOST"] = settings.pubsub_emulator_host
-    if settings.storage_emulator_host:
-        os.environ["STORAGE_EMULATOR_HOST"] = settings.storage_emulator_host
+    if settings.stack.pubsub_emulator_host:
+        os.environ["PUBSUB_EMULATOR_HOST"] = settings.stack.pubsub_emulator_host
+    if settings.stack.storage_emulator_host:
+        os.environ["STORAGE_EMULATOR_HOST"] = settings.stack.storage_emulator_host
 
 
 def storage_client(settings: Settings) -> storage.Client:
@@ -33,9 +33,11 @@ def storage_client(settings: Settings) -> storage.Client:
 
     export_emulator_hosts(settings)
     if os.environ.get("STORAGE_EMULATOR_HOST"):
-        client = storage.Client(project=settings.gcp_project, credentials=AnonymousCredentials())
+        client = storage.Client(
+            project=settings.stack.gcp_project, credentials=AnonymousCredentials()
+        )
     else:
-        client = storage.Client(project=settings.gcp_project)
+        client = storage.Client(project=settings.stack.gcp_project)
     skip_environment_per_request(client._http)
     return client
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from strikeouts.cloud.staging import ensure_staging
 from strikeouts.monitoring.views import ensure_views
-from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
+from strikeouts.names import SHADOW_PREDICTIONS
 from strikeouts.warehouse.schemas import deployed_table_names
 
 if TYPE_CHECKING:

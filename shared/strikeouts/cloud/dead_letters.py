@@ -58,13 +58,11 @@ class Pulled:
 
 
 class PubSubDeadLetters:
-    """List and redrive the dead letters of ``settings.dead_letter_subscription``."""
+    """List and redrive the dead letters of ``settings.topics.dead_letter_subscription``."""
 
     def __init__(self, settings: Settings, subscriber: Any = None) -> None:
         self.settings = settings
-        self.subscription = (
-            f"projects/{settings.gcp_project}/subscriptions/{settings.dead_letter_subscription}"
-        )
+        self.subscription = f"projects/{settings.stack.gcp_project}/subscriptions/{settings.topics.dead_letter_subscription}"
         self._subscriber = subscriber
         self._topics: dict[str, str] = {}
 
@@ -72,8 +70,8 @@ class PubSubDeadLetters:
     def subscriber(self) -> Any:
         """The SubscriberClient (the emulator's when the settings name one)."""
         if self._subscriber is None:
-            if self.settings.pubsub_emulator_host:
-                os.environ["PUBSUB_EMULATOR_HOST"] = self.settings.pubsub_emulator_host
+            if self.settings.stack.pubsub_emulator_host:
+                os.environ["PUBSUB_EMULATOR_HOST"] = self.settings.stack.pubsub_emulator_host
             from google.cloud.pubsub_v1 import SubscriberClient
 
             self._subscriber = SubscriberClient()

@@ -37,13 +37,13 @@ from strikeouts.cloud.staging import StagedPredictionSink, StagingRefused
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.errors import TransientError
 from strikeouts.pipeline.ports import Done
-from strikeouts.settings import Settings
+from strikeouts.settings import Settings, StagingSettings
 
 # the settings' defaults are the one source of these bounds (documented there)
-_FIELDS = Settings.model_fields
-DEFAULT_INTERVAL_SECONDS: float = _FIELDS["staging_flush_interval_seconds"].default
-DEFAULT_MAX_ROWS: int = _FIELDS["staging_flush_max_rows"].default
-DEFAULT_MAX_PENDING: int = _FIELDS["staging_max_pending_rows"].default
+_FIELDS = StagingSettings.model_fields
+DEFAULT_INTERVAL_SECONDS: float = _FIELDS["flush_interval_seconds"].default
+DEFAULT_MAX_ROWS: int = _FIELDS["flush_max_rows"].default
+DEFAULT_MAX_PENDING: int = _FIELDS["max_pending_rows"].default
 BACKOFF_INITIAL_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 5.0
 # below the 10 s a stopped function gets before SIGKILL (the stack's stop_process)
@@ -112,9 +112,9 @@ class DeferredStagedSink:
         """The sink with the interval and bounds of ``settings``."""
         return cls(
             staged,
-            interval=settings.staging_flush_interval_seconds,
-            max_rows=settings.staging_flush_max_rows,
-            max_pending=settings.staging_max_pending_rows,
+            interval=settings.staging.flush_interval_seconds,
+            max_rows=settings.staging.flush_max_rows,
+            max_pending=settings.staging.max_pending_rows,
         )
 
     # --- the sink ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from strikeouts.cloud.services import (
     open_state_store,
 )
 from strikeouts.logs import get_logger
+from strikeouts.names import DEAD_LETTER
 from strikeouts.pipeline.delivery import Handler, deliver
 from strikeouts.pipeline.errors import InvalidMessage
 
@@ -58,7 +59,6 @@ __all__ = [
     "pushed_message",
 ]
 
-DEAD_LETTER = "dead-letter"
 LABELS = ("run_id", "game_id", "pitcher_id", "system_id")
 ATTRIBUTE_MAX_BYTES = 1024
 
@@ -126,7 +126,7 @@ class Entry:
         trace_id = message.attributes.get(TRACE_ATTRIBUTE) or new_trace_id()
         set_trace_id(trace_id)
         structlog.contextvars.bind_contextvars(
-            trace=trace_resource(services.settings.gcp_project, trace_id),
+            trace=trace_resource(services.settings.stack.gcp_project, trace_id),
             function=self.name,
             message_id=message.message_id,
             **{k: message.attributes[k] for k in LABELS if k in message.attributes},

@@ -124,7 +124,7 @@ def system_builder(system_id: str) -> Any:
     following its alias (re-resolved once the store's alias TTL has passed)."""
 
     def build(services: Services) -> Handler:
-        from strikeouts.models.store import CHALLENGER
+        from strikeouts.names import CHALLENGER
         from strikeouts.pipeline.handlers import SystemHandler
         from strikeouts.runtime.served import AliasFollower, AliasPredictor
 
@@ -152,7 +152,8 @@ def prediction_sink(
     writes inside the request (the ensemble's, not the tick's).
     """
     from strikeouts.cloud.staging import StagedPredictionSink, is_bigquery
-    from strikeouts.runtime.sinks import PREDICTIONS, WarehousePredictionSink
+    from strikeouts.names import PREDICTIONS
+    from strikeouts.runtime.sinks import WarehousePredictionSink
 
     warehouse, table = services.warehouse, table or PREDICTIONS
     if not is_bigquery(warehouse):
@@ -184,7 +185,7 @@ class _OnFirstShadow:
 
     @cached_property
     def sink(self) -> PredictionSink:
-        from strikeouts.runtime.sinks import SHADOW_PREDICTIONS
+        from strikeouts.names import SHADOW_PREDICTIONS
 
         return prediction_sink(self.services, table=SHADOW_PREDICTIONS)
 
@@ -211,7 +212,7 @@ def build_ensemble(services: Services) -> Handler:
 def run_completions(services: Services) -> RunCompletions:
     """The completion sweep of the tick: the ledger beside the aggregation state on Cloud
     Storage (else ``run_completions`` in the warehouse), publishing to predictions-complete."""
-    from strikeouts.cloud.pubsub import CompletionPublisher
+    from strikeouts.cloud.completion_publisher import CompletionPublisher
     from strikeouts.pipeline.completion import RunCompletions
     from strikeouts.pipeline.ports import CompletionLedger
 
@@ -240,7 +241,7 @@ def build_ensemble_tick(services: Services) -> Handler:
     its "ensemble tick" log line and request log are what the tick alert counts.
     """
     from strikeouts.cloud.staging import open_merger
-    from strikeouts.runtime.sinks import PREDICTIONS, SHADOW_PREDICTIONS
+    from strikeouts.names import PREDICTIONS, SHADOW_PREDICTIONS
 
     ensemble = ensemble_handler(services)
     completions = run_completions(services)

@@ -13,7 +13,6 @@ and noted on the starters' rows).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from strikeouts.adapters import injured_list_cache_location, open_injured_list_cache
@@ -24,10 +23,11 @@ from strikeouts.gameday.daily import live_slate, live_sources, results_and_grade
 from strikeouts.logs import get_logger
 from strikeouts.models.ports import ObjectBackend
 from strikeouts.models.refs import GCS_PREFIX
-from strikeouts.models.service import CHAMPION
+from strikeouts.names import CHAMPION, GAME_SCHEDULE
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.delivery import Handler
-from strikeouts.pipeline.messages import GAME_SCHEDULE, Payload, decode
+from strikeouts.pipeline.messages import Payload, decode
+from strikeouts.pipeline.payloads import GamedayTrigger
 from strikeouts.settings import Settings
 
 log = get_logger(__name__)
@@ -35,13 +35,13 @@ GAMEDAY_FUNCTIONS = ("schedule", "results")
 
 
 def trigger_day(
-    trigger: dict[str, Any], settings: Settings, now: dt.datetime, offset: int
+    trigger: GamedayTrigger, settings: Settings, now: dt.datetime, offset: int
 ) -> dt.date:
     """The game date a trigger asks for: its ``game_date``, else its time's date + ``offset``."""
     if trigger.get("game_date"):
         return dt.date.fromisoformat(trigger["game_date"])
     fired = from_iso(trigger["scheduled_at"]) if trigger.get("scheduled_at") else now
-    local = fired.astimezone(ZoneInfo(settings.league_time_zone)).date()
+    local = fired.astimezone(ZoneInfo(settings.sources.league_time_zone)).date()
     return local + dt.timedelta(days=offset)
 
 

@@ -39,7 +39,7 @@ def run_monitoring(settings: Settings, now: dt.datetime | None = None) -> list[C
     try:
         results = monitor(warehouse, date, settings, now=now, create_views=False)
         log_results(results, date)
-        if settings.report_bucket:
+        if settings.monitor.report_bucket:
             _publish_report(warehouse, settings, date)
     finally:
         warehouse.close()
@@ -52,10 +52,10 @@ def _publish_report(warehouse: Warehouse, settings: Settings, date: dt.date) -> 
     from strikeouts.cloud.clients import storage_client
     from strikeouts.monitoring.report import write_report
 
-    start = date - dt.timedelta(days=settings.monitor_window_days - 1)
+    start = date - dt.timedelta(days=settings.monitor.window_days - 1)
     with tempfile.TemporaryDirectory() as folder:
         path = write_report(warehouse, start, date, Path(folder), create_views=False)
-        bucket = storage_client(settings).bucket(settings.report_bucket)
+        bucket = storage_client(settings).bucket(settings.monitor.report_bucket)
         blob = bucket.blob(f"reports/{path.name}")
         blob.upload_from_filename(str(path), content_type="text/html")
-    log.info("report written", bucket=settings.report_bucket, name=path.name)
+    log.info("report written", bucket=settings.monitor.report_bucket, name=path.name)

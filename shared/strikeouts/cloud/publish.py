@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from strikeouts.cloud.context import new_trace_id, set_trace_id
 from strikeouts.cloud.pubsub import PubSubPublisher
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE
 from strikeouts.pipeline.clock import to_iso
-from strikeouts.pipeline.messages import ENSEMBLE_TICKS, GAME_SCHEDULE, SCHEMA_VERSION, validate
+from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
+from strikeouts.pipeline.payloads import EnsembleTick, GameScheduleEvent
 from strikeouts.runtime.schedule import ScheduleError, schedule_event, slate
 from strikeouts.warehouse.base import Warehouse
 
@@ -27,7 +28,7 @@ def build_schedule_event(
     *,
     expected_systems: Sequence[str] | None = None,
     deadline_seconds: float | None = None,
-) -> dict[str, Any]:
+) -> GameScheduleEvent:
     """The validated game-schedule event of ``game_date`` (ScheduleError when it has no games)."""
     rows = slate(warehouse, game_date, game_date)
     if rows.empty:
@@ -45,14 +46,14 @@ def build_schedule_event(
     return event
 
 
-def publish_schedule(publisher: PubSubPublisher, event: dict[str, Any]) -> str:
+def publish_schedule(publisher: PubSubPublisher, event: GameScheduleEvent) -> str:
     """Publish one schedule event under a new trace; returns its Pub/Sub message id."""
     set_trace_id(new_trace_id())
     publisher.publish(GAME_SCHEDULE, event, {"run_id": event["run_id"]})
     return publisher.flush()[0]
 
 
-def tick_message(now: dt.datetime) -> dict[str, Any]:
+def tick_message(now: dt.datetime) -> EnsembleTick:
     """The ensemble tick the scheduler sends at ``now``."""
     return {
         "schema_version": SCHEMA_VERSION,

@@ -23,29 +23,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from strikeouts.cloud.context import TRACE_ATTRIBUTE, current_trace_id, new_trace_id
-from strikeouts.pipeline.bus import encode_for_topic
-from strikeouts.pipeline.errors import TransientError
-from strikeouts.pipeline.messages import (
+from strikeouts.names import (
+    DEAD_LETTER,
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
     PITCHER_GAMES,
     PREDICTIONS_COMPLETE,
     SYSTEM_PREDICTIONS,
 )
-from strikeouts.settings import Settings
+from strikeouts.pipeline.bus import encode_for_topic
+from strikeouts.pipeline.errors import TransientError
+from strikeouts.settings import Settings, StackSettings
 
 if TYPE_CHECKING:
     from google.cloud.pubsub_v1 import PublisherClient
     from google.cloud.pubsub_v1.types import BatchSettings
-
-    from strikeouts.cloud.services import FlushingPublisher
 
 # Functions publish a few to a few dozen messages per delivery and then wait for them:
 # a short latency window batches one delivery's burst without holding it back.
 MAX_BATCH_MESSAGES = 500
 MAX_BATCH_BYTES = 1_000_000
 # the settings' default is the one source of the hold time (documented there)
-DEFAULT_MAX_LATENCY_SECONDS: float = Settings.model_fields["publish_max_latency_seconds"].default
+DEFAULT_MAX_LATENCY_SECONDS: float = StackSettings.model_fields[
+    "publish_max_latency_seconds"
+].default
 
 
 class PublishError(TransientError):
@@ -53,7 +54,7 @@ class PublishError(TransientError):
 
 
 def batch_settings(max_latency: float = DEFAULT_MAX_LATENCY_SECONDS) -> BatchSettings:
-    """The tuned batching of every publisher (``max_latency``: settings.publish_max_latency_seconds)."""
+    """The tuned batching of every publisher (``max_latency``: settings.stack.publish_max_latency_seconds)."""
     from google.cloud.pubsub_v1.types import BatchSettings
 
     return BatchSettings(
@@ -66,12 +67,12 @@ def batch_settings(max_latency: float = DEFAULT_MAX_LATENCY_SECONDS) -> BatchSet
 def topic_names(settings: Settings) -> dict[str, str]:
     """Logical topic (as handlers name it) → the deployed topic id."""
     return {
-        GAME_SCHEDULE: settings.topic_game_schedule,
-        PITCHER_GAMES: settings.topic_pitcher_games,
-        SYSTEM_PREDICTIONS: settings.topic_system_predictions,
-        ENSEMBLE_TICKS: settings.topic_ensemble_ticks,
-        "dead-letter": settings.topic_dead_letter,
-        PREDICTIONS_COMPLETE: settings.topic_predictions_complete,
+        GAME_SCHEDULE: settings.topics.game_schedule,
+        PITCHER_GAMES: settings.topics.pitcher_games,
+        SYSTEM_PREDICTIONS: settings.topics.system_predictions,
+        ENSEMBLE_TICKS: settings.topics.ensemble_ticks,
+        DEAD_LETTER: settings.topics.dead_letter,
+        PREDICTIONS_COMPLETE: settings.topics.predictions_complete,
     }
 
 
@@ -80,24 +81,6 @@ def _attributes(attributes: Mapping[str, str] | None) -> dict[str, str]:
     out.setdefault(TRACE_ATTRIBUTE, current_trace_id() or new_trace_id())
     out.setdefault("client_message_id", uuid.uuid4().hex)
     return out
-
-
-class CompletionPublisher:
-    """:class:`~strikeouts.pipeline.ports.CompletionPublisher` on a publisher that flushes:
-    returns once Pub/Sub holds the message, so the ledger confirms only what went out."""
-
-    def __init__(self, publisher: FlushingPublisher) -> None:
-        self.publisher = publisher
-
-    def publish_completion(self, message: Mapping[str, Any]) -> str:
-        """Publish the predictions-complete message, its dedupe key as an attribute, and wait."""
-        attributes = {
-            "completion_id": str(message["completion_id"]),
-            "run_id": str(message["run_id"]),
-            "game_date": str(message["game_date"]),
-        }
-        self.publisher.publish(PREDICTIONS_COMPLETE, message, attributes)
-        return self.publisher.flush()[-1]
 
 
 class PubSubPublisher:
@@ -121,9 +104,14 @@ class PubSubPublisher:
         """A publisher with the tuned batching, the settings' project and topic names."""
         from strikeouts.cloud.clients import publisher_client
 
-        client = publisher_client(settings, batch_settings(settings.publish_max_latency_seconds))
+        client = publisher_client(
+            settings, batch_settings(settings.stack.publish_max_latency_seconds)
+        )
         return cls(
-            client, settings.gcp_project, topic_names(settings), settings.publish_timeout_seconds
+            client,
+            settings.stack.gcp_project,
+            topic_names(settings),
+            settings.stack.publish_timeout_seconds,
         )
 
     def topic_path(self, topic: str) -> str:

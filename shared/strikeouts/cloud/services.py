@@ -139,7 +139,7 @@ def instance_services(settings: Settings | None = None) -> Services:
         settings=settings,
         publisher=PubSubPublisher.from_settings(settings),
         counter=counter,
-        faults=FaultInjector(settings.fault_fail_rate, settings.fault_duplicate_rate),
+        faults=FaultInjector(settings.stack.fault_fail_rate, settings.stack.fault_duplicate_rate),
         state_factory=open_state_store,
     )
 

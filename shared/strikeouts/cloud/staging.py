@@ -43,8 +43,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from strikeouts.cloud.staged import in_streaming_buffer, read_staged
 from strikeouts.logs import get_logger
+from strikeouts.names import PREDICTIONS
 from strikeouts.pipeline.errors import TransientError
-from strikeouts.runtime.sinks import PREDICTIONS, ensure_prediction_tables
+from strikeouts.runtime.sinks import ensure_prediction_tables
 from strikeouts.settings import SCHEMAS_DIR, Settings
 from strikeouts.warehouse.base import WarehouseError, conform_records
 from strikeouts.warehouse.schemas import TableSchema, load_schema

@@ -61,7 +61,8 @@ def cloud_settings(base: Settings, tf: TerraformOutputs | None) -> Settings:
     if tf is None or tf.warehouse is None:
         return base
     project = tf.warehouse.removeprefix("bigquery://").split("/")[0]
-    update: dict[str, Any] = {"warehouse": tf.warehouse, "gcp_project": project}
+    stack = base.stack.model_copy(update={"gcp_project": project})
+    update: dict[str, Any] = {"warehouse": tf.warehouse, "stack": stack}
     if tf.models_bucket:
         update["model_store"] = f"gs://{tf.models_bucket}/models"
     return base.model_copy(update=update)
@@ -151,7 +152,7 @@ def cloud_deployment(
 
     tf = request.terraform or TerraformOutputs()
     cloud = cloud_settings(settings, request.terraform)
-    inventory = CloudInventory(cloud.gcp_project, region, tf.function_names, session)
+    inventory = CloudInventory(cloud.stack.gcp_project, region, tf.function_names, session)
     expect = expectation(
         request, extra_functions=tuple(tf.function_names), sources=tf.function_source_objects
     )

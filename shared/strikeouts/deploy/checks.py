@@ -24,6 +24,7 @@ from strikeouts.deploy.operations import CANARY_PREFIX
 from strikeouts.deploy.report import Outcome
 from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL, unanswered
 from strikeouts.monitoring.views import VIEWS_DIR
+from strikeouts.names import CHALLENGER, PREDICTIONS
 from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import (
     BIGQUERY_SCHEMAS,
@@ -32,8 +33,6 @@ from strikeouts.warehouse.schemas import (
     table_names,
 )
 
-PREDICTIONS = "pitcher_strikeout_predictions"
-SHADOW_ALIAS = "challenger"
 SHOWN = 5  # names listed in a detail before "..."
 
 Columns = Callable[[str], list[dict[str, Any]] | None]
@@ -66,7 +65,7 @@ class Deployment:
             f"FROM {PREDICTIONS} WHERE game_date = @date",
             {"date": self.expect.date},
         )
-        rows = rows[rows["model_alias"].isna() | (rows["model_alias"] != SHADOW_ALIAS)]
+        rows = rows[rows["model_alias"].isna() | (rows["model_alias"] != CHALLENGER)]
         if rows.empty:
             return rows
         newest = rows.sort_values(["run_created_at", "run_id"]).iloc[-1]["run_id"]

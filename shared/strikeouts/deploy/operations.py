@@ -21,12 +21,12 @@ import pandas as pd
 from strikeouts.models.store import ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS
 from strikeouts.monitoring.answers import ANSWERED_SQL, REASON_SQL
+from strikeouts.names import CHAMPION, PREDICTIONS
 from strikeouts.warehouse.base import Warehouse
 
 Progress = Callable[[str], None]
 # the table whose rows mean "the warehouse was loaded" (every slate and feature reads it)
 LOADED_MARKER = "pitcher_starts"
-PREDICTIONS = "pitcher_strikeout_predictions"
 
 
 @dataclass
@@ -72,7 +72,7 @@ def seed(
     before = {}
     for system_id in SYSTEMS:
         try:
-            before[system_id] = store.resolve(system_id, "champion").version
+            before[system_id] = store.resolve(system_id, CHAMPION).version
         except ModelStoreError:
             progress(f"no champion for {system_id} in {store.location}: training one")
     refs = ensure_champions(warehouse, store, train_end, progress=progress)

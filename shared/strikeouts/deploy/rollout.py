@@ -18,9 +18,9 @@ from typing import Any
 
 from strikeouts.deploy.expect import TerraformOutputs, system_of
 from strikeouts.models.store import ModelStore, ModelStoreError
+from strikeouts.names import CHALLENGER, CHAMPION
 
-CHALLENGER = "challenger"
-SNAPSHOT_ALIASES = ("champion", CHALLENGER)
+SNAPSHOT_ALIASES = (CHAMPION, CHALLENGER)
 
 
 @dataclass(frozen=True)

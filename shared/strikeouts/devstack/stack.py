@@ -45,6 +45,7 @@ from strikeouts.devstack.stack_info import (
     stack_file,
 )
 from strikeouts.logs import get_logger
+from strikeouts.names import DEAD_LETTER_SUBSCRIPTION
 from strikeouts.settings import Settings
 
 __all__ = [
@@ -61,16 +62,15 @@ log = get_logger(__name__)
 
 DATASET = "strikeouts"
 BUCKET = "strikeouts-local"
-DEAD_LETTER_PULL = "dead-letter-inspect"
 ACK_DEADLINE_SECONDS = 60
 
 TOPIC_SETTINGS = (
-    "topic_game_schedule",
-    "topic_pitcher_games",
-    "topic_system_predictions",
-    "topic_ensemble_ticks",
-    "topic_dead_letter",
-    "topic_predictions_complete",
+    "game_schedule",
+    "pitcher_games",
+    "system_predictions",
+    "ensemble_ticks",
+    "dead_letter",
+    "predictions_complete",
 )
 
 Progress = Callable[[str], None]
@@ -87,7 +87,7 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
     try:
         gameday = [attr for name, attr in GAMEDAY_ROUTES if name in info.processes]
         for attr in (*TOPIC_SETTINGS, *gameday):
-            topic = publisher.topic_path(info.project, getattr(settings, attr))
+            topic = publisher.topic_path(info.project, getattr(settings.topics, attr))
             publisher.create_topic(name=topic, retry=retry, timeout=ADMIN_TIMEOUT_SECONDS)
         for route in push_subscriptions(info, settings):
             subscriber.create_subscription(
@@ -102,8 +102,8 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
             )
         subscriber.create_subscription(
             request={
-                "name": subscriber.subscription_path(info.project, DEAD_LETTER_PULL),
-                "topic": publisher.topic_path(info.project, settings.topic_dead_letter),
+                "name": subscriber.subscription_path(info.project, DEAD_LETTER_SUBSCRIPTION),
+                "topic": publisher.topic_path(info.project, settings.topics.dead_letter),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },
             retry=retry,
@@ -113,9 +113,9 @@ def _create_pubsub(info: StackInfo, settings: Settings) -> None:
         subscriber.create_subscription(
             request={
                 "name": subscriber.subscription_path(
-                    info.project, settings.completion_subscription
+                    info.project, settings.topics.completion_subscription
                 ),
-                "topic": publisher.topic_path(info.project, settings.topic_predictions_complete),
+                "topic": publisher.topic_path(info.project, settings.topics.predictions_complete),
                 "ack_deadline_seconds": ACK_DEADLINE_SECONDS,
             },
             retry=retry,
@@ -233,7 +233,7 @@ def stack_up(
         say("taking a snapshot of the feature warehouse for the fanout")
         snapshot = snapshot_warehouse(Path(feature_warehouse), state / "features.duckdb")
         info = StackInfo(
-            project=settings.gcp_project,
+            project=settings.stack.gcp_project,
             pubsub_host=f"{HOST}:{pubsub.port}",
             bigquery_endpoint=f"http://{HOST}:{bigquery.port}",
             storage_host=f"http://{HOST}:{gcs.port}",

@@ -23,15 +23,15 @@ STACK_FILE = "stack.json"
 # (function, topic setting) for every push subscription, as in infra/pubsub.tf (the system
 # functions' are added from the registry: see routes())
 ROUTES: tuple[tuple[str, str], ...] = (
-    ("fanout", "topic_game_schedule"),
-    ("ensemble", "topic_pitcher_games"),
-    ("ensemble", "topic_system_predictions"),
-    ("ensemble_tick", "topic_ensemble_ticks"),
+    ("fanout", "game_schedule"),
+    ("ensemble", "pitcher_games"),
+    ("ensemble", "system_predictions"),
+    ("ensemble_tick", "ensemble_ticks"),
 )
 # the game-day functions' routes, when `stack_up` started them (it got their sources)
 GAMEDAY_ROUTES: tuple[tuple[str, str], ...] = (
-    ("schedule", "topic_gameday_schedule"),
-    ("results", "topic_gameday_results"),
+    ("schedule", "gameday_schedule"),
+    ("results", "gameday_results"),
 )
 
 
@@ -101,12 +101,14 @@ class StackInfo:
         """Settings that point every adapter at this stack."""
         values = (base or Settings()).model_dump()
         values.update(
-            gcp_project=self.project,
             warehouse=self.warehouse,
-            bigquery_endpoint=self.bigquery_endpoint,
             model_store=self.model_store,
             aggregation_state=self.aggregation_state,
             feature_warehouse=self.feature_warehouse,
+        )
+        values["stack"].update(
+            gcp_project=self.project,
+            bigquery_endpoint=self.bigquery_endpoint,
             pubsub_emulator_host=self.pubsub_host,
             storage_emulator_host=self.storage_host,
         )
@@ -168,7 +170,7 @@ def routes(functions: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """(function, topic setting) of every push subscription of ``functions``: each system
     function (``predict_<system_id>``, one per registered system) reads the pitcher-games."""
     names = list(functions)
-    systems = tuple((n, "topic_pitcher_games") for n in names if n.startswith(SYSTEM_PREFIX))
+    systems = tuple((n, "pitcher_games") for n in names if n.startswith(SYSTEM_PREFIX))
     found = (ROUTES[0], *systems, *ROUTES[1:], *GAMEDAY_ROUTES)
     return tuple(route for route in found if route[0] in names)
 
@@ -178,7 +180,7 @@ def push_subscriptions(info: StackInfo, settings: Settings) -> list[PushRoute]:
     routes of the functions it started (the registry's systems as ``up`` read it)."""
     found = []
     for function, attr in routes(info.processes):
-        topic_id = getattr(settings, attr)
+        topic_id = getattr(settings.topics, attr)
         port = info.function_port(function)
         found.append(
             PushRoute(

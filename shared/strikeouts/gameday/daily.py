@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from strikeouts.data.teams import TeamCodes
 from strikeouts.gameday.games import game_ids
@@ -24,6 +23,7 @@ from strikeouts.gameday.record import record_fetch, record_problems
 from strikeouts.gameday.results import ResultsReport, intake_results
 from strikeouts.gameday.slate import SlateReport, live_event
 from strikeouts.models.ports import ObjectBackend
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.settings import Settings
 from strikeouts.sources.http import RetryPolicy, SourceError
 from strikeouts.sources.odds import OddsApiClient
@@ -56,7 +56,7 @@ class LiveSources:
 class LiveSlate:
     """A live game-schedule event and what went into it."""
 
-    event: dict[str, Any]
+    event: GameScheduleEvent
     slate: SlateReport
     lines: LinesReport | None
     injuries: InjuredList | None = None
@@ -190,10 +190,10 @@ def injured_list(
 def source_policy(settings: Settings) -> RetryPolicy:
     """The retry policy of every live-source call, from the settings."""
     return RetryPolicy(
-        timeout_seconds=settings.source_timeout_seconds,
-        attempts=settings.source_attempts,
-        total_seconds=settings.source_total_seconds,
-        backoff_max_seconds=settings.source_backoff_max_seconds,
+        timeout_seconds=settings.sources.timeout_seconds,
+        attempts=settings.sources.attempts,
+        total_seconds=settings.sources.total_seconds,
+        backoff_max_seconds=settings.sources.backoff_max_seconds,
     )
 
 
@@ -206,11 +206,15 @@ def live_sources(
 ) -> Iterator[LiveSources]:
     """Clients for the sources from the settings (lines only when a key is configured; the
     rosters, for the injured list, with the slate's sources, through ``injury_cache``)."""
-    games = StatsApiClient(settings.statsapi_url, teams.from_full_name, source_policy(settings))
-    rosters = StatsApiRosters(settings.statsapi_url, source_policy(settings)) if lines else None
-    key = settings.odds_api_key.get_secret_value() if settings.odds_api_key else ""
+    games = StatsApiClient(
+        settings.sources.statsapi_url, teams.from_full_name, source_policy(settings)
+    )
+    rosters = (
+        StatsApiRosters(settings.sources.statsapi_url, source_policy(settings)) if lines else None
+    )
+    key = settings.sources.odds_api_key.get_secret_value() if settings.sources.odds_api_key else ""
     odds = (
-        OddsApiClient(settings.odds_api_url, key, source_policy(settings))
+        OddsApiClient(settings.sources.odds_api_url, key, source_policy(settings))
         if lines and key
         else None
     )
@@ -218,10 +222,10 @@ def live_sources(
         yield LiveSources(
             games,
             odds,
-            dt.timedelta(hours=settings.odds_window_hours),
+            dt.timedelta(hours=settings.sources.odds_window_hours),
             rosters,
             injury_cache,
-            dt.timedelta(hours=settings.injured_list_ttl_hours),
+            dt.timedelta(hours=settings.sources.injured_list_ttl_hours),
         )
     finally:
         games.close()

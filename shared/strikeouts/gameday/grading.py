@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.names import PREDICTIONS
 from strikeouts.warehouse.base import Warehouse
 
 TABLE = "prediction_grades"
@@ -75,7 +76,7 @@ def grade_date(
     now: dt.datetime | None = None,
 ) -> GradeReport:
     """Grade every prediction row of ``day``; ``states`` maps game_id → live game state."""
-    warehouse.ensure_tables([TABLE, "prop_line_snapshots", "pitcher_strikeout_predictions"])
+    warehouse.ensure_tables([TABLE, "prop_line_snapshots", PREDICTIONS])
     preds = warehouse.query(PREDICTIONS_SQL, {"day": day})
     starts = warehouse.query(STARTS_SQL, {"day": day})
     close = warehouse.query(CLOSE_SQL, {"day": day})

@@ -23,13 +23,15 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from strikeouts.gameday.injuries import InjuredList
 from strikeouts.pipeline.clock import to_iso
 from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
+from strikeouts.pipeline.payloads import GameScheduleEvent, LineMessage
+from strikeouts.pipeline.payloads import ScheduledGame as ScheduledGameMessage
 from strikeouts.runtime.schedule import LINE_BOOK
 from strikeouts.sources.ports import SCHEDULED, ScheduledGame
 from strikeouts.warehouse.base import Warehouse
@@ -70,7 +72,7 @@ def live_event(
     model_versions: Mapping[str, str],
     expected_systems: Sequence[str] | None = None,
     injuries: InjuredList | None = None,
-) -> tuple[dict[str, Any], SlateReport]:
+) -> tuple[GameScheduleEvent, SlateReport]:
     """The validated game-schedule event of ``day`` and what it left off; ``injuries``
     (None: not read) marks each starter's injured-list status."""
     warehouse.ensure_tables(["prop_line_snapshots"])
@@ -79,13 +81,14 @@ def live_event(
     entries = [_game(g, ids[g.game_pk], lines, injuries) for g in sorted(pregame, key=_order)]
     entries = [e for e in entries if e["starters"]]
     starters = sum(len(e["starters"]) for e in entries)
-    event: dict[str, Any] = {
+    event: GameScheduleEvent = {
         "schema_version": SCHEMA_VERSION,
         "message_type": "game-schedule",
         "run_id": live_run_id(day, entries, model_versions),
         "run_created_at": to_iso(created),
         "game_date": day.isoformat(),
-        "games": entries,
+        # a game without both team codes is refused by validate() below
+        "games": cast(list[ScheduledGameMessage], entries),
     }
     if expected_systems:
         event["expected_systems"] = list(expected_systems)
@@ -107,12 +110,12 @@ def live_event(
 
 def latest_lines(
     warehouse: Warehouse, day: dt.date, asof: dt.datetime
-) -> dict[tuple[str, int], dict[str, Any]]:
+) -> dict[tuple[str, int], LineMessage]:
     """(game_id, pitcher_id) → the latest snapshot's line of ``day`` taken by ``asof``."""
     frame = warehouse.query(LATEST_SQL, {"day": day, "asof": asof})
-    out: dict[tuple[str, int], dict[str, Any]] = {}
+    out: dict[tuple[str, int], LineMessage] = {}
     for row in frame.to_dict("records"):
-        line: dict[str, Any] = {
+        line: LineMessage = {
             "line": float(row["line"]),
             "over_odds": _odds(row["over_odds"]),
             "under_odds": _odds(row["under_odds"]),
@@ -142,7 +145,7 @@ def _odds(value: Any) -> int | None:
 def _game(
     game: ScheduledGame,
     game_id: str,
-    lines: Mapping[tuple[str, int], dict[str, Any]],
+    lines: Mapping[tuple[str, int], LineMessage],
     injuries: InjuredList | None,
 ) -> dict[str, Any]:
     starters = []

@@ -13,7 +13,8 @@ from typing import Any
 
 from strikeouts.models.aliases import previous_version
 from strikeouts.models.object_store import ObjectModelStore
-from strikeouts.models.refs import CHALLENGER, DEFAULT_ALIAS, ModelStoreError, is_version
+from strikeouts.models.refs import DEFAULT_ALIAS, ModelStoreError, is_version
+from strikeouts.names import CHALLENGER
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.metadata import ModelMetadata
+from strikeouts.names import CHAMPION
 
 GCS_PREFIX = "gs://"
-CHAMPION = "champion"
 DEFAULT_ALIAS = CHAMPION
-CHALLENGER = "challenger"
 LATEST = "latest"
 """Pseudo-alias for the highest version; it cannot be set."""
 

@@ -16,11 +16,11 @@ from strikeouts.features.catalog import feature_set
 from strikeouts.features.history import History
 from strikeouts.features.targets import start_targets
 from strikeouts.logs import get_logger
-from strikeouts.models.refs import CHAMPION as CHAMPION
 from strikeouts.models.store import ModelRef, ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import TARGET, TrainedSystem, TrainingError, fit_system
 from strikeouts.models.training import load_system as load_system
+from strikeouts.names import CHAMPION
 from strikeouts.warehouse.base import Warehouse
 
 log = get_logger(__name__)

@@ -13,8 +13,6 @@ from strikeouts.models.aliases import ALIAS_HISTORY_LIMIT
 from strikeouts.models.object_store import ObjectModelStore
 from strikeouts.models.ports import ModelStore, ObjectBackend
 from strikeouts.models.refs import (
-    CHALLENGER,
-    CHAMPION,
     DEFAULT_ALIAS,
     GCS_PREFIX,
     LATEST,
@@ -28,11 +26,11 @@ from strikeouts.models.refs import (
     sha256_hex,
     version_number,
 )
+from strikeouts.names import CHALLENGER
 
 __all__ = [
     "ALIAS_HISTORY_LIMIT",
     "CHALLENGER",
-    "CHAMPION",
     "DEFAULT_ALIAS",
     "GCS_PREFIX",
     "LATEST",

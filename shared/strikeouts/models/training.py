@@ -27,8 +27,9 @@ from strikeouts.countlaw import (
 from strikeouts.errors import StrikeoutsError
 from strikeouts.models.calibration import OverCalibration, fit_over_calibration
 from strikeouts.models.metadata import ModelMetadata, fingerprint
-from strikeouts.models.store import CHAMPION, LoadedModel, ModelStore
+from strikeouts.models.store import LoadedModel, ModelStore
 from strikeouts.models.systems import SystemSpec, get_system
+from strikeouts.names import CHAMPION
 
 if TYPE_CHECKING:
     # serving never builds a frame: a system function loads and predicts without pandas

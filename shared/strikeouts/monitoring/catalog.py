@@ -33,7 +33,7 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "error_share",
         "critical",
-        "no system left more than monitor_error_share_max of its rows on the date unanswered "
+        "no system left more than monitor.error_share_max of its rows on the date unanswered "
         "(error rows; ensemble fallbacks without a prediction)",
         "the detail names the system and its first error: a model that cannot load (a corrupt "
         "or missing artifact: roll its champion alias back), a feature mismatch (retrain or "
@@ -74,7 +74,7 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_rate",
         "warning",
-        "at least monitor_agreement_min (90%) of the date's pitcher-games have component "
+        "at least monitor.agreement_min (90%) of the date's pitcher-games have component "
         "systems agreeing within 2 K (strong + moderate; warns before agreement_collapse)",
         "read system_comparison for the date: one system drifting (a feature broken, a model "
         "swapped) shows as the same system far from the others",
@@ -83,7 +83,7 @@ CATALOG: tuple[Check, ...] = (
     Check(
         "agreement_collapse",
         "critical",
-        "at least monitor_agreement_critical (80%) of the date's pitcher-games have component "
+        "at least monitor.agreement_critical (80%) of the date's pitcher-games have component "
         "systems agreeing within 2 K",
         "one system has come apart from the others: find it in system_comparison (the same "
         "system far from the rest on most rows), roll its champion alias back, rerun the date",
@@ -188,7 +188,7 @@ CATALOG: tuple[Check, ...] = (
         "ensemble_win_rate_vs_best",
         "warning",
         "the ensemble's hit rate over the window is not below its best component's by more than "
-        "monitor_win_rate_gap_max (2 points) beyond sampling noise",
+        "monitor.win_rate_gap_max (2 points) beyond sampling noise",
         "the ensemble's calls lose to a single system's: review base weights and the edge "
         "threshold; read system_performance's hit rate per system for the window",
         window.ensemble_win_rate_vs_best,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from strikeouts.monitoring.checks import CheckContext, Finding, at_most, scalar, skipped
+from strikeouts.names import DEAD_LETTERS, PREDICTIONS_STAGING, REJECTED_MESSAGES
 
-STAGING = "pitcher_strikeout_predictions_staging"
 DAY = dt.timedelta(hours=24)
 
 
@@ -29,12 +29,12 @@ def _last_day(context: CheckContext, table: str, stamp: str, source: str, what: 
 
 def dead_letters_24h(context: CheckContext) -> Finding:
     """No message was dead-lettered in the last 24 hours."""
-    return _last_day(context, "dead_letters", "publish_time", "subscription_name", "dead letters")
+    return _last_day(context, DEAD_LETTERS, "publish_time", "subscription_name", "dead letters")
 
 
 def rejected_messages_24h(context: CheckContext) -> Finding:
     """No message was rejected as malformed in the last 24 hours."""
-    return _last_day(context, "rejected_messages", "received_at", "handler", "rejected")
+    return _last_day(context, REJECTED_MESSAGES, "received_at", "handler", "rejected")
 
 
 def tick_recent(context: CheckContext) -> Finding:
@@ -48,15 +48,15 @@ def tick_recent(context: CheckContext) -> Finding:
     return skipped(
         "the tick's runs are counted from its logs (log metric strikeouts/tick_runs, alert "
         "'ensemble tick backlog'); a stalled merge fails staged_rows_unmerged",
-        context.settings.monitor_tick_max_age_seconds,
+        context.settings.monitor.tick_max_age_seconds,
     )
 
 
 def staged_rows_unmerged(context: CheckContext) -> Finding:
-    """No staged row older than ``monitor_staged_max_age_seconds`` is missing from the table."""
-    threshold = context.settings.monitor_staged_max_age_seconds
+    """No staged row older than ``monitor.staged_max_age_seconds`` is missing from the table."""
+    threshold = context.settings.monitor.staged_max_age_seconds
     frame = context.optional_query(
-        f"SELECT COUNT(*) AS n, MIN(s.staged_at) AS oldest FROM {STAGING} AS s "
+        f"SELECT COUNT(*) AS n, MIN(s.staged_at) AS oldest FROM {PREDICTIONS_STAGING} AS s "
         "WHERE s.staged_at < @cutoff AND NOT EXISTS (SELECT 1 FROM pitcher_strikeout_predictions "
         "AS t WHERE t.run_id = s.run_id AND t.game_id = s.game_id "
         "AND t.pitcher_id = s.pitcher_id AND t.system_id = s.system_id)",
@@ -69,11 +69,11 @@ def staged_rows_unmerged(context: CheckContext) -> Finding:
 
 
 def fallback_rate(context: CheckContext) -> Finding:
-    """At most ``monitor_fallback_rate_max`` of the date's pitcher-games fell back."""
+    """At most ``monitor.fallback_rate_max`` of the date's pitcher-games fell back."""
     day = context.query(
         "SELECT pitcher_games, fallbacks FROM daily_coverage WHERE game_date = @date"
     )
-    threshold = context.settings.monitor_fallback_rate_max
+    threshold = context.settings.monitor.fallback_rate_max
     games = scalar(day, "pitcher_games") or 0
     if games == 0:
         return skipped(f"no pitcher-games on {context.date}", threshold)
@@ -90,7 +90,7 @@ def schedule_to_last_row(context: CheckContext) -> Finding:
         "FROM pitcher_strikeout_predictions_latest WHERE game_date = @date "
         "GROUP BY run_id ORDER BY seconds DESC"
     )
-    threshold = context.settings.monitor_slo_seconds
+    threshold = context.settings.monitor.slo_seconds
     if frame.empty:
         return skipped(f"no run on {context.date}", threshold)
     worst = float(frame["seconds"].iloc[0])
@@ -99,9 +99,9 @@ def schedule_to_last_row(context: CheckContext) -> Finding:
 
 
 def data_freshness(context: CheckContext) -> Finding:
-    """The newest ingested start is at most ``monitor_freshness_max_days`` before the date."""
+    """The newest ingested start is at most ``monitor.freshness_max_days`` before the date."""
     frame = context.query("SELECT MAX(game_date) AS last FROM pitcher_starts")
-    threshold = float(context.settings.monitor_freshness_max_days)
+    threshold = float(context.settings.monitor.freshness_max_days)
     if frame.empty or frame["last"].isna().iloc[0]:
         return Finding(False, None, threshold, "no start ingested at all")
     last = frame["last"].iloc[0]

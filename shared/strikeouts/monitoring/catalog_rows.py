@@ -21,8 +21,7 @@ from strikeouts.monitoring.checks import (
     scalar,
     skipped,
 )
-
-LATEST = "pitcher_strikeout_predictions_latest"
+from strikeouts.names import PREDICTIONS_LATEST
 
 
 def _no_rows(context: CheckContext) -> Finding:
@@ -91,9 +90,9 @@ PITCHER_GAMES = (
 
 
 def error_share(context: CheckContext) -> Finding:
-    """No system's share of unanswered rows on the date is above ``monitor_error_share_max``;
+    """No system's share of unanswered rows on the date is above ``monitor.error_share_max``;
     the value is the worst system's share, the detail names it and its first error."""
-    threshold = context.settings.monitor_error_share_max
+    threshold = context.settings.monitor.error_share_max
     rows = _answers(context)
     if rows.empty:
         return skipped(f"no prediction rows on {context.date}", threshold)
@@ -132,21 +131,21 @@ def _agreement(context: CheckContext, threshold: float) -> Finding:
 
 def agreement_rate(context: CheckContext) -> Finding:
     """Share of the date's pitcher-games whose systems agree strongly or moderately (spread
-    < 2 K) is at least ``monitor_agreement_min`` (90%: above the critical level, docs/MODELING.md)."""
-    return _agreement(context, context.settings.monitor_agreement_min)
+    < 2 K) is at least ``monitor.agreement_min`` (90%: above the critical level, docs/MODELING.md)."""
+    return _agreement(context, context.settings.monitor.agreement_min)
 
 
 def agreement_collapse(context: CheckContext) -> Finding:
-    """The same share is at least ``monitor_agreement_critical``: below it one system has
+    """The same share is at least ``monitor.agreement_critical``: below it one system has
     come apart from the others (a broken feature, a swapped model), not a hard slate."""
-    return _agreement(context, context.settings.monitor_agreement_critical)
+    return _agreement(context, context.settings.monitor.agreement_critical)
 
 
 ENSEMBLE_SQL = f"""
 SELECT e.game_id, e.pitcher_id, e.predicted_strikeouts AS ensemble, e.weights_json,
   c.system_id, c.predicted_strikeouts AS component
-FROM {LATEST} AS e
-LEFT JOIN {LATEST} AS c
+FROM {PREDICTIONS_LATEST} AS e
+LEFT JOIN {PREDICTIONS_LATEST} AS c
   ON c.game_id = e.game_id AND c.pitcher_id = e.pitcher_id AND c.system_id != e.system_id
 WHERE e.game_date = @date AND e.system_id = @ensemble AND e.predicted_strikeouts IS NOT NULL
 """
@@ -169,7 +168,7 @@ def ensemble_weighted_average(context: CheckContext) -> Finding:
         detail += (
             f"; weights not summing to 1 or naming a system without a prediction: {problems[:3]}"
         )
-    return at_most(worst, context.settings.monitor_ensemble_tolerance, detail)
+    return at_most(worst, context.settings.monitor.ensemble_tolerance, detail)
 
 
 def _ensemble_gap(group: pd.DataFrame) -> float:

@@ -1,6 +1,6 @@
 """Checks over the window ending on the checked date: accuracy, calls, flags and calibration.
 
-Invariant: a window check judges only with enough graded rows (``monitor_min_sample``) and is
+Invariant: a window check judges only with enough graded rows (``monitor.min_sample``) and is
 skipped otherwise; hit rates exclude pushes and voids (they come from the views' grading);
 accuracy, calibration and ROI leave in-sample rows out unless the context includes them, and
 ``in_sample_rows`` says how many there were.
@@ -40,7 +40,7 @@ def in_sample(context: CheckContext) -> Finding:
 
 
 def win_rate_per_system(context: CheckContext) -> Finding:
-    """Every system's calls over the window hit at least ``monitor_hit_rate_min``."""
+    """Every system's calls over the window hit at least ``monitor.hit_rate_min``."""
     frame = context.query(
         "SELECT system_id, recommendation, COUNTIF(bet_result = 'WIN') AS wins, "
         "COUNTIF(bet_result = 'LOSS') AS losses FROM graded_predictions "
@@ -48,11 +48,11 @@ def win_rate_per_system(context: CheckContext) -> Finding:
         f"AND {kept(context.include_in_sample)} "
         "GROUP BY system_id, recommendation ORDER BY system_id, recommendation"
     )
-    threshold = context.settings.monitor_hit_rate_min
+    threshold = context.settings.monitor.hit_rate_min
     totals = frame.groupby("system_id")[["wins", "losses"]].sum()
-    totals = totals[totals["wins"] + totals["losses"] >= context.settings.monitor_min_sample]
+    totals = totals[totals["wins"] + totals["losses"] >= context.settings.monitor.min_sample]
     if totals.empty:
-        return skipped("fewer graded calls than monitor_min_sample for every system", threshold)
+        return skipped("fewer graded calls than monitor.min_sample for every system", threshold)
     rates = totals["wins"] / (totals["wins"] + totals["losses"])
     parts = []
     for system, rate in rates.items():
@@ -67,7 +67,7 @@ def win_rate_per_system(context: CheckContext) -> Finding:
 def ensemble_vs_best(context: CheckContext) -> Finding:
     """The ensemble's MAE over the window is no worse than its best component's plus 0.05 K."""
     perf = _performance(context, context.window_start)
-    perf = perf[perf["graded"] >= context.settings.monitor_min_sample].set_index("system_id")
+    perf = perf[perf["graded"] >= context.settings.monitor.min_sample].set_index("system_id")
     ensemble = context.config.ensemble_system_id
     components = [s for s in context.config.expected_systems if s in perf.index]
     if ensemble not in perf.index or not components:
@@ -81,16 +81,16 @@ def ensemble_vs_best(context: CheckContext) -> Finding:
 
 def ensemble_win_rate_vs_best(context: CheckContext) -> Finding:
     """The ensemble's hit rate over the window is not below its best component's by more than
-    ``monitor_win_rate_gap_max`` beyond sampling noise (1.96 standard errors of the gap)."""
-    threshold = context.settings.monitor_win_rate_gap_max
+    ``monitor.win_rate_gap_max`` beyond sampling noise (1.96 standard errors of the gap)."""
+    threshold = context.settings.monitor.win_rate_gap_max
     perf = _performance(context, context.window_start)
     decided = perf["wins"] + perf["losses"]
-    perf = perf[decided >= context.settings.monitor_min_sample].set_index("system_id")
+    perf = perf[decided >= context.settings.monitor.min_sample].set_index("system_id")
     ensemble = context.config.ensemble_system_id
     components = [s for s in context.config.expected_systems if s in perf.index]
     if ensemble not in perf.index or not components:
         return skipped(
-            "fewer decided ensemble and component calls than monitor_min_sample", threshold
+            "fewer decided ensemble and component calls than monitor.min_sample", threshold
         )
     rate = {s: float(perf["hit_rate"][s]) for s in (*components, ensemble)}
     n = {s: float(perf["wins"][s]) + float(perf["losses"][s]) for s in rate}
@@ -106,7 +106,7 @@ def ensemble_win_rate_vs_best(context: CheckContext) -> Finding:
 
 def weekly_trend(context: CheckContext) -> Finding:
     """The ensemble's MAE over the last 7 days rose no more than allowed over the window's."""
-    threshold = context.settings.monitor_trend_mae_rise_max
+    threshold = context.settings.monitor.trend_mae_rise_max
     ensemble = context.config.ensemble_system_id
     window = _performance(context, context.window_start)
     week = _performance(context, context.date - dt.timedelta(days=6))
@@ -140,14 +140,14 @@ def recommendation_mix(context: CheckContext) -> Finding:
 
 
 def top_red_flags(context: CheckContext) -> Finding:
-    """No red flag is raised on more than ``monitor_flag_share_max`` of the predictions."""
+    """No red flag is raised on more than ``monitor.flag_share_max`` of the predictions."""
     frame = context.query(
         "SELECT flag, COUNT(*) AS n, MAX(total) AS total FROM ("
         "SELECT p.red_flags, COUNT(*) OVER () AS total FROM pitcher_strikeout_predictions_latest AS p "
         "WHERE p.game_date BETWEEN @start AND @date) AS t CROSS JOIN UNNEST(t.red_flags) AS flag "
         "GROUP BY flag ORDER BY n DESC, flag"
     )
-    threshold = context.settings.monitor_flag_share_max
+    threshold = context.settings.monitor.flag_share_max
     if frame.empty:
         return Finding(True, 0.0, threshold, "no red flag raised in the window")
     shares = frame["n"] / frame["total"]
@@ -167,10 +167,10 @@ def p_over_calibration_drift(context: CheckContext) -> Finding:
         f"AND p_over IS NOT NULL AND over_hit IS NOT NULL AND {kept(context.include_in_sample)} "
         "GROUP BY system_id ORDER BY system_id"
     )
-    threshold = context.settings.monitor_calibration_drift_max
-    frame = frame[frame["n"] >= context.settings.monitor_min_sample]
+    threshold = context.settings.monitor.calibration_drift_max
+    frame = frame[frame["n"] >= context.settings.monitor.min_sample]
     if frame.empty:
-        return skipped("fewer graded p_over rows than monitor_min_sample", threshold)
+        return skipped("fewer graded p_over rows than monitor.min_sample", threshold)
     noise = Z95 * (frame["rate"] * (1 - frame["rate"]) / frame["n"]) ** 0.5
     excess = (frame["mean_p"] - frame["rate"]).abs() - noise
     detail = "; ".join(
@@ -188,7 +188,7 @@ def feature_coverage_drop(context: CheckContext) -> Finding:
         "FROM pitcher_strikeout_predictions_latest WHERE game_date BETWEEN @start AND @date "
         "AND feature_coverage IS NOT NULL GROUP BY system_id ORDER BY system_id"
     )
-    threshold = context.settings.monitor_feature_coverage_drop_max
+    threshold = context.settings.monitor.feature_coverage_drop_max
     frame = frame.dropna(subset=["today", "before"])
     if frame.empty:
         return skipped("no feature coverage on the date and before it", threshold)

@@ -60,7 +60,7 @@ class CheckContext:
     @property
     def window_start(self) -> dt.date:
         """First date of the window that ends on ``date``."""
-        return self.date - dt.timedelta(days=self.settings.monitor_window_days - 1)
+        return self.date - dt.timedelta(days=self.settings.monitor.window_days - 1)
 
     @property
     def expected_systems(self) -> tuple[str, ...]:

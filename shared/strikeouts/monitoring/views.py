@@ -16,15 +16,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from strikeouts.names import (
+    DEAD_LETTERS,
+    PREDICTIONS,
+    PREDICTIONS_LATEST,
+    REJECTED_MESSAGES,
+    SHADOW_PREDICTIONS,
+)
 from strikeouts.settings import SCHEMAS_DIR
 from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import table_names
 
 VIEWS_DIR = SCHEMAS_DIR / "bigquery" / "views"
-LATEST = "pitcher_strikeout_predictions_latest"
 # creation order: each view reads only tables and the views before it
 VIEWS: tuple[str, ...] = (
-    LATEST,
+    PREDICTIONS_LATEST,
     "graded_predictions",
     "todays_picks",
     "system_comparison",
@@ -36,12 +42,12 @@ VIEWS: tuple[str, ...] = (
     "challenger_comparison",
 )
 SOURCE_TABLES = (
-    "pitcher_strikeout_predictions",
-    "shadow_predictions",
+    PREDICTIONS,
+    SHADOW_PREDICTIONS,
     "pitcher_starts",
     "prop_lines",
-    "rejected_messages",
-    "dead_letters",
+    REJECTED_MESSAGES,
+    DEAD_LETTERS,
     "prediction_grades",
 )
 

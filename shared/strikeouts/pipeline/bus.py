@@ -24,9 +24,7 @@ from typing import Any
 
 from strikeouts.errors import StrikeoutsError
 from strikeouts.logs import get_logger
-from strikeouts.pipeline.clock import Clock
-from strikeouts.pipeline.delivery import deliver
-from strikeouts.pipeline.messages import (
+from strikeouts.names import (
     ENSEMBLE_TICKS,
     GAME_SCHEDULE,
     GAMEDAY_RESULTS,
@@ -34,9 +32,10 @@ from strikeouts.pipeline.messages import (
     PITCHER_GAMES,
     PREDICTIONS_COMPLETE,
     SYSTEM_PREDICTIONS,
-    MessageKind,
-    encode,
 )
+from strikeouts.pipeline.clock import Clock
+from strikeouts.pipeline.delivery import deliver
+from strikeouts.pipeline.messages import MessageKind, encode
 from strikeouts.pipeline.ports import RejectionSink
 
 TOPIC_KINDS: dict[str, MessageKind] = {

@@ -25,15 +25,15 @@ Invariants:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from strikeouts.logs import get_logger
 from strikeouts.pipeline.clock import to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.messages import SCHEMA_VERSION, PitcherGameKey, validate
+from strikeouts.pipeline.payloads import AggregationState, PredictionsComplete
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     CompletionLedger,
@@ -95,8 +95,8 @@ def run_dates(marks: Iterable[StateMark]) -> list[RunDate]:
 
 
 def completion_message(
-    run: RunDate, states: Sequence[Mapping[str, Any]], config: PipelineConfig, now: datetime
-) -> dict[str, Any]:
+    run: RunDate, states: Sequence[AggregationState], config: PipelineConfig, now: datetime
+) -> PredictionsComplete:
     """The validated predictions-complete message of ``run`` from its decided states."""
     rows: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -106,11 +106,12 @@ def completion_message(
             rows[system] += 1
             statuses[result["status"]] += 1
         outcome = state["outcome"]
+        assert outcome is not None, "only decided states are counted (see _states)"
         if config.write_ensemble:
             rows[outcome["system_id"]] += 1
         fallbacks += outcome["status"] == "fallback"
         by_deadline += not set(state["header"]["expected_systems"]) <= set(state["results"])
-    message: dict[str, Any] = {
+    message: PredictionsComplete = {
         "schema_version": SCHEMA_VERSION,
         "message_type": "predictions-complete",
         "completion_id": run.completion_id,
@@ -147,7 +148,7 @@ class RunCompletions:
         # confirmed in the ledger: not asked again by this instance
         self._announced: set[str] = set()
 
-    def sweep(self, store: AggregationStateStore, now: datetime) -> list[dict[str, Any]]:
+    def sweep(self, store: AggregationStateStore, now: datetime) -> list[PredictionsComplete]:
         """Announce every complete run date not yet announced; returns what was published."""
         if not isinstance(store, MarkedStateStore):
             return []
@@ -161,7 +162,7 @@ class RunCompletions:
 
     def _announce(
         self, store: AggregationStateStore, run: RunDate, now: datetime
-    ) -> dict[str, Any] | None:
+    ) -> PredictionsComplete | None:
         record = self.ledger.record(run.completion_id)
         if record is not None and record.published:
             self._announced.add(run.completion_id)
@@ -184,7 +185,7 @@ class RunCompletions:
         log.info("predictions complete", completion_id=run.completion_id, pitcher_games=run.size)
         return message
 
-    def _states(self, store: AggregationStateStore, run: RunDate) -> list[dict[str, Any]]:
+    def _states(self, store: AggregationStateStore, run: RunDate) -> list[AggregationState]:
         states = []
         for key in run.keys:
             stored = store.load(key)

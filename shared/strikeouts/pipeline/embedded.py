@@ -10,17 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from strikeouts.names import ENSEMBLE_TICKS, GAME_SCHEDULE, PITCHER_GAMES, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.bus import FaultPlan, InProcessBus
 from strikeouts.pipeline.clock import Clock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.handlers import EnsembleHandler, Fanout, SystemHandler
 from strikeouts.pipeline.handlers.system import Challenger
-from strikeouts.pipeline.messages import (
-    ENSEMBLE_TICKS,
-    GAME_SCHEDULE,
-    PITCHER_GAMES,
-    SYSTEM_PREDICTIONS,
-)
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     FeatureSource,

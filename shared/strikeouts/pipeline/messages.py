@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import jsonschema
 import jsonschema_rs
@@ -21,20 +21,19 @@ from referencing import Registry, Resource
 
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.errors import InvalidMessage
+from strikeouts.pipeline.payloads import (
+    EnsembleTick,
+    GamedayTrigger,
+    GameScheduleEvent,
+    PitcherGameMessage,
+    PredictionsComplete,
+    SystemPredictionMessage,
+)
 from strikeouts.settings import SCHEMAS_DIR
 
 MESSAGE_SCHEMAS = SCHEMAS_DIR / "messages"
 SCHEMA_VERSION = 1
 
-GAME_SCHEDULE = "game-schedule"
-PITCHER_GAMES = "pitcher-games"
-SYSTEM_PREDICTIONS = "system-predictions"
-ENSEMBLE_TICKS = "ensemble-ticks"
-GAMEDAY_SCHEDULE = "gameday-schedule"
-GAMEDAY_RESULTS = "gameday-results"
-PREDICTIONS_COMPLETE = "predictions-complete"
-CHALLENGER_ALIAS = "challenger"
-"""The ``model_alias`` of a shadow result: never aggregated, kept in ``shadow_predictions``."""
 
 MessageKind = Literal[
     "game-schedule",
@@ -174,8 +173,33 @@ def _check_semantics(kind: MessageKind, message: Mapping[str, Any]) -> None:
                     ) from None
 
 
-def decode(kind: MessageKind, payload: Payload, max_bytes: int = 262_144) -> dict[str, Any]:
-    """Parse and validate one incoming message of ``kind``."""
+@overload
+def decode(
+    kind: Literal["pitcher-game"], payload: Payload, max_bytes: int = ...
+) -> PitcherGameMessage: ...
+@overload
+def decode(
+    kind: Literal["system-prediction"], payload: Payload, max_bytes: int = ...
+) -> SystemPredictionMessage: ...
+@overload
+def decode(
+    kind: Literal["game-schedule"], payload: Payload, max_bytes: int = ...
+) -> GameScheduleEvent: ...
+@overload
+def decode(
+    kind: Literal["ensemble-tick"], payload: Payload, max_bytes: int = ...
+) -> EnsembleTick: ...
+@overload
+def decode(
+    kind: Literal["gameday-trigger"], payload: Payload, max_bytes: int = ...
+) -> GamedayTrigger: ...
+@overload
+def decode(
+    kind: Literal["predictions-complete"], payload: Payload, max_bytes: int = ...
+) -> PredictionsComplete: ...
+def decode(kind: MessageKind, payload: Payload, max_bytes: int = 262_144) -> Any:
+    """Parse and validate one incoming message of ``kind``: the one place a payload becomes a
+    message, typed by its kind (:mod:`strikeouts.pipeline.payloads`)."""
     message = parse_json(payload, max_bytes)
     if message.get("message_type", kind) != kind:
         raise InvalidMessage(

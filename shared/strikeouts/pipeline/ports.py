@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.payloads import AggregationState, LineMessage, PitcherGameMessage
 
 SystemStatus = Literal["ok", "skip", "error"]
 
@@ -68,7 +69,7 @@ class Predictor(Protocol):
     feature_set: str
     """Feature set the model reads; its version and coverage come from the message."""
 
-    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+    def predict(self, message: PitcherGameMessage) -> SystemResult:
         """Predict from a validated pitcher-game message (header + features)."""
         ...
 
@@ -84,9 +85,9 @@ class Line:
     snapshot_at: str | None = None
     """When the books quoted it (ISO timestamp), when known."""
 
-    def as_message(self) -> dict[str, Any]:
+    def as_message(self) -> LineMessage:
         """The line as the ``line`` object of a pitcher-game header."""
-        message: dict[str, Any] = {
+        message: LineMessage = {
             "line": self.line,
             "over_odds": self.over_odds,
             "under_odds": self.under_odds,
@@ -240,7 +241,7 @@ class Versioned:
     """A stored aggregation state with the version a compare-and-set must name."""
 
     version: int
-    state: dict[str, Any]
+    state: AggregationState
 
 
 class AggregationStateStore(Protocol):
@@ -258,7 +259,7 @@ class AggregationStateStore(Protocol):
     def save(
         self,
         key: PitcherGameKey,
-        state: Mapping[str, Any],
+        state: AggregationState,
         *,
         expected_version: int | None,
         deadline: datetime,

@@ -14,13 +14,14 @@ from typing import Any
 from strikeouts.pipeline.clock import from_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import EnsembleOutcome
+from strikeouts.pipeline.payloads import PitcherGameHeader, SystemPredictionMessage
 from strikeouts.pipeline.recommendation import recommend
 
 Row = dict[str, Any]
 
 
-def _context(header: Mapping[str, Any]) -> Row:
-    line = header.get("line") or {}
+def _context(header: PitcherGameHeader) -> Row:
+    line: Mapping[str, Any] = header.get("line") or {}
     return {
         "run_id": header["run_id"],
         "game_id": header["game_id"],
@@ -57,14 +58,14 @@ def _minutes_before(snapshot: str | None, game_time: str | None) -> float | None
     return (from_iso(game_time) - from_iso(snapshot)).total_seconds() / 60.0
 
 
-def line_of(header: Mapping[str, Any]) -> float | None:
+def line_of(header: PitcherGameHeader) -> float | None:
     """The line value of a pitcher-game header, or None."""
     line = header.get("line")
     return None if not line else float(line["line"])
 
 
 def system_row(
-    result: Mapping[str, Any],
+    result: SystemPredictionMessage,
     config: PipelineConfig,
     created_at: datetime,
     *,
@@ -132,7 +133,7 @@ def latest_train_end(
 
 
 def ensemble_row(
-    header: Mapping[str, Any],
+    header: PitcherGameHeader,
     outcome: EnsembleOutcome,
     config: PipelineConfig,
     created_at: datetime,

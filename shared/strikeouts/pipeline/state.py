@@ -7,16 +7,17 @@ embedded one is ``strikeouts.runtime.state_store``, the cloud one ``strikeouts.c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.payloads import AggregationState
 from strikeouts.pipeline.ports import AggregationStateStore, Versioned
 
-# Returns the new state, or None when the state needs no change.
-Mutation = Callable[[dict[str, Any] | None], dict[str, Any] | None]
+Mutation = Callable[[AggregationState | None], AggregationState | None]
+"""Returns the new state, or None when the state needs no change."""
 
 
 # ``start`` of compare_and_set: read the state first (the default)
@@ -28,10 +29,10 @@ def update(
     key: PitcherGameKey,
     mutate: Mutation,
     *,
-    deadline_of: Callable[[Mapping[str, Any]], datetime],
+    deadline_of: Callable[[AggregationState], datetime],
     now: datetime,
     attempts: int,
-) -> tuple[dict[str, Any] | None, bool]:
+) -> tuple[AggregationState | None, bool]:
     """Apply ``mutate`` with compare-and-set, re-reading on conflict; returns (state, changed).
 
     ``mutate`` must be a pure function of the state it is given (it may run several times).
@@ -51,7 +52,7 @@ def compare_and_set(
     key: PitcherGameKey,
     mutate: Mutation,
     *,
-    deadline_of: Callable[[Mapping[str, Any]], datetime],
+    deadline_of: Callable[[AggregationState], datetime],
     now: datetime,
     attempts: int,
     start: Versioned | str | None = READ_FIRST,
@@ -94,9 +95,10 @@ def compare_and_set(
     raise conflict
 
 
-def _two_levels(state: Mapping[str, Any]) -> dict[str, Any]:
+def _two_levels(state: AggregationState) -> AggregationState:
     """``state`` with its top-level dicts and lists copied (their contents shared)."""
-    return {
+    copied = {
         k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
         for k, v in state.items()
     }
+    return cast(AggregationState, copied)

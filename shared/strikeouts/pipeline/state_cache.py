@@ -46,6 +46,7 @@ from datetime import datetime
 from typing import Any
 
 from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.payloads import AggregationState
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     MarkedStateStore,
@@ -108,7 +109,7 @@ class CachedStateStore:
     def save(
         self,
         key: PitcherGameKey,
-        state: Mapping[str, Any],
+        state: AggregationState,
         *,
         expected_version: int | None,
         deadline: datetime,

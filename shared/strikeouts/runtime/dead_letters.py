@@ -18,13 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.names import DEAD_LETTERS
 from strikeouts.pipeline.bus import DeadLetter
 from strikeouts.pipeline.dead_letters import (
     DEAD_LETTER_ATTRIBUTES,
     DeadLetterFilter,
     DeadLetterRecord,
 )
-from strikeouts.runtime.sinks import DEAD_LETTERS, dead_letter_rows
+from strikeouts.runtime.sinks import dead_letter_rows
 from strikeouts.warehouse.base import Warehouse
 
 REDRIVES = "dead_letter_redrives"

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from strikeouts.names import PITCHER_GAMES
 from strikeouts.pipeline.clock import Clock, SystemClock
 from strikeouts.pipeline.embedded import EmbeddedPipeline
-from strikeouts.pipeline.messages import PITCHER_GAMES
 
 _GC_YOUNG_THRESHOLD = 100_000  # allocations between young collections during a run (default 700)
 

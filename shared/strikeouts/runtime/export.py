@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from strikeouts.runtime.sinks import PREDICTIONS
+from strikeouts.names import PREDICTIONS
 from strikeouts.warehouse.base import Warehouse
 from strikeouts.warehouse.schemas import load_schema
 

@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from strikeouts.errors import StrikeoutsError
-from strikeouts.models.refs import CHAMPION, ModelStoreError
+from strikeouts.models.refs import ModelStoreError
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import get_system
 from strikeouts.models.training import MARKET_P_OVER, OPEN_LINE, TrainedSystem, load_system
+from strikeouts.names import CHAMPION
+from strikeouts.pipeline.payloads import PitcherGameMessage
 from strikeouts.pipeline.ports import SystemResult
 
 MAX_COUNT = 27.0
@@ -56,7 +58,7 @@ class UnavailablePredictor:
         self.feature_set = get_system(system_id).feature_set
         self.error = str(error).splitlines()[0] if str(error) else type(error).__name__
 
-    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+    def predict(self, message: PitcherGameMessage) -> SystemResult:
         raise ModelUnavailable(f"{self.system_id}@{self.model_alias} not loadable: {self.error}")
 
 
@@ -97,12 +99,14 @@ class ModelPredictor:
             ) from None
         return np.array([[_number(v) for v in values]], dtype=np.float64)
 
-    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+    def predict(self, message: PitcherGameMessage) -> SystemResult:
         """Expected strikeouts and P(over the header's line) for one pitcher-game message."""
         row = self._row(message)
         return self._result(message, float(self.system.predict_matrix(row)[0]))
 
-    def predict_many(self, messages: Sequence[Mapping[str, Any]]) -> list[SystemResult | Exception]:
+    def predict_many(
+        self, messages: Sequence[PitcherGameMessage]
+    ) -> list[SystemResult | Exception]:
         """:meth:`predict` of each message, the booster called once; a failure stays its own.
 
         Each row is predicted exactly as it is alone (trees are walked row by row), so the

@@ -26,6 +26,7 @@ from strikeouts.pipeline.clock import SystemClock
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import base_weights, member_weights
 from strikeouts.pipeline.handlers import Fanout
+from strikeouts.pipeline.payloads import LineMessage, PitcherGameMessage
 from strikeouts.pipeline.recording import RecordingPublisher
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor
@@ -90,7 +91,7 @@ class Quote:
     team: str
     opponent: str
     is_home: bool
-    market_line: dict[str, Any] | None
+    market_line: LineMessage | None
     """The line the pipeline would see for this pitcher-game (the opening snapshot)."""
     red_flags: list[str]
     skip_reason: str | None
@@ -103,7 +104,7 @@ def pitcher_game_message(
     game_date: dt.date,
     systems: Sequence[str],
     features: WarehouseFeatureSource | None = None,
-) -> dict[str, Any]:
+) -> PitcherGameMessage:
     """The pitcher-game message of ``pitcher`` (MLBAM id or name) on ``game_date``;
     ``features``: a source kept across calls (it prepares the history once), as a server does."""
     try:
@@ -122,9 +123,10 @@ def pitcher_game_message(
     event = schedule_event(
         rows.to_dict("records"), game_date, "quote", SystemClock().now(), list(systems)
     )
-    keep = RecordingPublisher()
-    Fanout(features or WarehouseFeatureSource(warehouse), keep, PipelineConfig())(event)
-    return keep.sent[0]
+    fanout = Fanout(
+        features or WarehouseFeatureSource(warehouse), RecordingPublisher(), PipelineConfig()
+    )
+    return fanout(event)[0]
 
 
 def _matches(day: Any, pitcher: str) -> Any:
@@ -135,7 +137,7 @@ def _matches(day: Any, pitcher: str) -> Any:
 
 
 def quote(
-    message: Mapping[str, Any],
+    message: PitcherGameMessage,
     predictors: Sequence[ModelPredictor],
     prices: Sequence[Price],
     config: PipelineConfig | None = None,
@@ -171,7 +173,7 @@ def _market_price(market: Mapping[str, Any] | None) -> list[Price]:
 
 
 def _system_quote(
-    predictor: ModelPredictor, message: Mapping[str, Any], prices: Sequence[Price]
+    predictor: ModelPredictor, message: PitcherGameMessage, prices: Sequence[Price]
 ) -> SystemQuote:
     mean = predictor.predict(message).predicted_strikeouts
     assert mean is not None  # an ok result always has its count

@@ -17,13 +17,13 @@ from typing import Any
 import pandas as pd
 
 from strikeouts.adapters import open_warehouse
+from strikeouts.names import REJECTED_MESSAGES
 from strikeouts.pipeline.bus import TOPIC_KINDS
 from strikeouts.pipeline.dead_letters import DeadLetterFilter, DeadLetterRecord
 from strikeouts.pipeline.errors import InvalidMessage
 from strikeouts.pipeline.messages import encode, validate
 from strikeouts.runtime.dead_letters import WarehouseDeadLetters
 from strikeouts.runtime.runner import Runner, Settled, serving_predictors, state_path
-from strikeouts.runtime.sinks import REJECTIONS
 from strikeouts.settings import Settings
 
 TOPIC_OF_KIND = {kind: topic for topic, kind in TOPIC_KINDS.items()}
@@ -33,8 +33,8 @@ def rejected(settings: Settings, since: dt.datetime | None, handler: str | None)
     """Rows of ``rejected_messages`` received since ``since`` (of ``handler``), newest first."""
     store = open_warehouse(settings)
     try:
-        store.ensure_tables([REJECTIONS])
-        frame = store.query(f"SELECT * FROM {REJECTIONS} ORDER BY received_at DESC, handler")
+        store.ensure_tables([REJECTED_MESSAGES])
+        frame = store.query(f"SELECT * FROM {REJECTED_MESSAGES} ORDER BY received_at DESC, handler")
     finally:
         store.close()
     if since is not None:

@@ -26,15 +26,15 @@ from typing import Any
 import pandas as pd
 
 from strikeouts.logs import get_logger
-from strikeouts.models.service import CHAMPION
 from strikeouts.models.store import ModelStore
 from strikeouts.models.systems import SYSTEMS
+from strikeouts.names import CHAMPION, GAME_SCHEDULE, PREDICTIONS, SHADOW_PREDICTIONS
 from strikeouts.pipeline.bus import FaultPlan
 from strikeouts.pipeline.clock import Clock, from_iso
 from strikeouts.pipeline.completion import RunCompletions
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.embedded import EmbeddedPipeline, build_embedded
-from strikeouts.pipeline.messages import GAME_SCHEDULE
+from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.pipeline.ports import Predictor
 from strikeouts.runtime.accuracy import WarehouseTrailingAccuracy
 from strikeouts.runtime.completions import WarehouseCompletions
@@ -43,12 +43,7 @@ from strikeouts.runtime.drain import DrainClock, fewer_collections, outcomes, sp
 from strikeouts.runtime.features import WarehouseFeatureSource
 from strikeouts.runtime.predictors import ModelPredictor, UnavailablePredictor, load_or_unavailable
 from strikeouts.runtime.schedule import ScheduleError, default_run_id, schedule_event, slate
-from strikeouts.runtime.sinks import (
-    PREDICTIONS,
-    SHADOW_PREDICTIONS,
-    WarehousePredictionSink,
-    WarehouseRejectionSink,
-)
+from strikeouts.runtime.sinks import WarehousePredictionSink, WarehouseRejectionSink
 from strikeouts.runtime.state_store import DuckDBStateStore
 from strikeouts.runtime.writebehind import BufferedPredictionSink, WriteBehindStateStore
 from strikeouts.warehouse.base import Warehouse
@@ -241,7 +236,7 @@ class Runner:
         ]
         return self._drain(events, first, last, started, progress)
 
-    def run_events(self, events: Sequence[dict[str, Any]]) -> RunSummary:
+    def run_events(self, events: Sequence[GameScheduleEvent]) -> RunSummary:
         """Publish and drain ready-made game-schedule events (a live slate), then finalize."""
         if not events:
             raise ScheduleError("no game-schedule event to run")
@@ -251,7 +246,7 @@ class Runner:
 
     def _drain(
         self,
-        events: Sequence[dict[str, Any]],
+        events: Sequence[GameScheduleEvent],
         first: dt.date,
         last: dt.date,
         started: float,

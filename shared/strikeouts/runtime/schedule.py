@@ -19,6 +19,7 @@ import pandas as pd
 from strikeouts.errors import StrikeoutsError
 from strikeouts.pipeline.clock import to_iso
 from strikeouts.pipeline.messages import SCHEMA_VERSION, validate
+from strikeouts.pipeline.payloads import GameScheduleEvent, LineMessage, ScheduledGame, Starter
 from strikeouts.warehouse.base import Warehouse
 
 LINE_BOOK = "consensus"
@@ -91,11 +92,11 @@ def _odds(value: Any) -> int | None:
     return None if number is None or abs(number) < 100 else int(number)
 
 
-def _line(row: Mapping[Any, Any]) -> dict[str, Any] | None:
+def _line(row: Mapping[Any, Any]) -> LineMessage | None:
     line = _number(row["open_line"])
     if line is None:
         return None
-    out: dict[str, Any] = {
+    out: LineMessage = {
         "line": line,
         "over_odds": _odds(row["open_over"]),
         "under_odds": _odds(row["open_under"]),
@@ -116,8 +117,8 @@ def _timestamp(value: Any) -> str | None:
     return to_iso(stamp.to_pydatetime())
 
 
-def _starter(row: Mapping[Any, Any]) -> dict[str, Any]:
-    starter: dict[str, Any] = {"pitcher_id": int(row["pitcher_id"]), "team": str(row["team"])}
+def _starter(row: Mapping[Any, Any]) -> Starter:
+    starter: Starter = {"pitcher_id": int(row["pitcher_id"]), "team": str(row["team"])}
     if row["pitcher_name"] is not None and not pd.isna(row["pitcher_name"]):
         starter["pitcher_name"] = str(row["pitcher_name"])
     line = _line(row)
@@ -126,17 +127,17 @@ def _starter(row: Mapping[Any, Any]) -> dict[str, Any]:
     return starter
 
 
-def _games(day: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+def _games(day: Sequence[Mapping[Any, Any]]) -> list[ScheduledGame]:
     by_game: dict[str, list[Mapping[Any, Any]]] = {}
     for row in day:
         by_game.setdefault(str(row["game_id"]), []).append(row)
-    games: list[dict[str, Any]] = []
+    games: list[ScheduledGame] = []
     for game_id in sorted(by_game):
         rows = by_game[game_id]
         first = rows[0]
         home = first["team"] if bool(first["is_home"]) else first["opponent"]
         away = first["opponent"] if bool(first["is_home"]) else first["team"]
-        game: dict[str, Any] = {
+        game: ScheduledGame = {
             "game_id": game_id,
             "home_team": str(home),
             "away_team": str(away),
@@ -158,9 +159,9 @@ def schedule_event(
     run_id: str,
     run_created_at: dt.datetime,
     expected_systems: list[str] | None = None,
-) -> dict[str, Any]:
+) -> GameScheduleEvent:
     """The validated game-schedule event of ``game_date`` from its slate rows (as records)."""
-    event: dict[str, Any] = {
+    event: GameScheduleEvent = {
         "schema_version": SCHEMA_VERSION,
         "message_type": "game-schedule",
         "run_id": run_id,

@@ -13,13 +13,14 @@ every ``retry_seconds``; meanwhile the last version served goes on serving.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 from strikeouts.logs import get_logger
-from strikeouts.models.store import CHALLENGER, CHAMPION, ModelStore, ModelStoreError
+from strikeouts.models.store import ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
 from strikeouts.models.training import load_system
+from strikeouts.names import CHALLENGER, CHAMPION
+from strikeouts.pipeline.payloads import PitcherGameMessage
 from strikeouts.pipeline.ports import SystemResult
 from strikeouts.runtime.predictors import UNAVAILABLE, ModelPredictor, ModelUnavailable
 
@@ -136,11 +137,13 @@ class AliasPredictor:
         assert self._last is not None  # set above: a first predictor or an error
         return self._last
 
-    def predict(self, message: Mapping[str, Any]) -> SystemResult:
+    def predict(self, message: PitcherGameMessage) -> SystemResult:
         """:meth:`ModelPredictor.predict` with the version the alias names now."""
         return self.now().predict(message)
 
-    def predict_many(self, messages: Sequence[Mapping[str, Any]]) -> list[SystemResult | Exception]:
+    def predict_many(
+        self, messages: Sequence[PitcherGameMessage]
+    ) -> list[SystemResult | Exception]:
         """:meth:`ModelPredictor.predict_many` with the version the alias names now."""
         return self.now().predict_many(messages)
 

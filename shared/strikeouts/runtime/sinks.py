@@ -13,22 +13,23 @@ from typing import Any
 
 import pandas as pd
 
+from strikeouts.names import (
+    PREDICTIONS,
+    PREDICTIONS_LATEST,
+    REJECTED_MESSAGES,
+    SHADOW_PREDICTIONS,
+)
 from strikeouts.pipeline.bus import DeadLetter
 from strikeouts.settings import SCHEMAS_DIR
 from strikeouts.warehouse import Warehouse
 
-PREDICTIONS = "pitcher_strikeout_predictions"
-SHADOW_PREDICTIONS = "shadow_predictions"
-"""Challengers' rows: the predictions' columns and key, never seen by the monitoring views."""
-REJECTIONS = "rejected_messages"
-DEAD_LETTERS = "dead_letters"
-LATEST_VIEW_SQL = SCHEMAS_DIR / "bigquery" / "views" / f"{PREDICTIONS}_latest.sql"
+LATEST_VIEW_SQL = SCHEMAS_DIR / "bigquery" / "views" / f"{PREDICTIONS_LATEST}.sql"
 
 
 def ensure_prediction_tables(warehouse: Warehouse) -> None:
     """Create the prediction, shadow and rejection tables and the ``latest`` view if missing
     (where the warehouse manages its schema)."""
-    warehouse.ensure_tables([PREDICTIONS, SHADOW_PREDICTIONS, REJECTIONS])
+    warehouse.ensure_tables([PREDICTIONS, SHADOW_PREDICTIONS, REJECTED_MESSAGES])
     if warehouse.manages_schema:
         warehouse.execute(LATEST_VIEW_SQL.read_text())
 
@@ -63,7 +64,7 @@ class WarehouseRejectionSink:
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
-        warehouse.ensure_tables([REJECTIONS])
+        warehouse.ensure_tables([REJECTED_MESSAGES])
 
     def reject(
         self,
@@ -84,7 +85,7 @@ class WarehouseRejectionSink:
             "reason": reason,
             "received_at": received_at,
         }
-        self.warehouse.merge(REJECTIONS, pd.DataFrame([row]))
+        self.warehouse.merge(REJECTED_MESSAGES, pd.DataFrame([row]))
 
 
 def dead_letter_rows(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.messages import PitcherGameKey
+from strikeouts.pipeline.payloads import AggregationState
 from strikeouts.pipeline.ports import PredictionSink, StateMark, Versioned
 from strikeouts.runtime.state_store import TABLE, DuckDBStateStore
 
@@ -100,7 +101,7 @@ def _buffer(buffer: dict[RowKey, Mapping[str, Any]], rows: Sequence[Mapping[str,
 @dataclass
 class _Entry:
     version: int
-    state: Mapping[str, Any]
+    state: AggregationState
     deadline: datetime
     finalized: bool
     written: bool
@@ -147,12 +148,12 @@ class WriteBehindStateStore:
 
     def load(self, key: PitcherGameKey) -> Versioned | None:
         entry = self._entry(key)
-        return None if entry is None else Versioned(entry.version, dict(entry.state))
+        return None if entry is None else Versioned(entry.version, entry.state.copy())
 
     def save(
         self,
         key: PitcherGameKey,
-        state: Mapping[str, Any],
+        state: AggregationState,
         *,
         expected_version: int | None,
         deadline: datetime,

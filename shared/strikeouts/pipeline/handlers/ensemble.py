@@ -33,16 +33,22 @@ duplicate or a replay writes nothing new).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from strikeouts.logs import get_logger
+from strikeouts.names import CHALLENGER
 from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
 from strikeouts.pipeline.errors import UnknownSystem
-from strikeouts.pipeline.messages import CHALLENGER_ALIAS, Payload, PitcherGameKey, decode
+from strikeouts.pipeline.messages import Payload, PitcherGameKey, decode
+from strikeouts.pipeline.payloads import (
+    AggregationState,
+    PitcherGameHeader,
+    SystemPredictionMessage,
+    new_state,
+)
 from strikeouts.pipeline.ports import (
     AggregationStateStore,
     PredictionSink,
@@ -59,21 +65,16 @@ from strikeouts.pipeline.rows import (
     system_row,
     to_json,
 )
-from strikeouts.pipeline.state import READ_FIRST, compare_and_set
+from strikeouts.pipeline.state import READ_FIRST, Mutation, compare_and_set
 
-State = dict[str, Any]
 DEADLINE_PASSED = "deadline passed"
 RE_OFFERED = "decided pitcher-game registered again: its rows re-offered to the destination"
 
 log = get_logger(__name__)
 
 
-def _deadline(state: Mapping[str, Any]) -> datetime:
+def _deadline(state: AggregationState) -> datetime:
     return from_iso(state["header"]["deadline"])
-
-
-def _new_state(header: Mapping[str, Any]) -> State:
-    return {"header": dict(header), "results": {}, "late": {}, "outcome": None, "written": False}
 
 
 class EnsembleHandler:
@@ -102,8 +103,8 @@ class EnsembleHandler:
         message = decode("pitcher-game", payload, self.config.max_message_bytes)
         header = message["header"]
 
-        def register(state: State | None) -> State | None:
-            return _new_state(header) if state is None else None
+        def register(state: AggregationState | None) -> AggregationState | None:
+            return new_state(header) if state is None else None
 
         key = PitcherGameKey.of(header)
         # usually the first message of its pitcher-game: create without reading first
@@ -128,18 +129,18 @@ class EnsembleHandler:
                 f"system_id={system!r} is not expected for this pitcher-game "
                 f"(expected: {', '.join(header['expected_systems'])})"
             )
-        if message.get("model_alias") == CHALLENGER_ALIAS:
+        if message.get("model_alias") == CHALLENGER:
             self._write_shadow(message)
             return
         key = PitcherGameKey.of(header)
         now = self.clock.now()
 
-        def record(state: State | None) -> State | None:
-            state = state or _new_state(header)
+        def record(state: AggregationState | None) -> AggregationState | None:
+            state = state or new_state(header)
             if system in state["results"] or system in state["late"]:
                 return None
-            bucket = "late" if state["outcome"] is not None else "results"
-            state[bucket][system] = dict(message)
+            bucket = state["late"] if state["outcome"] is not None else state["results"]
+            bucket[system] = message.copy()
             # the result that completes the set decides the outcome in the same write
             self._decide(state, now, force=False)
             return state
@@ -166,7 +167,7 @@ class EnsembleHandler:
             done.append(key)
         return done
 
-    def _write_shadow(self, result: Mapping[str, Any]) -> None:
+    def _write_shadow(self, result: SystemPredictionMessage) -> None:
         """A challenger's result as its own row in the shadow sink, outside the state."""
         if self.shadow is None:
             log.warning("challenger result dropped: no shadow sink", system_id=result["system_id"])
@@ -179,14 +180,14 @@ class EnsembleHandler:
         """Decide the outcome once (complete, or ``force`` after the deadline) and write it."""
         now = self.clock.now()
 
-        def decide(state: State | None) -> State | None:
+        def decide(state: AggregationState | None) -> AggregationState | None:
             return state if state is not None and self._decide(state, now, force) else None
 
         stored = self._update(key, decide)
         if stored.state["outcome"] is not None and not stored.state["written"]:
             self._write_outcome(key, stored)
 
-    def _decide(self, state: State, now: datetime, force: bool) -> bool:
+    def _decide(self, state: AggregationState, now: datetime, force: bool) -> bool:
         """Set the outcome once, if complete (or ``force`` past the deadline); True if set."""
         if state["outcome"] is not None:
             return False
@@ -197,7 +198,9 @@ class EnsembleHandler:
         state["finalized_at"] = to_iso(now)
         return True
 
-    def _outcome_row(self, state: State, now: datetime, complete: bool) -> dict[str, Any]:
+    def _outcome_row(
+        self, state: AggregationState, now: datetime, complete: bool
+    ) -> dict[str, Any]:
         header = state["header"]
         expected = header["expected_systems"]
         outcome = combine(
@@ -209,7 +212,7 @@ class EnsembleHandler:
             row["fallback_reason"] = f"{DEADLINE_PASSED}; {row['fallback_reason']}"
         return row
 
-    def _weights(self, header: Mapping[str, Any]) -> dict[str, float] | None:
+    def _weights(self, header: PitcherGameHeader) -> dict[str, float] | None:
         expected = list(header["expected_systems"])
         if not self.config.adaptive_weights or self.accuracy is None:
             return None
@@ -226,7 +229,7 @@ class EnsembleHandler:
     def _write_outcome(self, key: PitcherGameKey, stored: Versioned) -> None:
         """Hand the rows to the sink; mark the state written once the sink says they are durable."""
 
-        def mark_written(current: State | None) -> State | None:
+        def mark_written(current: AggregationState | None) -> AggregationState | None:
             if current is None or current["written"]:
                 return None
             current["written"] = True
@@ -238,7 +241,7 @@ class EnsembleHandler:
 
         write_then(self.sink, self._rows(stored.state), done)
 
-    def _rows(self, state: State, *, late: bool = False) -> list[dict[str, Any]]:
+    def _rows(self, state: AggregationState, *, late: bool = False) -> list[dict[str, Any]]:
         """The on-time system rows and the ensemble row of a decided pitcher-game (and, with
         ``late``, the rows of results that arrived after it was decided)."""
         # processed when the pitcher-game was decided: the same however often rows are rebuilt
@@ -254,10 +257,12 @@ class EnsembleHandler:
             for _, result in sorted(state["late"].items())
             if late
         ]
-        ensemble = [from_json(state["outcome"])] if self.config.write_ensemble else []
+        outcome = state["outcome"]
+        assert outcome is not None, "only a decided pitcher-game has rows"
+        ensemble = [from_json(outcome)] if self.config.write_ensemble else []
         return [*systems, *ensemble, *late_rows]
 
-    def _arrival_row(self, result: Mapping[str, Any], *, late: bool) -> dict[str, Any]:
+    def _arrival_row(self, result: SystemPredictionMessage, *, late: bool) -> dict[str, Any]:
         """The row of a result written as it arrives (after the decision, or a shadow's),
         processed when it arrived."""
         produced = self._produced(result)
@@ -266,7 +271,7 @@ class EnsembleHandler:
     # --- helpers --------------------------------------------------------------------------
 
     def _update(
-        self, key: PitcherGameKey, mutate: Any, start: Versioned | str | None = READ_FIRST
+        self, key: PitcherGameKey, mutate: Mutation, start: Versioned | str | None = READ_FIRST
     ) -> Versioned:
         stored, _ = compare_and_set(
             self.store,
@@ -281,5 +286,5 @@ class EnsembleHandler:
             raise LookupError(f"no aggregation state for {key}")
         return stored
 
-    def _produced(self, result: Mapping[str, Any]) -> datetime:
+    def _produced(self, result: SystemPredictionMessage) -> datetime:
         return from_iso(result["produced_at"])

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
+from strikeouts.names import PITCHER_GAMES
 from strikeouts.pipeline.clock import from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.errors import InvalidMessage
-from strikeouts.pipeline.messages import (
-    PITCHER_GAMES,
-    SCHEMA_VERSION,
-    Payload,
-    decode,
-    json_number,
-    validate,
-)
+from strikeouts.pipeline.messages import SCHEMA_VERSION, Payload, decode, json_number, validate
+from strikeouts.pipeline.payloads import GameScheduleEvent, PitcherGameHeader, PitcherGameMessage
 from strikeouts.pipeline.ports import (
     FeatureRow,
     FeatureSource,
@@ -51,7 +45,7 @@ class Fanout:
         self.config = config
         self.lines = lines
 
-    def __call__(self, payload: Payload) -> list[dict[str, Any]]:
+    def __call__(self, payload: Payload) -> list[PitcherGameMessage]:
         """Publish the pitcher-game messages of one schedule event; returns them."""
         event = decode("game-schedule", payload, self.config.max_message_bytes)
         game_date = date.fromisoformat(event["game_date"])
@@ -80,7 +74,7 @@ class Fanout:
             )
         return messages
 
-    def _deadline(self, event: Mapping[str, Any]) -> str:
+    def _deadline(self, event: GameScheduleEvent) -> str:
         if "deadline" in event:
             return str(event["deadline"])
         created = from_iso(event["run_created_at"])
@@ -88,38 +82,38 @@ class Fanout:
 
     def _message(
         self,
-        event: Mapping[str, Any],
+        event: GameScheduleEvent,
         ref: PitcherGameRef,
         line: Line | None,
         row: FeatureRow,
         versions: Mapping[str, str],
         run_size: int,
-    ) -> dict[str, Any]:
+    ) -> PitcherGameMessage:
         if line is None and self.lines is not None:
             line = self.lines.line_for(ref.game_date, ref)
-        message = {
+        header: PitcherGameHeader = {
+            "run_id": event["run_id"],
+            "run_created_at": event["run_created_at"],
+            "game_id": ref.game_id,
+            "game_pk": ref.game_pk,
+            "game_date": ref.game_date.isoformat(),
+            "pitcher_id": ref.pitcher_id,
+            "pitcher_name": ref.pitcher_name,
+            "team": ref.team,
+            "opponent": ref.opponent,
+            "is_home": ref.is_home,
+            "deadline": self._deadline(event),
+            "expected_systems": list(event.get("expected_systems") or self.config.expected_systems),
+            "line": None if line is None else line.as_message(),
+            # the ensemble's tick announces the run complete once this many are written
+            "run_pitcher_games": run_size,
+        }
+        if ref.game_time:
+            header["game_time"] = ref.game_time
+        message: PitcherGameMessage = {
             "schema_version": SCHEMA_VERSION,
             "message_type": "pitcher-game",
-            "header": {
-                "run_id": event["run_id"],
-                "run_created_at": event["run_created_at"],
-                "game_id": ref.game_id,
-                "game_pk": ref.game_pk,
-                "game_date": ref.game_date.isoformat(),
-                "pitcher_id": ref.pitcher_id,
-                "pitcher_name": ref.pitcher_name,
-                "team": ref.team,
-                "opponent": ref.opponent,
-                "is_home": ref.is_home,
-                "deadline": self._deadline(event),
-                "expected_systems": list(
-                    event.get("expected_systems") or self.config.expected_systems
-                ),
-                "line": None if line is None else line.as_message(),
-                # the ensemble's tick announces the run complete once this many are written
-                "run_pitcher_games": run_size,
-                **({"game_time": ref.game_time} if ref.game_time else {}),
-            },
+            "header": header,
             "features": _features(row, ref),
             "feature_set_versions": dict(versions),
             "feature_coverage": {k: float(v) for k, v in sorted(row.coverage.items())},
@@ -140,7 +134,7 @@ def _features(row: FeatureRow, ref: PitcherGameRef) -> dict[str, float | None]:
 
 
 def _starters(
-    event: Mapping[str, Any], game_date: date
+    event: GameScheduleEvent, game_date: date
 ) -> list[tuple[PitcherGameRef, Line | None]]:
     """Each probable starter once, with the opponent and home/away taken from its game."""
     seen: set[tuple[str, int]] = set()

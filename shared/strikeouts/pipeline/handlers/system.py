@@ -21,21 +21,16 @@ load, fail) reaches the champion's result or its breaker: a failing challenger p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from strikeouts.logs import get_logger
+from strikeouts.names import CHALLENGER, SYSTEM_PREDICTIONS
 from strikeouts.pipeline.assessment import assess, base_confidence, favoured_side, scaled
 from strikeouts.pipeline.breaker import BreakerState, CircuitBreaker
 from strikeouts.pipeline.clock import Clock, to_iso
 from strikeouts.pipeline.config import PipelineConfig
-from strikeouts.pipeline.messages import (
-    CHALLENGER_ALIAS,
-    SCHEMA_VERSION,
-    SYSTEM_PREDICTIONS,
-    Payload,
-    decode,
-)
+from strikeouts.pipeline.messages import SCHEMA_VERSION, Payload, decode
+from strikeouts.pipeline.payloads import PitcherGameMessage, SystemPredictionMessage
 from strikeouts.pipeline.ports import Predictor, Publisher, SystemResult
 
 log = get_logger(__name__)
@@ -69,7 +64,7 @@ class SystemHandler:
             clock,
             name=predictor.system_id,
         )
-        self._prepared: dict[bytes, tuple[dict[str, Any], Outcome]] = {}
+        self._prepared: dict[bytes, tuple[PitcherGameMessage, Outcome]] = {}
 
     def prepare(self, payloads: Sequence[bytes]) -> None:
         """Predict the valid, addressed ``payloads`` in one batch for the calls that follow.
@@ -79,12 +74,12 @@ class SystemHandler:
         called in bulk) and only for predictors that offer ``predict_many``.
         """
         self._prepared = {}
-        predict_many: Callable[[Sequence[Mapping[str, Any]]], list[Outcome]] | None = getattr(
+        predict_many: Callable[[Sequence[PitcherGameMessage]], list[Outcome]] | None = getattr(
             self.predictor, "predict_many", None
         )
         if predict_many is None or self.breaker.state is not BreakerState.CLOSED:
             return
-        batch: dict[bytes, dict[str, Any]] = {}
+        batch: dict[bytes, PitcherGameMessage] = {}
         for payload in payloads:
             try:
                 message = decode("pitcher-game", payload, self.config.max_message_bytes)
@@ -105,7 +100,7 @@ class SystemHandler:
     def system_id(self) -> str:
         return self.predictor.system_id
 
-    def __call__(self, payload: Payload) -> dict[str, Any] | None:
+    def __call__(self, payload: Payload) -> SystemPredictionMessage | None:
         """Predict one pitcher-game and publish the result; None if the run did not ask for us."""
         prepared = self._prepared.pop(payload, None) if isinstance(payload, bytes) else None
         if prepared is None:
@@ -120,10 +115,10 @@ class SystemHandler:
         out = self._result_message(message, result, self.predictor)
         self.publisher.publish(SYSTEM_PREDICTIONS, out, self._attributes(message))
         if self.challenger is not None:
-            self._shadow(self.challenger, message, out["model_version"])
+            self._shadow(self.challenger, message, out.get("model_version"))
         return out
 
-    def _attributes(self, message: Mapping[str, Any], **extra: str) -> dict[str, str]:
+    def _attributes(self, message: PitcherGameMessage, **extra: str) -> dict[str, str]:
         header = message["header"]
         return {
             "run_id": header["run_id"],
@@ -134,7 +129,7 @@ class SystemHandler:
         }
 
     def _shadow(
-        self, current: Challenger, message: Mapping[str, Any], champion_version: str | None
+        self, current: Challenger, message: PitcherGameMessage, champion_version: str | None
     ) -> None:
         """Predict with the challenger and publish its result as a shadow (never raises
         because of the challenger: the champion's result is already out)."""
@@ -152,11 +147,13 @@ class SystemHandler:
             reason = f"challenger {type(exc).__name__}: {exc}"[:2000]
             result = SystemResult(None, status="error", reason=reason)
         out = self._result_message(message, result, challenger)
-        out["model_alias"] = CHALLENGER_ALIAS
-        attributes = self._attributes(message, model_alias=CHALLENGER_ALIAS)
+        out["model_alias"] = CHALLENGER
+        attributes = self._attributes(message, model_alias=CHALLENGER)
         self.publisher.publish(SYSTEM_PREDICTIONS, out, attributes)
 
-    def _predict(self, message: Mapping[str, Any], prepared: Outcome | None = None) -> SystemResult:
+    def _predict(
+        self, message: PitcherGameMessage, prepared: Outcome | None = None
+    ) -> SystemResult:
         """The predictor's answer behind the breaker (``prepared``: what it gave in a batch)."""
         if not self.breaker.allow():
             return SystemResult(
@@ -175,7 +172,7 @@ class SystemHandler:
         self.breaker.record_success()
         return self._post_process(message, result)
 
-    def _post_process(self, message: Mapping[str, Any], result: SystemResult) -> SystemResult:
+    def _post_process(self, message: PitcherGameMessage, result: SystemResult) -> SystemResult:
         """Shared red flags and 0-100 confidence; p_over only exists against a line."""
         if result.status == "error":
             return result
@@ -214,8 +211,8 @@ class SystemHandler:
         )
 
     def _result_message(
-        self, message: Mapping[str, Any], result: SystemResult, predictor: Predictor
-    ) -> dict[str, Any]:
+        self, message: PitcherGameMessage, result: SystemResult, predictor: Predictor
+    ) -> SystemPredictionMessage:
         feature_set = predictor.feature_set
         return {
             "schema_version": SCHEMA_VERSION,
