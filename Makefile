@@ -54,10 +54,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# The ten slowest tests print last. `make test TEST_WORKERS=2` runs the suite on two xdist
-# workers: the emulator and stack tests share one (one set of emulators, one stack), the other
-# folders go whole to either (tests/conftest.py); 0 = one process, as before (the default until
-# two workers are measured faster on a quiet 2-core machine).
+# The ten slowest tests print last. TEST_WORKERS=0 (one process) is the default: with two xdist
+# workers the emulator tests were meant to share one worker (tests/conftest.py marks them), but on
+# a quiet 2-core clone both workers started a local stack and a stack test hung (2026-12-07), and
+# a run that did pass took 14 min of pytest against ~15 in one process. Not safe until fixed.
 TEST_WORKERS ?= 0
 unit: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10
