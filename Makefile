@@ -54,10 +54,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# The ten slowest tests print last. TEST_WORKERS=0 (one process) is the default: with two xdist
-# workers the emulator tests were meant to share one worker (tests/conftest.py marks them), but on
-# a quiet 2-core clone both workers started a local stack and a stack test hung (2026-12-07), and
-# a run that did pass took 14 min of pytest against ~15 in one process. Not safe until fixed.
+# The ten slowest tests print last. TEST_WORKERS=0 (one process) is the default: with pytest 9.2,
+# xdist 3.8's loadgroup loses the groups tests/conftest.py marks (it rewrites Node._nodeid, which
+# pytest no longer reads: pytest-dev/pytest-xdist#1386), so both workers started a local stack and
+# a stack test hung (2026-12-07); a run that passed took 14 min of pytest against 16.8 in one.
 TEST_WORKERS ?= 0
 unit: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10

@@ -36,7 +36,6 @@ from strikeouts.gameday.grading import GradeReport
 from strikeouts.gameday.results import ResultsReport
 from strikeouts.models.store import ModelStoreError
 from strikeouts.names import CHAMPION
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.payloads import GameScheduleEvent
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError
@@ -126,7 +125,7 @@ class GameDay:
             self.warehouse,
             predictors,
             state_path(self.settings.state_dir),
-            config=PipelineConfig(),
+            config=self.settings.pipeline,
             challengers=challengers(self.console, self.settings),
         )
 

@@ -26,7 +26,6 @@ from strikeouts.cli.options import (
 )
 from strikeouts.cli.slate import challengers, champions, print_slate, print_summary
 from strikeouts.models.store import ModelStoreError
-from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.runtime.runner import Runner, RunSummary, state_path
 from strikeouts.runtime.schedule import ScheduleError, game_dates
 from strikeouts.settings import Settings
@@ -60,7 +59,7 @@ def _execute(
             warehouse,
             predictors,
             state_path(settings.state_dir),
-            config=PipelineConfig(),
+            config=settings.pipeline,
             challengers=challengers(console, settings),
         )
         if not show_progress:

@@ -45,7 +45,7 @@ def monitor(
         date,
         settings,
         now or dt.datetime.now(dt.UTC),
-        config or PipelineConfig(),
+        config or settings.pipeline,
         embedded,
         include_in_sample,
     )
