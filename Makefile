@@ -54,13 +54,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# The ten slowest tests print last. TEST_WORKERS=0 (one process) is the default: with pytest 9.2,
-# xdist 3.8's loadgroup loses the groups tests/conftest.py marks (it rewrites Node._nodeid, which
-# pytest no longer reads: pytest-dev/pytest-xdist#1386), so both workers started a local stack and
-# a stack test hung (2026-12-07); a run that passed took 14 min of pytest against 16.8 in one.
-TEST_WORKERS ?= 0
+# The ten slowest tests print last. Two workers by default (TEST_WORKERS=0: one process); each
+# gets whole groups of tests (tests/conftest.py, worker_group), so a local stack or a replayed
+# week is built once per group.
+TEST_WORKERS ?= 2
 unit: venv
-	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10
+	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --durations=10
 
 test: lint typecheck checkov tfschema unit
 

@@ -151,30 +151,70 @@ def ingest_report(_ingest_run: tuple[DuckDBWarehouse, IngestReport]) -> IngestRe
     return _ingest_run[1]
 
 
-# With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), the tests that start an
-# emulator or the local stack share one worker, so they share one set of emulators and one
-# stack; the other folders are spread over the workers whole, so that each folder's session
-# fixtures are built on one worker only.
-EMULATOR_FIXTURES = frozenset({"bigquery_emulator", "gcs_emulator", "pubsub_emulator"})
-EMULATOR_PARAMS = frozenset({"bigquery", "gcs"})
-ONE_WORKER = ("cloud/", "emulators/", "gameday/test_stack_gameday.py")
+# With pytest-xdist (`make test` runs `-n 2`), tests are handed out in groups: each group runs
+# whole on one worker, so the session fixtures its tests share (a local stack, a replayed week,
+# trained champions) are built on one worker only. A group is named from the node id alone,
+# because that is all xdist's controller sees (the xdist_group mark cannot be used: pytest 9.2
+# no longer reads the node-id suffix that loadgroup writes, pytest-dev/pytest-xdist#1386).
+# The tests on the session's local stack are split in two groups, one per worker at most, so
+# the two stacks' waits overlap; the heaviest groups are handed out first.
+STACK_GROUPS = {
+    "cloud/test_deploy_stack.py": "stack-deploy",
+    "cloud/test_deploy_fresh_stack.py": "stack-deploy",
+    "cloud/test_stack_broken_deploy.py": "stack-deploy",
+    "cloud/test_stack_e2e.py": "stack-serve",
+    "cloud/test_stack_faults.py": "stack-serve",
+    "cloud/test_stack_completion.py": "stack-serve",
+    "cloud/test_stack_promotion.py": "stack-serve",
+    "cloud/test_registry_system.py": "stack-serve",
+}
+SPLIT_FILES = {"monitoring/test_checks.py": "monitoring-checks"}
+# measured wall seconds of the heaviest groups (one process, 2026-12-07); the rest follow in
+# collection order
+GROUP_SECONDS = {
+    "stack-deploy": 260,
+    "stack-serve": 200,
+    "monitoring": 120,
+    "monitoring-checks": 120,
+    "gameday": 80,
+    "runtime": 55,
+    "data": 45,
+    "backtest": 32,
+    "cloud": 30,
+}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        where = Path(str(item.fspath)).relative_to(ROOT / "tests").as_posix()
-        fixtures = set(getattr(item, "fixturenames", ()))
-        callspec = getattr(item, "callspec", None)
-        params = set(map(str, callspec.params.values())) if callspec else set()
-        if (
-            EMULATOR_FIXTURES & fixtures
-            or EMULATOR_PARAMS & params  # a backend parameter that asks for an emulator lazily
-            or item.get_closest_marker("emulator")
-            or where.startswith(ONE_WORKER)
-        ):
-            item.add_marker(pytest.mark.xdist_group("emulators"))
-        else:  # a folder's session fixtures (replays, feature frames, champions) built once
-            item.add_marker(pytest.mark.xdist_group(where.split("/")[0]))
+def worker_group(nodeid: str) -> str:
+    """The group of a test, from its node id: a split file's or the stack's own, else its
+    folder under tests/ (``root`` for the top-level files)."""
+    where = nodeid.split("::", 1)[0].removeprefix("tests/")
+    if where in STACK_GROUPS:
+        return STACK_GROUPS[where]
+    if where in SPLIT_FILES:
+        return SPLIT_FILES[where]
+    folder, _, rest = where.partition("/")
+    return folder if rest else "root"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's scope scheduler, with scopes from :func:`worker_group`, heaviest first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+        def _assign_work_unit(self, node: object) -> None:
+            if not self.ordered:  # the queue is complete before the first unit is handed out
+                queue = sorted(self.workqueue.items(), key=lambda kv: -GROUP_SECONDS.get(kv[0], 0))
+                self.workqueue.clear()
+                self.workqueue.update(queue)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

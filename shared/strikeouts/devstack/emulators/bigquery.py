@@ -1,19 +1,37 @@
-"""Run bqemulator offline: its DuckDB ``spatial`` extension becomes optional.
+"""Run bqemulator offline, and without translating the same SQL twice.
 
-bqemulator refuses to start when DuckDB cannot download ``spatial`` (no internet here).
 Run as ``python -m strikeouts.devstack.emulators.bigquery start --rest-port N ...``, this module
-patches that load, in this process only, into a local-only LOAD that may fail (only GEOGRAPHY is lost) and
-then hands over to bqemulator's own CLI.
+patches bqemulator in this process only, then hands over to bqemulator's own CLI:
+
+- bqemulator refuses to start when DuckDB cannot download ``spatial`` (no internet here); its
+  load becomes a local-only LOAD that may fail (only GEOGRAPHY is lost).
+- Its synchronous endpoints (``tabledata.list``, table and dataset reads) run in FastAPI's
+  thread pool, on the same DuckDB connection that the event loop's endpoints (``insertAll``,
+  query jobs) use. A DuckDB connection is not safe to share between threads: a streaming
+  insert and a concurrent ``tabledata.list`` deadlock both threads (seen on the local stack,
+  reproduced by tests/emulators/test_bigquery_concurrency.py), and a ``fetchone`` can read
+  another thread's result. Every endpoint runs on the event loop's thread instead, one at a
+  time, as the single connection assumes.
+- Its BigQuery-to-DuckDB translation (sqlglot: parse, annotate, rewrite, generate) is about
+  half of the emulator's CPU, and the project sends the same statements over and over (its
+  queries are parameterised). ``SQLTranslator.translate`` is a pure function of the SQL text,
+  the column types of the tables it reads and the caller, so its successful results are
+  memoised on exactly those (bounded LRU). Failures are not kept: they are re-translated, and
+  raised as before. ``BQEMU_TRANSLATION_CACHE=0`` turns the memo off.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port, start_server
 
 DEFAULT_PROJECT = "strikeouts-local"
+TRANSLATION_CACHE_SIZE = 4096
 
 
 def _optional_spatial() -> None:
@@ -27,6 +45,47 @@ def _optional_spatial() -> None:
             print(f"bqemulator: spatial extension not available, GEOGRAPHY disabled ({exc})")
 
     DuckDBEngine._load_spatial = load_if_installed  # type: ignore[method-assign]
+
+
+def _endpoints_on_the_event_loop() -> None:
+    """Run FastAPI's synchronous endpoints and dependencies inline, not in its thread pool."""
+    import fastapi.routing
+
+    async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    fastapi.routing.run_in_threadpool = inline
+
+
+def _schema_key(schema: dict[str, dict[str, str]] | None) -> tuple[Any, ...]:
+    """The translation's schema input as a hashable value (table -> ordered column types)."""
+    if not schema:
+        return ()
+    return tuple((table, tuple(columns.items())) for table, columns in sorted(schema.items()))
+
+
+def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE) -> None:
+    """Memoise ``SQLTranslator.translate``'s successful results on all of its inputs."""
+    from bqemulator.sql.translator import SQLTranslator
+
+    translate = SQLTranslator.translate
+    memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def memoised(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
+        schema = kwargs.get("schema")
+        extra = tuple(sorted((k, repr(v)) for k, v in kwargs.items() if k != "schema"))
+        key = (bq_sql, _schema_key(schema), extra)
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+        result = translate(self, bq_sql, **kwargs)
+        if result.is_ok():
+            memo[key] = result
+            if len(memo) > size:
+                memo.popitem(last=False)
+        return result
+
+    SQLTranslator.translate = memoised  # type: ignore[method-assign]
 
 
 def start_bigquery_emulator(
@@ -65,8 +124,12 @@ def start_bigquery_emulator(
 
 
 def main() -> None:
-    """Patch the spatial load, then run bqemulator's CLI with this process's arguments."""
+    """Patch the spatial load and the translator, then run bqemulator's CLI with this process's
+    arguments."""
     _optional_spatial()
+    _endpoints_on_the_event_loop()
+    if os.environ.get("BQEMU_TRANSLATION_CACHE", "1") != "0":
+        _memoise_translations()
     from bqemulator.cli import main as bqemulator_cli
 
     bqemulator_cli(prog_name="bqemulator")

@@ -1,0 +1,74 @@
+"""The BigQuery emulator's translation memo returns exactly what bqemulator would translate, and
+translates again whenever an input of the translation differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bqemulator.sql.translator import SQLTranslator
+
+from strikeouts.devstack.emulators.bigquery import _memoise_translations
+from strikeouts.monitoring.views import VIEWS, view_sql
+
+SCHEMA = {"pitcher_strikeout_predictions": {"pitcher_id": "VARCHAR", "predicted": "DOUBLE"}}
+QUERY = "SELECT pitcher_id, AVG(predicted) AS p FROM `d.pitcher_strikeout_predictions` GROUP BY 1"
+
+
+@pytest.fixture
+def unpatched() -> Any:
+    """bqemulator's own translate, taken before any test patches the class."""
+    return SQLTranslator.translate
+
+
+@pytest.fixture
+def calls(unpatched: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Memoise a counting translator for this test only (monkeypatch restores the class)."""
+    original = unpatched
+    seen: list[str] = []
+
+    def counting(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
+        seen.append(bq_sql)
+        return original(self, bq_sql, **kwargs)
+
+    monkeypatch.setattr(SQLTranslator, "translate", counting)
+    _memoise_translations(size=3)
+    return seen
+
+
+def test_the_views_translate_as_without_the_memo_and_only_once(
+    calls: list[str], unpatched: Any
+) -> None:
+    translator = SQLTranslator()
+    for name in VIEWS:
+        sql = view_sql(name, dataset="d")
+        first = translator.translate(sql)
+        assert first.is_ok(), (name, first)
+        assert translator.translate(sql) is first
+        assert calls.count(sql) == 1
+        assert first.value == unpatched(translator, sql).value
+
+
+def test_a_different_schema_or_caller_translates_again(calls: list[str]) -> None:
+    translator = SQLTranslator()
+    plain = translator.translate(QUERY)
+    typed = translator.translate(QUERY, schema=SCHEMA)
+    other = translator.translate(QUERY, schema={"pitcher_strikeout_predictions": {"x": "INTEGER"}})
+    assert len(calls) == 3
+    assert translator.translate(QUERY, schema=dict(SCHEMA)) is typed
+    assert len(calls) == 3
+    assert plain.is_ok() and typed.is_ok() and other.is_ok()
+
+
+def test_failures_are_not_kept_and_the_memo_is_bounded(calls: list[str]) -> None:
+    translator = SQLTranslator()
+    bad = "SELECT * FROM ML.PREDICT(MODEL m, TABLE t)"
+    assert not translator.translate(bad).is_ok()
+    assert not translator.translate(bad).is_ok()
+    assert calls.count(bad) == 2
+    for n in range(4):  # size 3: the first falls out
+        translator.translate(f"SELECT {n} AS n")
+    translator.translate("SELECT 0 AS n")
+    assert calls.count("SELECT 0 AS n") == 2
+    translator.translate("SELECT 3 AS n")
+    assert calls.count("SELECT 3 AS n") == 1
