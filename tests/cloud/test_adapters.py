@@ -203,6 +203,46 @@ def test_attempt_counter_counts_per_scope_and_message(storage_client: Any) -> No
     assert again.increment("ensemble/pitcher-games", "m1") == 4
 
 
+class _CountingObjects:
+    """GcsObjects on fake-gcs-server, recording which operations the counter asked of it."""
+
+    def __init__(self, inner: Any, calls: list[str]) -> None:
+        self.inner, self.calls = inner, calls
+
+    def uri(self, key: str) -> str:
+        return str(self.inner.uri(key))
+
+    def read(self, key: str) -> Any:
+        self.calls.append("read")
+        return self.inner.read(key)
+
+    def create(self, key: str, data: bytes) -> bool:
+        self.calls.append("create")
+        return bool(self.inner.create(key, data))
+
+    def swap(self, key: str, data: bytes, expected: str | None) -> bool:
+        self.calls.append("swap")
+        return bool(self.inner.swap(key, data, expected))
+
+
+def test_attempt_counter_first_failure_costs_one_write(storage_client: Any) -> None:
+    from strikeouts.cloud.gcs_models import GcsObjects
+
+    objects = GcsObjects(storage_client.test_bucket, "delivery", client=storage_client)
+    calls: list[str] = []
+    counter = ObjectAttemptCounter(_CountingObjects(objects, calls))  # type: ignore[arg-type]
+    assert counter.increment("ensemble/system-predictions", "once") == 1
+    assert calls == ["create"]  # no read of an object that cannot exist yet
+    calls.clear()
+    assert counter.increment("ensemble/system-predictions", "once") == 2
+    assert calls == ["read", "swap"]  # counted here before: no create bound to fail
+    # another instance, which never counted it: its create fails, then read and swap
+    other_calls: list[str] = []
+    other = ObjectAttemptCounter(_CountingObjects(objects, other_calls))  # type: ignore[arg-type]
+    assert other.increment("ensemble/system-predictions", "once") == 3
+    assert other_calls == ["create", "read", "swap"]
+
+
 def test_attempt_counter_loses_no_increment_under_concurrency(storage_client: Any) -> None:
     counter = ObjectAttemptCounter.on_gcs(storage_client, storage_client.test_bucket, "delivery")
     seen: list[int] = []

@@ -4,6 +4,7 @@ instance set-up, dead-lettering, attributes and the structured log lines."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -11,10 +12,12 @@ import structlog
 from pipeline.doubles import StubFeatures, StubPredictor, schedule_event
 
 from strikeouts.cloud.entry import Services
+from strikeouts.cloud.faults import InjectedFault
 from strikeouts.cloud.functions import configured_system, entries, system_entry
 from strikeouts.logs import configure
 from strikeouts.models.systems import system_ids
 from strikeouts.names import ENSEMBLE_TICKS, PITCHER_GAMES, SYSTEM_PREDICTIONS
+from strikeouts.pipeline.errors import StateConflict
 from strikeouts.pipeline.handlers import Fanout, SystemHandler
 from strikeouts.settings import get_settings
 
@@ -142,6 +145,34 @@ def test_unreachable_pubsub_is_never_acknowledged_and_recovers(
     assert codes == [500, 500, 500]  # not even the dead letter got out: keep retrying
     assert post(client, PITCHER_GAMES, payload, {}, "m-7").status_code == 200
     assert [s.topic for s in recorder.sent] == [SYSTEM_PREDICTIONS]
+
+
+@pytest.mark.parametrize(
+    ("failure", "traceback_logged"),
+    [
+        (StateConflict("lost a race (HTTP 412)"), False),  # expected: retried quietly
+        (InjectedFault("injected transient failure"), False),
+        (KeyError("a bug"), True),  # unexpected: the framework logs its traceback as before
+    ],
+)
+def test_a_retried_delivery_logs_a_traceback_only_when_unexpected(
+    function_client: AppFactory,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+    traceback_logged: bool,
+) -> None:
+    def failing(services: Services) -> Any:
+        def handle(payload: bytes) -> None:
+            raise failure
+
+        return handle
+
+    client = function_client("ensemble_tick", failing)
+    tick = json.dumps({"schema_version": 1, "message_type": "ensemble-tick"}).encode()
+    with caplog.at_level(logging.ERROR):
+        response = post(client, ENSEMBLE_TICKS, tick, {"run_id": "r8"}, "t-8")
+    assert response.status_code == 500  # retried either way
+    assert any(r.exc_info for r in caplog.records) is traceback_logged
 
 
 def test_dead_letter_carries_payload_reason_and_attempts(

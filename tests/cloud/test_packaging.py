@@ -3,7 +3,9 @@ every registered system is deployable from the one predict_system folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ import pytest
 from strikeouts.cloud.functions import SYSTEM_FOLDER, function_environment, function_folder
 from strikeouts.devstack.packaging import (
     FOLDERS,
+    PACKAGE_DIR,
+    compile_bytecode,
     deployed_functions,
     package_function,
     source_hash,
@@ -53,3 +57,13 @@ def test_every_system_function_is_packaged_from_one_folder_with_the_registry_ids
     assert written == {"systems": system_ids()} and "zz_throwaway" in written["systems"]
     # the tree hash `deploy validate` compares is the shared folder's
     assert source_hash("predict_zz_throwaway") == source_hash("predict_v1_baseline")
+
+
+def test_compile_bytecode_leaves_every_source_loadable_as_bytecode(tmp_path: Path) -> None:
+    package = tmp_path / "strikeouts"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    sources = sorted(package.rglob("*.py"))
+    assert len(sources) > 100
+    assert compile_bytecode(package)
+    missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s))).is_file()]
+    assert missing == []

@@ -3,12 +3,15 @@
 Pub/Sub reports ``deliveryAttempt`` only on subscriptions with a dead-letter policy (and the
 emulator not reliably): the entry layer then counts failed attempts itself, one counter per
 (function, topic, message id), incremented only on failure so a healthy delivery costs no
-write. The Cloud Storage counter is a compare-and-swapped object, shared by all instances.
+write. The Cloud Storage counter is a compare-and-swapped object, shared by all instances:
+every count it returns was written conditionally on the generation it replaced (or on the
+object's absence), so concurrent instances never lose an increment.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from strikeouts.models.store import ObjectBackend
 
 MAX_SWAPS = 20
+# message keys an instance remembers having counted (their next failure reads first)
+SEEN_CAPACITY = 4096
 
 
 class AttemptCounter(Protocol):
@@ -47,8 +52,11 @@ class MemoryAttemptCounter:
 class ObjectAttemptCounter:
     """Counts in objects ``attempts/SCOPE/MESSAGE_ID`` of an object backend (GCS generation swap)."""
 
-    def __init__(self, backend: ObjectBackend) -> None:
+    def __init__(self, backend: ObjectBackend, seen_capacity: int = SEEN_CAPACITY) -> None:
         self.backend = backend
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_capacity = seen_capacity
+        self._lock = threading.Lock()
 
     @classmethod
     def on_gcs(cls, client: storage.Client, bucket: str, prefix: str) -> ObjectAttemptCounter:
@@ -59,12 +67,27 @@ class ObjectAttemptCounter:
 
     def increment(self, scope: str, message_id: str) -> int:
         key = f"attempts/{scope}/{message_id}"
+        # most failed messages fail once: their first count is a create-only write, without
+        # the read that would find nothing (a failed create, the object existing, falls back
+        # to read and swap); a message this instance counted before goes to the read at once
+        if not self._counted_before(key) and self.backend.create(key, b"1"):
+            return 1
         for _ in range(MAX_SWAPS):
             current = self.backend.read(key)
             count = (int(current.data) if current else 0) + 1
             if self.backend.swap(key, str(count).encode(), current.token if current else None):
                 return count
         raise TransientError(f"{self.backend.uri(key)}: {MAX_SWAPS} concurrent updates in a row")
+
+    def _counted_before(self, key: str) -> bool:
+        """Whether this instance counted ``key`` before (then remembered as the latest)."""
+        with self._lock:
+            seen = key in self._seen
+            self._seen[key] = None
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._seen_capacity:
+                self._seen.popitem(last=False)
+        return seen
 
 
 class OnFirstFailure:

@@ -11,6 +11,7 @@ one ``predict_system`` folder.
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import json
 import shutil
@@ -121,3 +122,16 @@ def source_hash(name: str) -> str:
             digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def compile_bytecode(root: Path = PACKAGE_DIR) -> bool:
+    """Compile the package's sources under ``root`` to bytecode (``__pycache__`` beside them,
+    as installing a package does); only sources changed since are compiled again. Returns
+    whether every source compiled.
+
+    Where the environment sets PYTHONDONTWRITEBYTECODE (this machine does, as many container
+    images do) no process ever writes the bytecode of a package run from its source tree, so
+    every local function instance compiled the strikeouts sources it imported, about 0.1 s of
+    CPU, on its start and on its first request; compiled once, they are only loaded.
+    """
+    return bool(compileall.compile_dir(root, quiet=1))

@@ -30,6 +30,7 @@ from strikeouts.devstack.emulators.bigquery import start_bigquery_emulator
 from strikeouts.devstack.emulators.gcs import start_gcs_emulator
 from strikeouts.devstack.emulators.process import HOST, port_open
 from strikeouts.devstack.emulators.pubsub import start_pubsub_emulator
+from strikeouts.devstack.packaging import compile_bytecode
 from strikeouts.devstack.stack_control import (
     ADMIN_TIMEOUT_SECONDS,
     record,
@@ -250,6 +251,7 @@ def stack_up(
         say(f"ensuring champion models in {info.model_store}")
         _create_bucket_and_models(info, settings, train_end, progress)
         names = function_names()  # the registry's systems as of this `up`
+        compile_bytecode()  # before any instance starts: they load it instead of compiling
         say(f"starting the {len(names)} event functions")
         for name in names:
             proc = start_function(info, name, log_dir / f"{name}.log", function_env or {})

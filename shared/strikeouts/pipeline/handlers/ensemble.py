@@ -42,6 +42,7 @@ from strikeouts.pipeline.clock import Clock, from_iso, to_iso
 from strikeouts.pipeline.config import PipelineConfig
 from strikeouts.pipeline.ensemble import adaptive_weights, base_weights, combine
 from strikeouts.pipeline.errors import UnknownSystem
+from strikeouts.pipeline.key_locks import KeyLocks
 from strikeouts.pipeline.messages import Payload, PitcherGameKey, decode
 from strikeouts.pipeline.payloads import (
     AggregationState,
@@ -95,6 +96,11 @@ class EnsembleHandler:
         self.config = config
         self.clock = clock
         self.accuracy = accuracy
+        # one state change per pitcher-game at a time in this instance: the systems' results
+        # (and the deferred sink's "written" mark) arrive together, and each of them racing
+        # the others cost a conditional write refused (HTTP 412) and a re-read; across
+        # instances the compare-and-set alone still decides
+        self._changing = KeyLocks()
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -273,15 +279,16 @@ class EnsembleHandler:
     def _update(
         self, key: PitcherGameKey, mutate: Mutation, start: Versioned | str | None = READ_FIRST
     ) -> Versioned:
-        stored, _ = compare_and_set(
-            self.store,
-            key,
-            mutate,
-            deadline_of=_deadline,
-            now=self.clock.now(),
-            attempts=self.config.state_cas_attempts,
-            start=start,
-        )
+        with self._changing.hold(key):
+            stored, _ = compare_and_set(
+                self.store,
+                key,
+                mutate,
+                deadline_of=_deadline,
+                now=self.clock.now(),
+                attempts=self.config.state_cas_attempts,
+                start=start,
+            )
         if stored is None:
             raise LookupError(f"no aggregation state for {key}")
         return stored
