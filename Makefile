@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# uv installs the pinned dependencies in seconds where pip took a minute (fresh clone, 2 cores)
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
 DATA_DIR ?= $(or $(STRIKEOUTS_DATA_DIR),../shared/data)
 DEMO_DATE ?= 2025-07-04
 # checkov gets its own venv: its dependency pins clash with the project's
@@ -21,16 +24,15 @@ TF_SCHEMA_STAMP := $(TF_SCHEMA_DIR)/.stamp-$(shell echo '$(TF_SCHEMA_PACKAGES)' 
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
-$(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION):
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+$(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION): $(STAMP)
+	$(UV) venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
 # tests/infra/test_checkov.py runs it over infra/ (fails in CI when it is missing)
