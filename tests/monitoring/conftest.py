@@ -8,7 +8,6 @@ lines and games are then the inputs every backend receives, so results can be co
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,15 +90,26 @@ def open_loaded(request: pytest.FixtureRequest, replayed_rows: Rows) -> Iterator
             from strikeouts.cloud.bigquery_warehouse import BigQueryWarehouse
 
             server: ServerProcess = request.getfixturevalue("bigquery_emulator")
+            # the same dataset names in every test (emptied before and after), so the emulator
+            # translates each view and check query once per session, not once per test
             warehouse = BigQueryWarehouse(
-                DEFAULT_PROJECT, f"m_{uuid.uuid4().hex[:10]}", endpoint=server.endpoint, timeout=60
+                DEFAULT_PROJECT, f"m_fresh_{len(opened)}", endpoint=server.endpoint, timeout=60
             )
+            _drop(warehouse)
         opened.append(warehouse)
         return load(warehouse, replayed_rows)
 
     yield open_
     for warehouse in opened:
+        _drop(warehouse)
         warehouse.close()
+
+
+def _drop(warehouse: Warehouse) -> None:
+    """Delete a BigQuery warehouse's dataset with its tables and views (if it exists)."""
+    client = getattr(warehouse, "client", None)
+    if client is not None:
+        client.delete_dataset(warehouse.dataset_id, delete_contents=True, not_found_ok=True)
 
 
 @pytest.fixture(scope="session")
