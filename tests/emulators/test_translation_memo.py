@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from bqemulator.sql.translator import SQLTranslator
 
-from strikeouts.devstack.emulators.bigquery import _memoise_translations
+from strikeouts.devstack.emulators.bigquery import _memoise_table_refs, _memoise_translations
 from strikeouts.monitoring.views import VIEWS, view_sql
 
 SCHEMA = {"pitcher_strikeout_predictions": {"pitcher_id": "VARCHAR", "predicted": "DOUBLE"}}
@@ -72,3 +72,17 @@ def test_failures_are_not_kept_and_the_memo_is_bounded(calls: list[str]) -> None
     assert calls.count("SELECT 0 AS n") == 2
     translator.translate("SELECT 3 AS n")
     assert calls.count("SELECT 3 AS n") == 1
+
+
+def test_table_refs_are_qualified_as_without_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bqemulator.jobs.executor as executor
+
+    monkeypatch.setattr(executor, "rewrite_table_refs", executor.rewrite_table_refs)
+    plain = executor.rewrite_table_refs
+    _memoise_table_refs(size=8)
+    sql = 'SELECT * FROM "d"."t" JOIN d.u USING (k)'
+    assert executor.rewrite_table_refs(sql, "p") == plain(sql, "p")
+    assert executor.rewrite_table_refs(sql, "q") == plain(sql, "q") != plain(sql, "p")
+    assert executor.rewrite_table_refs.cache_info().hits == 0  # type: ignore[attr-defined]
+    executor.rewrite_table_refs(sql, "p")
+    assert executor.rewrite_table_refs.cache_info().hits == 1  # type: ignore[attr-defined]

@@ -17,7 +17,9 @@ patches bqemulator in this process only, then hands over to bqemulator's own CLI
   queries are parameterised). ``SQLTranslator.translate`` is a pure function of the SQL text,
   the column types of the tables it reads and the caller, so its successful results are
   memoised on exactly those (bounded LRU). Failures are not kept: they are re-translated, and
-  raised as before. ``BQEMU_TRANSLATION_CACHE=0`` turns the memo off.
+  raised as before. The table-reference qualification that follows (a parse and a render of
+  the translated SQL, a pure function of it and the project) is memoised the same way.
+  ``BQEMU_TRANSLATION_CACHE=0`` turns both memos off.
 """
 
 from __future__ import annotations
@@ -88,6 +90,15 @@ def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE) -> None:
     SQLTranslator.translate = memoised  # type: ignore[method-assign]
 
 
+def _memoise_table_refs(size: int = TRANSLATION_CACHE_SIZE) -> None:
+    """Memoise ``rewrite_table_refs(duckdb_sql, project_id)`` where the job executor calls it."""
+    import functools
+
+    import bqemulator.jobs.executor as executor
+
+    executor.rewrite_table_refs = functools.lru_cache(maxsize=size)(executor.rewrite_table_refs)
+
+
 def start_bigquery_emulator(
     log_dir: Path,
     project: str = DEFAULT_PROJECT,
@@ -130,6 +141,7 @@ def main() -> None:
     _endpoints_on_the_event_loop()
     if os.environ.get("BQEMU_TRANSLATION_CACHE", "1") != "0":
         _memoise_translations()
+        _memoise_table_refs()
     from bqemulator.cli import main as bqemulator_cli
 
     bqemulator_cli(prog_name="bqemulator")
