@@ -44,6 +44,7 @@ from strikeouts.cloud.services import (
     instance_services,
     open_state_store,
 )
+from strikeouts.errors import StrikeoutsError
 from strikeouts.logs import get_logger
 from strikeouts.names import DEAD_LETTER
 from strikeouts.pipeline.delivery import Handler, deliver
@@ -72,13 +73,14 @@ Outcome = Literal["ack", "rejected", "dead-lettered"]
 log = get_logger(__name__)
 
 
-class RetryDelivery(InternalServerError):
+class RetryDelivery(StrikeoutsError, InternalServerError):
     """HTTP 500 for a delivery that failed in an expected way and will be retried.
 
     An HTTP error, so Flask answers it through the framework's 500 handler without logging
     the traceback it logs for an unhandled exception: formatting that traceback (Python
     parses every frame's source line for it) was 1-4% of each function's CPU under the
-    benchmark's injected faults, for failures whose reason the entry logs anyway."""
+    benchmark's injected faults, for failures whose reason the entry logs anyway. A
+    StrikeoutsError like every error of the package (one base, tests/cli/test_boundary.py)."""
 
 
 # failures that are part of normal operation: retried quietly (their reason is logged)
