@@ -4,6 +4,8 @@ BigQuery and Cloud Storage emulators (started once per session, only when a test
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -215,6 +217,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             super()._assign_work_unit(node)
 
     return GroupScheduling(config, log)
+
+
+TRANSLATIONS_ENV = "BQEMU_TRANSLATION_CACHE_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory of BigQuery-emulator translations for the run (strikeouts.devstack.
+    emulators.bigquery): made by the controller, inherited by xdist's workers and every
+    emulator and stack they start, removed at the end; a directory the caller set is kept."""
+    if hasattr(config, "workerinput") or os.environ.get(TRANSLATIONS_ENV):
+        return
+    folder = tempfile.mkdtemp(prefix="bq-translations-")
+    os.environ[TRANSLATIONS_ENV] = folder
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    config.add_cleanup(remove)
 
 
 @pytest.fixture(autouse=True)

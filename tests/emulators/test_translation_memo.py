@@ -3,6 +3,7 @@ translates again whenever an input of the translation differs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,26 @@ def test_table_refs_are_qualified_as_without_the_memo(monkeypatch: pytest.Monkey
     assert executor.rewrite_table_refs.cache_info().hits == 0  # type: ignore[attr-defined]
     executor.rewrite_table_refs(sql, "p")
     assert executor.rewrite_table_refs.cache_info().hits == 1  # type: ignore[attr-defined]
+
+
+def test_a_shared_directory_serves_another_emulators_translation(
+    unpatched: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+
+    def counting(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
+        seen.append(bq_sql)
+        return unpatched(self, bq_sql, **kwargs)
+
+    monkeypatch.setattr(SQLTranslator, "translate", counting)
+    _memoise_translations(shared=tmp_path)  # one emulator
+    first = SQLTranslator().translate(QUERY, schema=SCHEMA)
+    [written] = tmp_path.iterdir()  # one whole file, no partial one left
+    assert written.suffix == ".sql" and written.read_text() == first.value
+    monkeypatch.setattr(SQLTranslator, "translate", counting)
+    _memoise_translations(shared=tmp_path)  # another, with an empty memory
+    again = SQLTranslator().translate(QUERY, schema=SCHEMA)
+    assert again.is_ok() and again.value == first.value
+    assert seen == [QUERY]
+    SQLTranslator().translate(QUERY)  # another input: translated, and shared too
+    assert seen == [QUERY, QUERY] and len(list(tmp_path.iterdir())) == 2

@@ -19,14 +19,19 @@ patches bqemulator in this process only, then hands over to bqemulator's own CLI
   memoised on exactly those (bounded LRU). Failures are not kept: they are re-translated, and
   raised as before. The table-reference qualification that follows (a parse and a render of
   the translated SQL, a pure function of it and the project) is memoised the same way.
-  ``BQEMU_TRANSLATION_CACHE=0`` turns both memos off.
+  ``BQEMU_TRANSLATION_CACHE=0`` turns both memos off. With ``BQEMU_TRANSLATION_CACHE_DIR`` set,
+  translations are also shared through that directory by every emulator that names it (one
+  file per input, named by its digest and bqemulator's and sqlglot's versions, written
+  atomically): the test session's emulators and stacks translate each statement once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections import OrderedDict
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +71,21 @@ def _schema_key(schema: dict[str, dict[str, str]] | None) -> tuple[Any, ...]:
     return tuple((table, tuple(columns.items())) for table, columns in sorted(schema.items()))
 
 
-def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE) -> None:
-    """Memoise ``SQLTranslator.translate``'s successful results on all of its inputs."""
+def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE, shared: Path | None = None) -> None:
+    """Memoise ``SQLTranslator.translate``'s successful results on all of its inputs, in this
+    process and, with ``shared``, in that directory."""
+    from bqemulator.domain.result import Ok
     from bqemulator.sql.translator import SQLTranslator
 
     translate = SQLTranslator.translate
     memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+    versions = (version("bqemulator"), version("sqlglot"))
+
+    def on_disk(key: tuple[Any, ...]) -> Path | None:
+        if shared is None:
+            return None
+        digest = hashlib.sha256(repr((versions, key)).encode()).hexdigest()
+        return shared / f"{digest}.sql"
 
     def memoised(self: SQLTranslator, bq_sql: str, **kwargs: Any) -> Any:
         schema = kwargs.get("schema")
@@ -80,7 +94,14 @@ def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE) -> None:
         if key in memo:
             memo.move_to_end(key)
             return memo[key]
-        result = translate(self, bq_sql, **kwargs)
+        path = on_disk(key)
+        result: Any
+        if path is not None and path.is_file():
+            result = Ok(path.read_text())
+        else:
+            result = translate(self, bq_sql, **kwargs)
+            if path is not None and result.is_ok():
+                _write_atomically(path, result.value)
         if result.is_ok():
             memo[key] = result
             if len(memo) > size:
@@ -88,6 +109,14 @@ def _memoise_translations(size: int = TRANSLATION_CACHE_SIZE) -> None:
         return result
 
     SQLTranslator.translate = memoised  # type: ignore[method-assign]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path``, whole or not at all (another emulator may read it at once)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def _memoise_table_refs(size: int = TRANSLATION_CACHE_SIZE) -> None:
@@ -140,7 +169,8 @@ def main() -> None:
     _optional_spatial()
     _endpoints_on_the_event_loop()
     if os.environ.get("BQEMU_TRANSLATION_CACHE", "1") != "0":
-        _memoise_translations()
+        shared = os.environ.get("BQEMU_TRANSLATION_CACHE_DIR")
+        _memoise_translations(shared=Path(shared) if shared else None)
         _memoise_table_refs()
     from bqemulator.cli import main as bqemulator_cli
 
