@@ -7,9 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlglot
 from bqemulator.sql.translator import SQLTranslator
+from sqlglot import exp
 
-from strikeouts.devstack.emulators.bigquery import _memoise_table_refs, _memoise_translations
+from strikeouts.devstack.emulators.bigquery import (
+    _memoise_parses,
+    _memoise_table_refs,
+    _memoise_translations,
+    _views_by_reference,
+)
 from strikeouts.monitoring.views import VIEWS, view_sql
 
 SCHEMA = {"pitcher_strikeout_predictions": {"pitcher_id": "VARCHAR", "predicted": "DOUBLE"}}
@@ -110,3 +117,75 @@ def test_a_shared_directory_serves_another_emulators_translation(
     assert seen == [QUERY]
     SQLTranslator().translate(QUERY)  # another input: translated, and shared too
     assert seen == [QUERY, QUERY] and len(list(tmp_path.iterdir())) == 2
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """Memoise a counting ``sqlglot.parse_one`` for this test only (monkeypatch restores it)."""
+    original = sqlglot.parse_one
+    seen: list[tuple[str, Any]] = []
+
+    def counting(sql: str, read: Any = None, **kwargs: Any) -> Any:
+        seen.append((sql, read))
+        return original(sql, read=read, **kwargs)
+
+    monkeypatch.setattr(sqlglot, "parse_one", counting)
+    _memoise_parses(size=2)
+    return seen
+
+
+def test_each_parse_is_a_tree_of_its_own_equal_to_a_fresh_parse(
+    parses: list[tuple[str, Any]],
+) -> None:
+    first = sqlglot.parse_one(QUERY, read="bigquery")
+    table = first.find(exp.Table)
+    assert table is not None
+    table.set("this", exp.to_identifier("rewritten_in_place"))  # as bqemulator's passes do
+    second = sqlglot.parse_one(QUERY, read="bigquery")
+    assert second is not first
+    assert "rewritten_in_place" not in second.sql(dialect="bigquery")
+    assert second == sqlglot.Dialect.get_or_raise("bigquery").parse(QUERY)[0]
+    assert len(parses) == 1
+
+
+def test_another_dialect_or_sql_parses_again_and_the_oldest_tree_is_let_go(
+    parses: list[tuple[str, Any]],
+) -> None:
+    plain, other = "SELECT a FROM t", "SELECT 1 AS one"
+    sqlglot.parse_one(plain, read="bigquery")
+    sqlglot.parse_one(plain, read="duckdb")
+    assert parses == [(plain, "bigquery"), (plain, "duckdb")]
+    sqlglot.parse_one(other, read="bigquery")  # a third tree: the first one goes (size 2)
+    sqlglot.parse_one(plain, read="duckdb")
+    sqlglot.parse_one(plain, read="bigquery")
+    assert parses[2:] == [(other, "bigquery"), (plain, "bigquery")]
+
+
+class Catalog:
+    """A catalog stand-in: only the policy listing is read before the rewrite is chosen."""
+
+    def __init__(self, policies: tuple[object, ...]) -> None:
+        self.policies = policies
+
+    def list_all_row_access_policies(self) -> tuple[object, ...]:
+        return self.policies
+
+
+def test_views_are_inlined_only_while_a_row_access_policy_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bqemulator.sql.inner_query as inner_query
+
+    inlined: list[str] = []
+
+    def inline(bq_sql: str, **kwargs: Any) -> str:
+        inlined.append(bq_sql)
+        return f"SELECT * FROM ({bq_sql})"
+
+    monkeypatch.setattr(inner_query, "rewrite_for_row_access", inline)
+    _views_by_reference()
+    rewrite = inner_query.rewrite_for_row_access
+    unprotected = rewrite(QUERY, project_id="p", caller=None, catalog=Catalog(()))
+    assert unprotected == QUERY and inlined == []
+    protected = rewrite(QUERY, project_id="p", caller=None, catalog=Catalog((object(),)))
+    assert protected == f"SELECT * FROM ({QUERY})" and inlined == [QUERY]

@@ -23,6 +23,16 @@ patches bqemulator in this process only, then hands over to bqemulator's own CLI
   translations are also shared through that directory by every emulator that names it (one
   file per input, named by its digest and bqemulator's and sqlglot's versions, written
   atomically): the test session's emulators and stacks translate each statement once.
+- Before translating, bqemulator parses each statement again in every rewrite pass (time
+  travel, row access, the catalog schema, ...), and parsing is most of what a memoised
+  translation leaves. ``sqlglot.parse_one`` keeps its trees (bounded LRU, keyed on the SQL and
+  the dialect's name) and hands every caller its own deep copy, since the passes rewrite the
+  tree in place: a copy costs about a tenth of a parse. Off with the memos above.
+- To enforce row access policies through views, bqemulator replaces every view a query reads
+  with the view's body, recursively, before translating: a query on a monitoring view (views
+  on views) becomes tens of kB of SQL, parsed, translated and planned afresh for each dataset.
+  The project defines no row access policy; while the catalog holds none, a query is left
+  reading the view, which DuckDB holds as translated when it was created (the same body).
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port
 
 DEFAULT_PROJECT = "strikeouts-local"
 TRANSLATION_CACHE_SIZE = 4096
+# a parsed view of a few kB holds about a thousand nodes
+PARSE_CACHE_SIZE = 512
 
 
 def _optional_spatial() -> None:
@@ -62,6 +74,46 @@ def _endpoints_on_the_event_loop() -> None:
         return func(*args, **kwargs)
 
     fastapi.routing.run_in_threadpool = inline
+
+
+def _memoise_parses(size: int = PARSE_CACHE_SIZE) -> None:
+    """Memoise ``sqlglot.parse_one`` for a dialect given by name; each call returns a copy."""
+    import sqlglot
+
+    parse_one = sqlglot.parse_one
+    trees: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def memoised(
+        sql: str, read: Any = None, dialect: Any = None, into: Any = None, **opts: Any
+    ) -> Any:
+        name = read or dialect
+        if into is not None or opts or not (name is None or isinstance(name, str)):
+            return parse_one(sql, read=read, dialect=dialect, into=into, **opts)
+        key = (sql, name or "")
+        tree = trees.get(key)
+        if tree is None:
+            tree = trees[key] = parse_one(sql, read=name)
+            if len(trees) > size:
+                trees.popitem(last=False)
+        else:
+            trees.move_to_end(key)
+        return tree.copy()
+
+    sqlglot.parse_one = memoised
+
+
+def _views_by_reference() -> None:
+    """Skip bqemulator's row-access rewrite (which inlines views) while no policy exists."""
+    import bqemulator.sql.inner_query as inner_query
+
+    rewrite = inner_query.rewrite_for_row_access
+
+    def unless_unprotected(bq_sql: str, *, catalog: Any, **kwargs: Any) -> str:
+        if not catalog.list_all_row_access_policies():
+            return bq_sql
+        return rewrite(bq_sql, catalog=catalog, **kwargs)
+
+    inner_query.rewrite_for_row_access = unless_unprotected
 
 
 def _schema_key(schema: dict[str, dict[str, str]] | None) -> tuple[Any, ...]:
@@ -168,7 +220,9 @@ def main() -> None:
     arguments."""
     _optional_spatial()
     _endpoints_on_the_event_loop()
+    _views_by_reference()
     if os.environ.get("BQEMU_TRANSLATION_CACHE", "1") != "0":
+        _memoise_parses()
         shared = os.environ.get("BQEMU_TRANSLATION_CACHE_DIR")
         _memoise_translations(shared=Path(shared) if shared else None)
         _memoise_table_refs()
