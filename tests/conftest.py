@@ -171,18 +171,21 @@ STACK_GROUPS = {
     "cloud/test_registry_system.py": "stack-serve",
 }
 SPLIT_FILES = {"monitoring/test_checks.py": "monitoring-checks"}
-# measured wall seconds of the heaviest groups (one process, 2026-12-07); the rest follow in
+# measured wall seconds of the heaviest groups (two workers, 2026-12-07); the rest follow in
 # collection order
 GROUP_SECONDS = {
-    "stack-deploy": 260,
-    "stack-serve": 200,
-    "monitoring": 120,
-    "monitoring-checks": 120,
-    "gameday": 80,
-    "runtime": 55,
-    "data": 45,
+    "stack-serve": 215,
+    "stack-deploy": 122,
+    "monitoring": 99,
+    "gameday": 90,
+    "runtime": 73,
+    "data": 40,
     "backtest": 32,
-    "cloud": 30,
+    "monitoring-checks": 32,
+    "pipeline": 26,
+    "models": 25,
+    "features": 23,
+    "cloud": 20,
 }
 
 
