@@ -65,7 +65,8 @@ unit: venv
 
 # mypy (one core, ~20 s on a fresh clone) runs beside the other checks and the tests, which
 # leave part of a core idle while they wait on their stacks; its report prints (last) only when
-# it fails, so the ten slowest tests end a passing run, and either failing fails. checkov's venv and the provider schemas (downloads, mostly) build side by side.
+# it fails, so the ten slowest tests end a passing run, and either failing fails. checkov's venv
+# and the provider schemas (downloads, mostly) build side by side.
 test: venv
 	@$(BIN)/mypy > $(VENV)/mypy.out 2>&1 & types=$$!; \
 	$(MAKE) --no-print-directory -j3 lint checkov tfschema && \
