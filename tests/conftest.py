@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from strikeouts.devstack.emulators import EmulatorError, ServerProcess
-from strikeouts.devstack.emulators.bigquery import DEFAULT_PROJECT, start_bigquery_emulator
+from strikeouts.devstack.emulators.bigquery import (
+    DEFAULT_PROJECT,
+    TRANSLATION_CACHE_DIR_ENV,
+    start_bigquery_emulator,
+)
 from strikeouts.devstack.emulators.gcs import start_gcs_emulator
 from strikeouts.devstack.emulators.pubsub import start_pubsub_emulator
 from strikeouts.settings import get_settings
@@ -222,17 +226,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return GroupScheduling(config, log)
 
 
-TRANSLATIONS_ENV = "BQEMU_TRANSLATION_CACHE_DIR"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """One directory of BigQuery-emulator translations for the run (strikeouts.devstack.
     emulators.bigquery): made by the controller, inherited by xdist's workers and every
     emulator and stack they start, removed at the end; a directory the caller set is kept."""
-    if hasattr(config, "workerinput") or os.environ.get(TRANSLATIONS_ENV):
+    if hasattr(config, "workerinput") or os.environ.get(TRANSLATION_CACHE_DIR_ENV):
         return
     folder = tempfile.mkdtemp(prefix="bq-translations-")
-    os.environ[TRANSLATIONS_ENV] = folder
+    os.environ[TRANSLATION_CACHE_DIR_ENV] = folder
 
     def remove() -> None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -49,6 +49,8 @@ from strikeouts.devstack.emulators.process import HOST, ServerProcess, free_port
 
 DEFAULT_PROJECT = "strikeouts-local"
 TRANSLATION_CACHE_SIZE = 4096
+# the directory of translations shared between emulators (unset: none)
+TRANSLATION_CACHE_DIR_ENV = "BQEMU_TRANSLATION_CACHE_DIR"
 # a parsed view of a few kB holds about a thousand nodes
 PARSE_CACHE_SIZE = 512
 
@@ -78,10 +80,12 @@ def _endpoints_on_the_event_loop() -> None:
 
 def _memoise_parses(size: int = PARSE_CACHE_SIZE) -> None:
     """Memoise ``sqlglot.parse_one`` for a dialect given by name; each call returns a copy."""
+    import functools
+
     import sqlglot
 
     parse_one = sqlglot.parse_one
-    trees: OrderedDict[tuple[str, str], Any] = OrderedDict()
+    parsed = functools.lru_cache(maxsize=size)(lambda sql, name: parse_one(sql, read=name))
 
     def memoised(
         sql: str, read: Any = None, dialect: Any = None, into: Any = None, **opts: Any
@@ -89,15 +93,7 @@ def _memoise_parses(size: int = PARSE_CACHE_SIZE) -> None:
         name = read or dialect
         if into is not None or opts or not (name is None or isinstance(name, str)):
             return parse_one(sql, read=read, dialect=dialect, into=into, **opts)
-        key = (sql, name or "")
-        tree = trees.get(key)
-        if tree is None:
-            tree = trees[key] = parse_one(sql, read=name)
-            if len(trees) > size:
-                trees.popitem(last=False)
-        else:
-            trees.move_to_end(key)
-        return tree.copy()
+        return parsed(sql, name).copy()
 
     sqlglot.parse_one = memoised
 
@@ -223,7 +219,7 @@ def main() -> None:
     _views_by_reference()
     if os.environ.get("BQEMU_TRANSLATION_CACHE", "1") != "0":
         _memoise_parses()
-        shared = os.environ.get("BQEMU_TRANSLATION_CACHE_DIR")
+        shared = os.environ.get(TRANSLATION_CACHE_DIR_ENV)
         _memoise_translations(shared=Path(shared) if shared else None)
         _memoise_table_refs()
     from bqemulator.cli import main as bqemulator_cli
