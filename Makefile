@@ -22,9 +22,14 @@ TF_SCHEMA_STAMP := $(TF_SCHEMA_DIR)/.stamp-$(shell echo '$(TF_SCHEMA_PACKAGES)' 
 
 .PHONY: venv test lint typecheck unit checkov tfschema demo bench clean
 
+# The venv gets no pip of its own where the system Python has one (ensurepip is 7 s of a fresh
+# clone's set-up); elsewhere ensurepip gives it one. Evaluated only when a recipe needs it.
+SYSTEM_PIP = $(shell $(PYTHON) -m pip --version >/dev/null 2>&1 && echo yes)
+PIP = $(if $(SYSTEM_PIP),$(PYTHON) -m pip,$(BIN)/python -m pip)
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(PYTHON) -m venv $(if $(SYSTEM_PIP),--without-pip) $(VENV)
+	$(PIP) $(if $(SYSTEM_PIP),--python $(BIN)/python) install --quiet 'uv==$(UV_VERSION)'
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
@@ -41,7 +46,7 @@ checkov: $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
 # ~76 MB of wheels, once: kept is one compact JSON per provider version (~2.4 MB), not the wheels
 $(TF_SCHEMA_STAMP): $(STAMP) shared/strikeouts/deploy/tfschema.py
 	rm -rf $(TF_SCHEMA_DIR)/wheels
-	$(BIN)/python -m pip download --quiet --no-deps --dest $(TF_SCHEMA_DIR)/wheels $(TF_SCHEMA_PACKAGES)
+	$(PIP) download --quiet --no-deps --dest $(TF_SCHEMA_DIR)/wheels $(TF_SCHEMA_PACKAGES)
 	$(BIN)/python -m strikeouts.deploy.tfschema $(TF_SCHEMA_DIR) $(TF_SCHEMA_DIR)/wheels/*.whl
 	rm -rf $(TF_SCHEMA_DIR)/wheels
 	touch $@

@@ -3,6 +3,7 @@ BigQuery and Cloud Storage emulators (started once per session, only when a test
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # google.cloud is imported only by the tests that use BigQuer
     from strikeouts.warehouse.duckdb_backend import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
+FIT_CACHE_ENV = "STRIKEOUTS_FIT_CACHE"
 
 
 def _data_dir() -> Path:
@@ -226,19 +228,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return GroupScheduling(config, log)
 
 
+# Folders the whole run shares (made by the controller, inherited by xdist's workers and every
+# emulator and stack they start, removed at the end; a folder the caller set is kept): the
+# BigQuery emulator's translations (strikeouts.devstack.emulators.bigquery) and fitted systems
+# (strikeouts.models.fit_cache: a stack, a backtest and a fixture fitting the same system on the
+# same rows fit it once).
+SHARED_FOLDERS = {TRANSLATION_CACHE_DIR_ENV: "bq-translations-", FIT_CACHE_ENV: "fits-"}
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """One directory of BigQuery-emulator translations for the run (strikeouts.devstack.
-    emulators.bigquery): made by the controller, inherited by xdist's workers and every
-    emulator and stack they start, removed at the end; a directory the caller set is kept."""
-    if hasattr(config, "workerinput") or os.environ.get(TRANSLATION_CACHE_DIR_ENV):
+    if hasattr(config, "workerinput"):
         return
-    folder = tempfile.mkdtemp(prefix="bq-translations-")
-    os.environ[TRANSLATION_CACHE_DIR_ENV] = folder
-
-    def remove() -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-
-    config.add_cleanup(remove)
+    for variable, prefix in SHARED_FOLDERS.items():
+        if os.environ.get(variable):
+            continue
+        folder = tempfile.mkdtemp(prefix=prefix)
+        os.environ[variable] = folder
+        config.add_cleanup(functools.partial(shutil.rmtree, folder, ignore_errors=True))
 
 
 @pytest.fixture(autouse=True)

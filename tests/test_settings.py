@@ -120,7 +120,7 @@ def _other_value(field: FieldInfo) -> tuple[str, Any]:
         return str(default + 1), default + 1
     if isinstance(default, float):
         return str(default + 0.001), default + 0.001
-    if isinstance(default, Path):
+    if isinstance(default, Path) or "Path" in text:
         return "/tmp/elsewhere", Path("/tmp/elsewhere")
     if "SecretStr" in text:
         return "secret-from-env", "secret-from-env"

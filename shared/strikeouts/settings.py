@@ -311,6 +311,11 @@ class Settings(BaseSettings):
     model_store: str = Field(default=".strikeouts/models")
     """Local directory or ``gs://BUCKET/PREFIX`` for model artifacts and aliases."""
 
+    fit_cache: Path | None = None
+    """A folder of fitted systems keyed by everything their fit read (rows, spec, code,
+    xgboost's version; ``strikeouts.models.fit_cache``): the same fit again is loaded, not
+    trained. None: every fit trains. The test session shares one between its workers."""
+
     alias_ttl_seconds: float = Field(default=30.0, ge=0.0)
     """How long a serving instance trusts its cached alias resolutions (``champion``,
     ``challenger``): a promotion reaches running functions within this plus one message."""

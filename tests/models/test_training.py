@@ -21,6 +21,12 @@ from strikeouts.warehouse.base import Warehouse
 TRAIN_END = dt.date(2024, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def _every_fit_trains(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about fitting: none is answered by the session's fit cache."""
+    monkeypatch.delenv("STRIKEOUTS_FIT_CACHE", raising=False)
+
+
 @pytest.fixture(scope="module")
 def frame(ingested: Warehouse) -> pd.DataFrame:
     return service.training_frame(ingested, TRAIN_END)

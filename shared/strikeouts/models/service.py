@@ -16,11 +16,13 @@ from strikeouts.features.catalog import feature_set
 from strikeouts.features.history import History
 from strikeouts.features.targets import start_targets
 from strikeouts.logs import get_logger
+from strikeouts.models.fit_cache import cached_fit
 from strikeouts.models.store import ModelRef, ModelStore, ModelStoreError
 from strikeouts.models.systems import SYSTEMS, get_system
-from strikeouts.models.training import TARGET, TrainedSystem, TrainingError, fit_system
+from strikeouts.models.training import TARGET, TrainedSystem, TrainingError
 from strikeouts.models.training import load_system as load_system
 from strikeouts.names import CHAMPION
+from strikeouts.settings import get_settings
 from strikeouts.warehouse.base import Warehouse
 
 log = get_logger(__name__)
@@ -54,7 +56,8 @@ def train(frame: pd.DataFrame, system_id: str, train_end: dt.date) -> TrainedSys
     """Fit ``system_id`` on the rows of ``frame`` dated before ``train_end``."""
     spec = get_system(system_id)
     fs = feature_set(spec.feature_set)
-    return fit_system(spec, frame, list(fs.names), fs.version, train_end)
+    folder = get_settings().fit_cache
+    return cached_fit(spec, frame, list(fs.names), fs.version, train_end, folder)
 
 
 def register(store: ModelStore, model: TrainedSystem, alias: str | None) -> ModelRef:

@@ -175,23 +175,43 @@ def fit_system(
     train_end: date,
 ) -> TrainedSystem:
     """Fit ``spec`` on the rows of ``frame`` dated before ``train_end``."""
+    rows = training_rows(spec, frame, train_end)
+    return fit_rows(spec, rows, feature_names, feature_set_version, train_end)
+
+
+def training_rows(spec: SystemSpec, frame: pd.DataFrame, train_end: date) -> pd.DataFrame:
+    """The rows a fit of ``spec`` reads, in the order it reads them: labelled, dated before
+    ``train_end``, by date; an anchored system's only where its anchor is known."""
     import pandas as pd
 
     rows = frame[pd.to_datetime(frame["game_date"]).dt.date < train_end]
     rows = rows[rows[TARGET].notna()].sort_values("game_date")
     if spec.anchor is not None:
+        rows = rows[rows[spec.anchor].notna()]
+    return rows
+
+
+def fit_rows(
+    spec: SystemSpec,
+    rows: pd.DataFrame,
+    feature_names: list[str],
+    feature_set_version: str,
+    train_end: date,
+) -> TrainedSystem:
+    """Fit ``spec`` on :func:`training_rows`' ``rows`` (deterministic: one thread, a fixed seed)."""
+    import pandas as pd
+
+    if spec.anchor is not None and len(rows) < MIN_ANCHORED_ROWS:
         # the correction is learnt where the market spoke; before there is enough of it, the
         # system is the market's count law itself (a booster without trees)
-        rows = rows[rows[spec.anchor].notna()]
-        if len(rows) < MIN_ANCHORED_ROWS:
-            return _market_only(spec, rows, feature_names, feature_set_version, train_end)
+        return _market_only(spec, rows, feature_names, feature_set_version, train_end)
     if len(rows) < 200:
         raise TrainingError(
             f"{spec.system_id}: only {len(rows)} training rows before {train_end}; need ≥ 200"
         )
-    fit_rows, valid_rows = _split(rows)
+    head_rows, valid_rows = _split(rows)
     params = {**spec.params, "objective": spec.objective, "eval_metric": "mae"}
-    dfit = _dmatrix(fit_rows, feature_names, spec)
+    dfit = _dmatrix(head_rows, feature_names, spec)
     dvalid = _dmatrix(valid_rows, feature_names, spec)
     early = xgb.train(
         params,
