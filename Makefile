@@ -68,16 +68,18 @@ TEST_WORKERS ?= 2
 unit: venv
 	STRIKEOUTS_DATA_DIR=$(DATA_DIR) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --durations=10
 
-# mypy (one core, ~20 s on a fresh clone) runs beside the other checks and the tests, which
-# leave part of a core idle while they wait on their stacks; its report prints (last) only when
-# it fails, so the ten slowest tests end a passing run, and either failing fails. checkov's venv
-# and the provider schemas (downloads, mostly) build side by side.
+# The checks run beside the tests, which leave part of a core idle while they wait on their
+# stacks: mypy (one core, ~20 s on a fresh clone), then ruff, checkov's venv and the provider
+# schemas (downloads, mostly), which tests/infra reads; its group runs last (tests/conftest.py).
+# A report prints (last) only when it fails, so the ten slowest tests end a passing run, and any
+# failing fails.
 test: venv
 	@$(BIN)/mypy > $(VENV)/mypy.out 2>&1 & types=$$!; \
-	$(MAKE) --no-print-directory -j3 lint checkov tfschema && \
-	$(MAKE) --no-print-directory unit; checked=$$?; \
+	$(MAKE) --no-print-directory -j3 lint checkov tfschema > $(VENV)/checks.out 2>&1 & checks=$$!; \
+	$(MAKE) --no-print-directory unit; tested=$$?; \
+	wait $$checks; checked=$$?; test $$checked -eq 0 || { echo "checks:"; cat $(VENV)/checks.out; }; \
 	wait $$types; typed=$$?; test $$typed -eq 0 || { echo "mypy:"; cat $(VENV)/mypy.out; }; \
-	test $$checked -eq 0 && test $$typed -eq 0
+	test $$tested -eq 0 && test $$checked -eq 0 && test $$typed -eq 0
 
 # ingest is ~3 s, so it always runs; `run` trains missing champions on starts before DEMO_DATE:
 # the docs use no date before it, so the demo's champions never predict games they trained on.
