@@ -4,6 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # uv installs the pinned dependencies in seconds where pip took a minute (fresh clone, 2 cores)
+# Nothing is compiled ahead (uv's --compile-bytecode took 38 s of CPU, most of it modules no run
+# imports): Python writes each module's bytecode the first time a process imports it, also where
+# the environment sets PYTHONDONTWRITEBYTECODE (as this machine's image does), which made every
+# process of a test run compile all it imported.
+export PYTHONDONTWRITEBYTECODE :=
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 DATA_DIR ?= $(or $(STRIKEOUTS_DATA_DIR),../shared/data)
@@ -30,14 +35,14 @@ PIP = $(if $(SYSTEM_PIP),$(PYTHON) -m pip,$(BIN)/python -m pip)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(if $(SYSTEM_PIP),--without-pip) $(VENV)
 	$(PIP) $(if $(SYSTEM_PIP),--python $(BIN)/python) install --quiet 'uv==$(UV_VERSION)'
-	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION): $(STAMP)
 	$(UV) venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
-	$(UV) pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python 'checkov==$(CHECKOV_VERSION)'
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
 # tests/infra/test_checkov.py runs it over infra/ (fails in CI when it is missing)
