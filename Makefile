@@ -27,9 +27,11 @@ TF_SCHEMA_STAMP := $(TF_SCHEMA_DIR)/.stamp-$(shell echo '$(TF_SCHEMA_PACKAGES)' 
 
 .PHONY: venv test lint typecheck unit checkov tfschema demo bench clean
 
-# The venv gets no pip of its own where the system Python has one (ensurepip is 7 s of a fresh
-# clone's set-up); elsewhere ensurepip gives it one. Evaluated only when a recipe needs it.
-SYSTEM_PIP = $(shell $(PYTHON) -m pip --version >/dev/null 2>&1 && echo yes)
+# The venv gets no pip of its own where the system Python has one that can install into another
+# interpreter (pip >= 22.3; ensurepip is 7 s of a fresh clone's set-up); elsewhere ensurepip
+# gives it one. Evaluated only when a recipe needs it.
+SYSTEM_PIP = $(shell $(PYTHON) -m pip --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" \
+	--version >/dev/null 2>&1 && echo yes)
 PIP = $(if $(SYSTEM_PIP),$(PYTHON) -m pip,$(BIN)/python -m pip)
 
 $(STAMP): pyproject.toml
