@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ import xgboost as xgb
 from strikeouts import countlaw
 from strikeouts.logs import get_logger
 from strikeouts.models import calibration, training
+from strikeouts.models.local_store import write_temp
 from strikeouts.models.metadata import ModelMetadata
 from strikeouts.models.refs import LoadedModel
 from strikeouts.models.systems import SystemSpec
@@ -32,6 +32,7 @@ from strikeouts.models.training import (
     TARGET,
     TrainedSystem,
     fit_rows,
+    fit_system,
     training_rows,
 )
 
@@ -53,11 +54,11 @@ def cached_fit(
     train_end: date,
     folder: Path | None,
 ) -> TrainedSystem:
-    """:func:`strikeouts.models.training.fit_system`, through the entries in ``folder`` (None:
+    """:func:`~strikeouts.models.training.fit_system`, through the entries in ``folder`` (None:
     always fits)."""
-    rows = training_rows(spec, frame, train_end)
     if folder is None:
-        return fit_rows(spec, rows, feature_names, feature_set_version, train_end)
+        return fit_system(spec, frame, feature_names, feature_set_version, train_end)
+    rows = training_rows(spec, frame, train_end)
     key = fit_key(spec, rows, feature_names, feature_set_version, train_end)
     found = _load(spec, folder, key)
     if found is not None:
@@ -115,17 +116,6 @@ def _load(spec: SystemSpec, folder: Path, key: str) -> TrainedSystem | None:
 def _save(folder: Path, key: str, model: TrainedSystem) -> None:
     """Artifact first, metadata last, each renamed into place: a reader that finds the
     metadata finds the whole artifact (concurrent writers of one key write the same bytes)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / f"{key}.ubj", model.artifact())
-    _write(folder / f"{key}.json", model.metadata.model_dump_json().encode())
-
-
-def _write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    artifact, meta = folder / f"{key}.ubj", folder / f"{key}.json"
+    os.replace(write_temp(artifact, model.artifact()), artifact)
+    os.replace(write_temp(meta, model.metadata.model_dump_json().encode()), meta)

@@ -40,7 +40,7 @@ class LocalObjects:
     def create(self, key: str, data: bytes) -> bool:
         """Write ``key`` only if it does not exist; False when it already did."""
         path = self.root / key
-        tmp = self._write_temp(path, data)
+        tmp = write_temp(path, data)
         try:
             os.link(tmp, path)
         except FileExistsError:
@@ -56,7 +56,7 @@ class LocalObjects:
             current = self.read(key)
             if (current.token if current else None) != expected:
                 return False
-            os.replace(self._write_temp(path, data), path)
+            os.replace(write_temp(path, data), path)
         return True
 
     def keys(self, prefix: str) -> list[str]:
@@ -74,16 +74,6 @@ class LocalObjects:
         return sorted(found)
 
     @staticmethod
-    def _write_temp(path: Path, data: bytes) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return tmp
-
-    @staticmethod
     @contextmanager
     def _locked(path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,3 +83,19 @@ class LocalObjects:
                 yield
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new hidden file beside ``path``, synced, for the caller to publish under
+    ``path`` (``os.link``, ``os.replace``); nothing is left behind when the write fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
