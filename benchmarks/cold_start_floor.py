@@ -27,7 +27,9 @@ import requests
 from strikeouts.devstack.emulators.process import HOST, free_port, start_server
 from strikeouts.devstack.push import push_body, push_headers
 
-SOURCE = Path(__file__).parent / "noop_function" / "main.py"
+sys.path.insert(0, str(Path(__file__).parent))
+from stack_probes import noop_argv  # the do-nothing function, served as stack_replay serves it
+
 CASES = {
     "do-nothing": "",
     "+ google.cloud.storage": "google.cloud.storage",
@@ -45,15 +47,8 @@ CASES = {
 def cold_start(imports: str, log: Path) -> float:
     """Seconds from a new process to listening plus its first request."""
     port = free_port()
-    argv = [
-        str(Path(sys.executable).parent / "functions-framework"),
-        "--target=noop",
-        f"--source={SOURCE}",
-        "--signature-type=cloudevent",
-        f"--host={HOST}",
-        f"--port={port}",
-    ]
-    server = start_server("noop", argv, port, log, env={"NOOP_IMPORTS": imports}, timeout=60.0)
+    env = {"NOOP_IMPORTS": imports}
+    server = start_server("noop", noop_argv(port), port, log, env=env, timeout=60.0)
     try:
         body = push_body(b"{}")
         started = time.perf_counter()
