@@ -29,9 +29,10 @@ TF_SCHEMA_STAMP := $(TF_SCHEMA_DIR)/.stamp-$(shell echo '$(TF_SCHEMA_PACKAGES)' 
 
 # The venv gets no pip of its own where the system Python has one that can install into another
 # interpreter (pip >= 22.3; ensurepip is 7 s of a fresh clone's set-up); elsewhere ensurepip
-# gives it one. Evaluated only when a recipe needs it.
-SYSTEM_PIP = $(shell $(PYTHON) -m pip --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" \
-	--version >/dev/null 2>&1 && echo yes)
+# gives it one. Probed once, and only when a recipe needs it (the first use keeps the answer).
+SYSTEM_PIP = $(eval SYSTEM_PIP := $(shell $(PYTHON) -m pip \
+	--python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" \
+	--version >/dev/null 2>&1 && echo yes))$(SYSTEM_PIP)
 PIP = $(if $(SYSTEM_PIP),$(PYTHON) -m pip,$(BIN)/python -m pip)
 
 $(STAMP): pyproject.toml
